@@ -1,0 +1,115 @@
+// The one owner of memory layout. A Layout places named f32 tensors; an Arena instantiates the kernels on a
+// memory sized for that layout, once, and hands out views. The memory has maximum == initial, so it can never
+// grow and the views never go stale.
+
+import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports } from "./kernels.js";
+import { WasmMlpError } from "./errors.js";
+
+/** Tensors start on 64-byte boundaries (a cache line; every v128 access is aligned). */
+const ALIGN = 64;
+/** Bytes after every tensor that a kernel may read past its end (the SIMD tails over-read) but never write. */
+export const SLACK = 64;
+/** The module's own static data lives below this; tensors start here. */
+const BASE = PAGE_BYTES;
+/** The largest memory a wasm32 engine may give (4 GiB); engines may give less. */
+const MAX_PAGES = 65536;
+
+export interface Tensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly length: number;
+  /** Byte address in the memory. */
+  readonly ptr: number;
+}
+
+export class Layout {
+  private readonly byName = new Map<string, Tensor>();
+  private end = BASE;
+
+  /** Places a tensor of the given shape and returns it; names are unique. */
+  add(name: string, ...shape: number[]): Tensor {
+    if (this.byName.has(name)) throw new Error(`tensor ${name} placed twice`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tensor ${name} has a bad shape [${shape}]`);
+    const length = shape.reduce((a, b) => a * b, 1);
+    const ptr = Math.ceil(this.end / ALIGN) * ALIGN;
+    const t: Tensor = { name, shape, length, ptr };
+    this.byName.set(name, t);
+    this.end = ptr + length * 4 + SLACK;
+    return t;
+  }
+
+  get(name: string): Tensor {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no tensor named ${name}`);
+    return t;
+  }
+
+  get tensors(): Tensor[] {
+    return [...this.byName.values()];
+  }
+
+  /** Bytes the memory needs, from address 0. */
+  get bytes(): number {
+    return this.end;
+  }
+
+  get pages(): number {
+    return Math.ceil(this.end / PAGE_BYTES);
+  }
+}
+
+export class Arena {
+  readonly k: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  readonly build: KernelBuild;
+  readonly layout: Layout;
+  private readonly views = new Map<Tensor, Float32Array>();
+
+  constructor(kernels: CompiledKernels, layout: Layout) {
+    if (layout.pages > MAX_PAGES) {
+      throw new WasmMlpError(
+        `this network and data need ${formatBytes(layout.bytes)} of wasm memory, more than the 4 GiB a wasm32 module can address`,
+      );
+    }
+    let inst;
+    try {
+      inst = instantiate(kernels.module, layout.pages);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new WasmMlpError(`cannot allocate ${formatBytes(layout.bytes)} of wasm memory: ${e.message}`);
+      }
+      throw e;
+    }
+    this.k = inst.exports;
+    this.memory = inst.memory;
+    this.build = kernels.build;
+    this.layout = layout;
+    const heapBase = Number(this.k.HEAP_BASE.value);
+    if (heapBase > BASE) throw new Error(`kernel static data (${heapBase} B) overlaps the arena at ${BASE}`);
+  }
+
+  /** A live view of a tensor; the same object every time. */
+  view(t: Tensor): Float32Array {
+    let v = this.views.get(t);
+    if (!v) {
+      v = new Float32Array(this.memory.buffer, t.ptr, t.length);
+      this.views.set(t, v);
+    }
+    return v;
+  }
+
+  /** Copies values into a tensor (set-up and tear-down only, never in the epoch loop). */
+  write(t: Tensor, values: ArrayLike<number>): void {
+    if (values.length !== t.length) {
+      throw new Error(`tensor ${t.name} holds ${t.length} values, got ${values.length}`);
+    }
+    this.view(t).set(values);
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}

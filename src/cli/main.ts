@@ -1,0 +1,17 @@
+// The edge between a command-line tool and the user: typed user errors become one line and an exit code;
+// anything else is a bug and keeps its stack.
+
+import { UsageError, WasmMlpError } from "../errors.js";
+
+export async function runCli(tool: string, main: (argv: string[]) => Promise<void>): Promise<void> {
+  try {
+    await main(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof WasmMlpError) {
+      process.stderr.write(`${tool}: ${e.message}\n`);
+      process.exitCode = e instanceof UsageError ? 2 : 1;
+      return;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,117 @@
+// Reads a numeric CSV whose last column is an integer class label: digits.csv.gz, or a user's own file.
+// Works on bytes, so the same code runs in Node and in browsers; gzip is recognised by its magic bytes.
+
+import { DataError } from "./errors.js";
+
+export interface Dataset {
+  /** Row-major features, n × features. */
+  readonly X: Float32Array;
+  /** Class labels, 0 .. classes-1. */
+  readonly y: Uint8Array;
+  readonly n: number;
+  readonly features: number;
+  readonly classes: number;
+}
+
+export interface CsvRules {
+  /** Exact number of feature columns; taken from the first row when absent. */
+  features?: number;
+  /** Inclusive range every feature must lie in. */
+  range?: readonly [number, number];
+  /** Exact number of classes (labels must be below it); max label + 1 when absent. */
+  classes?: number;
+  /** Features must be integers (digits pixels are counts). */
+  integerFeatures?: boolean;
+}
+
+/** The rules the digits file obeys: 64 integer pixels in 0..16 and a label in 0..9. */
+export const DIGITS_RULES: CsvRules = { features: 64, range: [0, 16], classes: 10, integerFeatures: true };
+
+const MAX_CLASSES = 256;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser). */
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw new DataError(`${file}: not a valid gzip file (${(e as Error).message || "corrupt or truncated"})`);
+  }
+}
+
+/** Decodes bytes (gzip or plain) to text; a file named .gz must really be gzip. */
+export async function decodeText(bytes: Uint8Array<ArrayBuffer>, file: string): Promise<string> {
+  if (isGzip(bytes)) bytes = await gunzip(bytes, file);
+  else if (/\.gz$/i.test(file)) throw new DataError(`${file}: named .gz but is not gzip-compressed`);
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
+/** Parses CSV text into a Dataset; every problem is a DataError naming the file and line. */
+export function parseCsv(text: string, file: string, rules: CsvRules = {}): Dataset {
+  const lines = text.split(/\r?\n/);
+  while (lines.length && lines[lines.length - 1].trim() === "") lines.pop();
+  if (lines.length === 0) throw new DataError(`${file}: the file is empty`);
+
+  let first = 0;
+  if (looksLikeHeader(lines[0])) first = 1;
+  const rows = lines.length - first;
+  if (rows === 0) throw new DataError(`${file}: has a header line but no data rows`);
+
+  const width = lines[first].split(",").length;
+  const features = rules.features ?? width - 1;
+  if (features < 1) throw new DataError(`${file}:${first + 1}: a row needs at least one feature and a label`);
+  const X = new Float32Array(rows * features);
+  const y = new Uint8Array(rows);
+  const [lo, hi] = rules.range ?? [-Infinity, Infinity];
+  const classLimit = rules.classes ?? MAX_CLASSES;
+  let maxLabel = 0;
+
+  for (let r = 0; r < rows; r++) {
+    const lineNo = first + r + 1;
+    const where = `${file}:${lineNo}`;
+    const cells = lines[first + r].split(",");
+    if (cells.length !== features + 1) {
+      throw new DataError(`${where}: expected ${features + 1} values (${features} features and a label), found ${cells.length}`);
+    }
+    for (let c = 0; c < features; c++) {
+      const v = parseNumber(cells[c]);
+      if (v === undefined) throw new DataError(`${where}: column ${c + 1} is not a number: ${show(cells[c])}`);
+      if (!Number.isFinite(v)) throw new DataError(`${where}: column ${c + 1} is not finite: ${show(cells[c])}`);
+      if (rules.integerFeatures && !Number.isInteger(v)) {
+        throw new DataError(`${where}: column ${c + 1} must be an integer, found ${show(cells[c])}`);
+      }
+      if (v < lo || v > hi) throw new DataError(`${where}: column ${c + 1} is ${v}, outside ${lo}..${hi}`);
+      X[r * features + c] = v;
+    }
+    const label = parseNumber(cells[features]);
+    if (label === undefined || !Number.isInteger(label) || label < 0 || label >= classLimit) {
+      const allowed = rules.classes ? `0..${rules.classes - 1}` : `0..${MAX_CLASSES - 1}`;
+      throw new DataError(`${where}: the label (last column) must be an integer in ${allowed}, found ${show(cells[features])}`);
+    }
+    y[r] = label;
+    if (label > maxLabel) maxLabel = label;
+  }
+  return { X, y, n: rows, features, classes: rules.classes ?? maxLabel + 1 };
+}
+
+function parseNumber(cell: string): number | undefined {
+  const s = cell.trim();
+  if (s === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(Infinity|inf)$|^NaN$/i.test(s)) return undefined;
+  if (/^nan$/i.test(s)) return NaN;
+  if (/inf/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  return Number(s);
+}
+
+/** A first line with any cell that is not a number is a header. */
+function looksLikeHeader(line: string): boolean {
+  return line.split(",").some((c) => parseNumber(c) === undefined && c.trim() !== "");
+}
+
+function show(cell: string): string {
+  const s = cell.trim();
+  return s === "" ? "(empty)" : JSON.stringify(s.length > 20 ? s.slice(0, 20) + "…" : s);
+}

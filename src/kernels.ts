@@ -1,0 +1,131 @@
+// Loads the kernel module (Node or browser), picks the build, and types its exports. The module imports
+// its memory, so whoever instantiates it decides the memory's size once, up front (see arena.ts).
+
+import { WasmMlpError } from "./errors.js";
+import { isNode, readBytes } from "./bytes.js";
+
+/** The three builds compiled from the one AssemblyScript source. */
+export type KernelBuild = "scalar" | "simd" | "relaxed";
+export const KERNEL_BUILDS: readonly KernelBuild[] = ["scalar", "simd", "relaxed"];
+
+/** Every export is a flat function over byte pointers into the module's memory and element counts. */
+export interface KernelExports {
+  /** C[M,N] = A[M,K] · B[K,N] */
+  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  /** C[M,N] = A[K,M]ᵀ · B[K,N] */
+  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  /** C[M,N] = A[M,K] · B[N,K]ᵀ */
+  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  /** X[M,N] += b[N] on every row */
+  bias_add(x: number, b: number, M: number, N: number): void;
+  /** Y[n] = max(0, X[n]) */
+  relu_forward(x: number, y: number, n: number): void;
+  /** dX[n] = dY[n] · (Y[n] > 0) */
+  relu_backward(dy: number, y: number, dx: number, n: number): void;
+  /** P[M,N] = softmax(Z[M,N]) per row */
+  softmax_rows(z: number, p: number, M: number, N: number): void;
+  /** G[M,N] = (P - Y) / M */
+  softmax_xent_backward(p: number, y: number, g: number, M: number, N: number): void;
+  /** Σ_rows -Σ_j Y log softmax(Z), from the logits Z */
+  xent_loss(z: number, y: number, M: number, N: number): number;
+  /** rows where argmax P == argmax Y */
+  count_correct(p: number, y: number, M: number, N: number): number;
+  /** out[N] = Σ_i G[i,:] */
+  colsum(g: number, out: number, M: number, N: number): void;
+  /** W[n] -= lr · G[n] */
+  sgd(w: number, g: number, n: number, lr: number): void;
+  readonly HEAP_BASE: WebAssembly.Global;
+}
+
+export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+
+/** Where each build sits next to this module (src/ and dist/ are both siblings of build/). */
+export function kernelUrl(build: KernelBuild): URL {
+  return new URL(`../build/kernels.${build}.wasm`, import.meta.url);
+}
+
+let relaxedFlagTried = false;
+/** Node 20 ships relaxed SIMD behind a flag that can still be set before the module is compiled. */
+async function enableRelaxedSimdOnNode(): Promise<void> {
+  if (relaxedFlagTried || !isNode) return;
+  relaxedFlagTried = true;
+  try {
+    const v8 = await import("node:v8");
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    // not Node after all, or the flag is gone: validation below decides
+  }
+}
+
+async function compileResponse(res: Response): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compileStreaming(res.clone());
+  } catch {
+    // servers that do not send Content-Type: application/wasm
+    return WebAssembly.compile(await res.arrayBuffer());
+  }
+}
+
+const fail = (message: string) => new WasmMlpError(`kernel module ${message}; run \`npm run build\``);
+
+/** Compiles a kernel module from bytes, a URL, a Response, or passes a compiled module through. */
+export async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (typeof Response !== "undefined" && source instanceof Response) return compileResponse(source);
+  const url = source instanceof URL ? source : new URL(source as string, import.meta.url);
+  if ((isNode && url.protocol === "file:") || typeof WebAssembly.compileStreaming !== "function") {
+    return WebAssembly.compile(await readBytes(url, fail));
+  }
+  return compileResponse(await fetch(url));
+}
+
+export interface CompiledKernels {
+  readonly build: KernelBuild;
+  readonly module: WebAssembly.Module;
+}
+
+const cache = new Map<KernelBuild, Promise<CompiledKernels>>();
+
+/**
+ * Compiles one build of the kernels, once per process. "auto" takes the fastest build this engine
+ * validates: relaxed SIMD, then SIMD, then scalar.
+ */
+export function compileKernels(build: KernelBuild | "auto" = "auto"): Promise<CompiledKernels> {
+  if (build === "auto") return compileBest();
+  let p = cache.get(build);
+  if (!p) {
+    p = (async () => {
+      if (build === "relaxed") await enableRelaxedSimdOnNode();
+      const bytes = await readBytes(kernelUrl(build), fail);
+      if (!WebAssembly.validate(bytes)) {
+        throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
+      }
+      return { build, module: await WebAssembly.compile(bytes) };
+    })();
+    cache.set(build, p);
+    p.catch(() => cache.delete(build));
+  }
+  return p;
+}
+
+async function compileBest(): Promise<CompiledKernels> {
+  for (const build of ["relaxed", "simd"] as const) {
+    try {
+      return await compileKernels(build);
+    } catch {
+      // fall through to the next build
+    }
+  }
+  return compileKernels("scalar");
+}
+
+/** The wasm page size: memory is sized in these. */
+export const PAGE_BYTES = 65536;
+
+/** Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. */
+export function instantiate(module: WebAssembly.Module, pages: number): { exports: KernelExports; memory: WebAssembly.Memory } {
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return { exports: instance.exports as unknown as KernelExports, memory };
+}
