@@ -1,8 +1,10 @@
 // The kernel module: every export is a flat function over byte pointers into the imported memory.
-export { gemm_nn, gemm_tn, gemm_nt } from "./gemm";
+export { gemm_nn, gemm_tn, gemm_nt, dense_forward, gemm_tn_update } from "./gemm";
+export { transpose } from "./transpose";
 export { bias_add, relu_forward, relu_backward } from "./activations";
-export { softmax_rows, softmax_xent_backward, xent_loss, count_correct } from "./softmax";
-export { colsum, sgd } from "./optim";
+export { softmax_rows, softmax_xent_backward, softmax_xent, xent_loss, count_correct } from "./softmax";
+export { colsum, sgd, momentum, adam } from "./optim";
+export { gather_rows } from "./gather";
 
 // First byte past the module's static data; the host places its tensors above it.
 export const HEAP_BASE: usize = __heap_base;

@@ -1,12 +1,20 @@
-// Parameter updates and the reductions that feed them. Byte pointers, element counts.
+// Parameter updates and the reductions that feed them. Byte pointers, element counts. The SIMD and scalar
+// paths do the same arithmetic per element in the same order, so both builds give identical results.
 
 // out[N] = Σ_i G[i, :] over the M rows of G[M,N]   (bias gradients)
 export function colsum(g: usize, out: usize, M: i32, N: i32): void {
-  const s = <usize>N << 2;
+  const s = <usize>N << 2, N4 = N & ~3;
   memory.fill(out, 0, s);
   for (let i = 0; i < M; i++) {
     const pg = g + <usize>i * s;
-    for (let j = 0; j < N; j++) {
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j < N4; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(pg + o)));
+      }
+    }
+    for (; j < N; j++) {
       const o = <usize>j << 2;
       store<f32>(out + o, load<f32>(out + o) + load<f32>(pg + o));
     }
@@ -15,8 +23,66 @@ export function colsum(g: usize, out: usize, M: i32, N: i32): void {
 
 // W[n] -= lr · G[n]
 export function sgd(w: usize, g: usize, n: i32, lr: f32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vl = f32x4.splat(lr), n4 = n & ~3;
+    for (; i < n4; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, v128.load(g + o))));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(w + o, load<f32>(w + o) - lr * load<f32>(g + o));
+  }
+}
+
+
+// V[n] = mu·V + G; W[n] -= lr · V   (heavy-ball momentum, as PyTorch's SGD with momentum)
+export function momentum(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vl = f32x4.splat(lr), vm = f32x4.splat(mu), n4 = n & ~3;
+    for (; i < n4; i += 4) {
+      const o = <usize>i << 2;
+      const vv = f32x4.add(f32x4.mul(vm, v128.load(v + o)), v128.load(g + o));
+      v128.store(v + o, vv);
+      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, vv)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const vv = mu * load<f32>(v + o) + load<f32>(g + o);
+    store<f32>(v + o, vv);
+    store<f32>(w + o, load<f32>(w + o) - lr * vv);
+  }
+}
+
+// Adam: M = b1·M + (1-b1)·G; V = b2·V + (1-b2)·G²; W -= lr · (M/c1) / (sqrt(V/c2) + eps), where
+// c1 = 1 - b1^t and c2 = 1 - b2^t are the bias corrections for step t, computed by the caller.
+export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32): void {
+  const d1: f32 = 1 - b1, d2: f32 = 1 - b2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vl = f32x4.splat(lr), vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vd1 = f32x4.splat(d1), vd2 = f32x4.splat(d2);
+    const ve = f32x4.splat(eps), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), n4 = n & ~3;
+    for (; i < n4; i += 4) {
+      const o = <usize>i << 2, gg = v128.load(g + o);
+      const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vd1, gg));
+      const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vd2, f32x4.mul(gg, gg)));
+      v128.store(m + o, mm);
+      v128.store(v + o, vv);
+      const step = f32x4.div(f32x4.div(mm, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vv, vc2)), ve));
+      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, step)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2, gg = load<f32>(g + o);
+    const mm = b1 * load<f32>(m + o) + d1 * gg;
+    const vv = b2 * load<f32>(v + o) + d2 * (gg * gg);
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    const step = (mm / c1) / (sqrt(vv / c2) + eps);
+    store<f32>(w + o, load<f32>(w + o) - lr * step);
   }
 }

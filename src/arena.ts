@@ -98,6 +98,11 @@ export class Arena {
     return v;
   }
 
+  /** A live Int32 view of a tensor's bytes (index tensors). */
+  viewI32(t: Tensor): Int32Array {
+    return new Int32Array(this.memory.buffer, t.ptr, t.length);
+  }
+
   /** Copies values into a tensor (set-up and tear-down only, never in the epoch loop). */
   write(t: Tensor, values: ArrayLike<number>): void {
     if (values.length !== t.length) {

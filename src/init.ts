@@ -1,9 +1,13 @@
-// Weight initialisation. "numpy" is the seed's: randn(fan_in, fan_out) * 0.1 for each layer in order,
-// row-major, from NumPy's legacy generator, biases zero.
+// Weight initialisation, all from NumPy's legacy generator so seed 42 reproduces the seed scripts:
+//   numpy:  randn(fan_in, fan_out) * 0.1 (the seed's)
+//   he:     randn * sqrt(2 / fan_in)            (ReLU layers)
+//   xavier: randn * sqrt(2 / (fan_in + fan_out)) (Glorot normal)
+// Layers are drawn in order, each row-major; biases start at zero.
 
 import { MT19937 } from "./mt19937.js";
 
-export type InitKind = "numpy";
+export type InitKind = "numpy" | "he" | "xavier";
+export const INITS: readonly InitKind[] = ["numpy", "he", "xavier"];
 
 /** Parameters of a dense network: W[l] is fan_in × fan_out row-major, b[l] has fan_out entries. */
 export interface Params {
@@ -17,10 +21,16 @@ export function initParams(layers: readonly number[], seed: number, kind: InitKi
   const W: Float32Array[] = [];
   const b: Float32Array[] = [];
   for (let l = 1; l < layers.length; l++) {
-    const w = new Float32Array(layers[l - 1] * layers[l]);
-    if (kind === "numpy") for (let i = 0; i < w.length; i++) w[i] = rng.randn() * 0.1;
+    const fanIn = layers[l - 1], fanOut = layers[l];
+    const scale = kind === "numpy" ? 0.1 : kind === "he" ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+    const w = new Float32Array(fanIn * fanOut);
+    for (let i = 0; i < w.length; i++) w[i] = rng.randn() * scale;
     W.push(w);
-    b.push(new Float32Array(layers[l]));
+    b.push(new Float32Array(fanOut));
   }
   return { layers: [...layers], W, b };
+}
+
+export function cloneParams(p: Params): Params {
+  return { layers: [...p.layers], W: p.W.map((w) => w.slice()), b: p.b.map((b) => b.slice()) };
 }

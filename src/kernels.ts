@@ -14,8 +14,14 @@ export interface KernelExports {
   gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number): void;
   /** C[M,N] = A[K,M]ᵀ · B[K,N] */
   gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number): void;
-  /** C[M,N] = A[M,K] · B[N,K]ᵀ */
-  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  /** C[M,N] = A[M,K] · B[N,K]ᵀ, with bt[K,N] as scratch for Bᵀ */
+  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, bt: number): void;
+  /** Y[M,N] = X[M,K] · W[K,N] + bias[N], then ReLU when relu != 0 */
+  dense_forward(x: number, w: number, bias: number, y: number, M: number, K: number, N: number, relu: number): void;
+  /** W[M,N] -= lr · A[K,M]ᵀ · G[K,N] */
+  gemm_tn_update(a: number, g: number, w: number, M: number, K: number, N: number, lr: number): void;
+  /** T[C,R] = A[R,C]ᵀ */
+  transpose(a: number, t: number, R: number, C: number): void;
   /** X[M,N] += b[N] on every row */
   bias_add(x: number, b: number, M: number, N: number): void;
   /** Y[n] = max(0, X[n]) */
@@ -26,6 +32,8 @@ export interface KernelExports {
   softmax_rows(z: number, p: number, M: number, N: number): void;
   /** G[M,N] = (P - Y) / M */
   softmax_xent_backward(p: number, y: number, g: number, M: number, N: number): void;
+  /** P = softmax(Z) and G = (P - Y) / M in one pass */
+  softmax_xent(z: number, y: number, p: number, g: number, M: number, N: number): void;
   /** Σ_rows -Σ_j Y log softmax(Z), from the logits Z */
   xent_loss(z: number, y: number, M: number, N: number): number;
   /** rows where argmax P == argmax Y */
@@ -34,6 +42,12 @@ export interface KernelExports {
   colsum(g: number, out: number, M: number, N: number): void;
   /** W[n] -= lr · G[n] */
   sgd(w: number, g: number, n: number, lr: number): void;
+  /** V = mu·V + G; W -= lr·V */
+  momentum(w: number, g: number, v: number, n: number, lr: number, mu: number): void;
+  /** one Adam step; c1 = 1 - b1^t, c2 = 1 - b2^t */
+  adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+  /** D[rows,cols] = S[idx[r], :] */
+  gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
   readonly HEAP_BASE: WebAssembly.Global;
 }
 

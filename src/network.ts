@@ -1,24 +1,40 @@
-// A dense ReLU network with a softmax output, trained full batch on data that lives in one arena.
-// Every tensor is placed once at construction; forward, backward and update are fixed sequences of kernel
-// calls on fixed pointers, so an epoch allocates nothing and copies nothing.
+// A dense ReLU network with a softmax output whose every tensor lives in one arena: parameters, gradients,
+// optimiser state, activations, the training data (and a shuffled mini-batch of it), and an optional second
+// data set for evaluation or prediction. Everything is placed once at construction; a training step is a
+// fixed sequence of kernel calls on fixed pointers, so an epoch allocates nothing and copies nothing outside
+// wasm memory.
 
 import { Arena, Layout, type Tensor } from "./arena.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
 import type { Params } from "./init.js";
+import type { MT19937 } from "./mt19937.js";
 
-interface Layer {
-  readonly fanIn: number;
-  readonly fanOut: number;
-  /** The layer's input activations: X for the first layer, the previous layer's A otherwise. */
-  readonly input: Tensor;
-  readonly W: Tensor;
-  readonly b: Tensor;
-  /** Output: ReLU activations for hidden layers, logits for the last. */
-  readonly A: Tensor;
-  /** Gradient of the loss with respect to this layer's pre-activation output. */
-  readonly G: Tensor;
-  readonly dW: Tensor;
-  readonly db: Tensor;
+export type OptimizerKind = "sgd" | "momentum" | "adam";
+export const OPTIMIZERS: readonly OptimizerKind[] = ["sgd", "momentum", "adam"];
+
+export interface Optimizer {
+  kind: OptimizerKind;
+  lr: number;
+  /** Momentum coefficient (momentum). */
+  momentum: number;
+  /** Adam's decay rates and epsilon. */
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export const DEFAULT_OPTIMIZER: Optimizer = { kind: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+export interface NetworkShape {
+  /** Sizes from input to output, e.g. [64, 32, 10]. */
+  layers: readonly number[];
+  /** Training rows held in the arena (0: inference only). */
+  train: number;
+  /** Rows per step (train for full batch). */
+  batch: number;
+  /** Rows of the second set: held-out data or inputs to predict (0: none). */
+  eval: number;
+  optimizer: OptimizerKind;
 }
 
 export interface Stats {
@@ -28,46 +44,106 @@ export interface Stats {
   loss: number;
 }
 
+interface Layer {
+  readonly fanIn: number;
+  readonly fanOut: number;
+  readonly W: Tensor;
+  readonly b: Tensor;
+  /** Scratch for Wᵀ (back-propagation through W). */
+  readonly WT: Tensor;
+  /** Output: ReLU activations for hidden layers, logits for the last. */
+  readonly A: Tensor;
+  /** Gradient of the loss with respect to this layer's pre-activation output. */
+  readonly G: Tensor | undefined;
+  readonly dW: Tensor | undefined;
+  readonly db: Tensor | undefined;
+  /** Optimiser state: momentum's velocity, or Adam's first moment. */
+  readonly sW: Tensor | undefined;
+  readonly sb: Tensor | undefined;
+  /** Adam's second moment. */
+  readonly s2W: Tensor | undefined;
+  readonly s2b: Tensor | undefined;
+}
+
 export class Network {
   readonly arena: Arena;
-  readonly n: number;
-  readonly layers: readonly number[];
+  readonly shape: NetworkShape;
   private readonly k: KernelExports;
   private readonly L: Layer[] = [];
-  private readonly X: Tensor;
-  private readonly Y: Tensor;
+  readonly Xt: Tensor | undefined;
+  readonly Yt: Tensor | undefined;
+  readonly Xe: Tensor | undefined;
+  readonly Ye: Tensor | undefined;
+  private readonly Xb: Tensor | undefined;
+  private readonly Yb: Tensor | undefined;
+  private readonly idx: Tensor | undefined;
   private readonly P: Tensor;
+  private readonly acc: Stats = { correct: 0, loss: 0 };
+  private adamStep = 0;
 
-  /** X: n × layers[0] standardised inputs; Y: n × classes one-hot targets. */
-  constructor(kernels: CompiledKernels, layers: readonly number[], X: Float32Array, Y: Float32Array, n: number) {
+  constructor(kernels: CompiledKernels, shape: NetworkShape) {
+    const { layers, train, eval: ne, optimizer } = shape;
+    const batch = train > 0 ? Math.min(Math.max(1, shape.batch), train) : 0;
     if (layers.length < 2) throw new Error("a network needs an input and an output layer");
+    this.shape = { ...shape, layers: [...layers], batch };
     const layout = new Layout();
-    const classes = layers[layers.length - 1];
-    this.X = layout.add("X", n, layers[0]);
-    this.Y = layout.add("Y", n, classes);
-    let input = this.X;
-    const specs: Omit<Layer, "fanIn" | "fanOut">[] = [];
-    for (let l = 1; l < layers.length; l++) {
-      const s = {
-        input,
-        W: layout.add(`W${l}`, layers[l - 1], layers[l]),
-        b: layout.add(`b${l}`, layers[l]),
-        A: layout.add(`A${l}`, n, layers[l]),
-        G: layout.add(`G${l}`, n, layers[l]),
-        dW: layout.add(`dW${l}`, layers[l - 1], layers[l]),
-        db: layout.add(`db${l}`, layers[l]),
-      };
-      specs.push(s);
-      input = s.A;
+    const inputs = layers[0], classes = layers[layers.length - 1];
+    const rows = Math.max(batch, ne, 1);
+    if (train > 0) {
+      this.Xt = layout.add("Xt", train, inputs);
+      this.Yt = layout.add("Yt", train, classes);
+      if (batch < train) {
+        this.Xb = layout.add("Xb", batch, inputs);
+        this.Yb = layout.add("Yb", batch, classes);
+        this.idx = layout.add("idx", train);
+      }
     }
-    this.P = layout.add("P", n, classes);
+    if (ne > 0) {
+      this.Xe = layout.add("Xe", ne, inputs);
+      this.Ye = layout.add("Ye", ne, classes);
+    }
+    const opt = (name: string, ...dims: number[]) => (train > 0 ? layout.add(name, ...dims) : undefined);
+    for (let l = 1; l < layers.length; l++) {
+      const fanIn = layers[l - 1], fanOut = layers[l];
+      this.L.push({
+        fanIn,
+        fanOut,
+        W: layout.add(`W${l}`, fanIn, fanOut),
+        b: layout.add(`b${l}`, fanOut),
+        WT: layout.add(`WT${l}`, fanOut, fanIn),
+        A: layout.add(`A${l}`, rows, fanOut),
+        G: opt(`G${l}`, batch, fanOut),
+        dW: opt(`dW${l}`, fanIn, fanOut),
+        db: opt(`db${l}`, fanOut),
+        sW: optimizer !== "sgd" ? opt(`sW${l}`, fanIn, fanOut) : undefined,
+        sb: optimizer !== "sgd" ? opt(`sb${l}`, fanOut) : undefined,
+        s2W: optimizer === "adam" ? opt(`s2W${l}`, fanIn, fanOut) : undefined,
+        s2b: optimizer === "adam" ? opt(`s2b${l}`, fanOut) : undefined,
+      });
+    }
+    this.P = layout.add("P", rows, classes);
     this.arena = new Arena(kernels, layout);
     this.k = this.arena.k;
-    this.n = n;
-    this.layers = [...layers];
-    specs.forEach((s, i) => this.L.push({ ...s, fanIn: layers[i], fanOut: layers[i + 1] }));
-    this.arena.write(this.X, X);
-    this.arena.write(this.Y, Y);
+    if (this.idx) {
+      const idx = this.arena.viewI32(this.idx);
+      for (let i = 0; i < train; i++) idx[i] = i;
+    }
+  }
+
+  get layers(): readonly number[] {
+    return this.shape.layers;
+  }
+
+  /** Writes the training set: X is train × inputs (standardised), Y is train × classes one-hot. */
+  setTrain(X: Float32Array, Y: Float32Array): void {
+    this.arena.write(need(this.Xt, "training data"), X);
+    this.arena.write(need(this.Yt, "training data"), Y);
+  }
+
+  /** Writes the second set; Y may be omitted for prediction. */
+  setEval(X: Float32Array, Y?: Float32Array): void {
+    this.arena.write(need(this.Xe, "an evaluation set"), X);
+    if (Y) this.arena.write(need(this.Ye, "an evaluation set"), Y);
   }
 
   setParams(p: Params): void {
@@ -86,49 +162,184 @@ export class Network {
     };
   }
 
-  /** Hidden layers: A = relu(input·W + b). Last layer: logits A = input·W + b, then P = softmax(A). */
-  forward(): void {
-    const k = this.k, n = this.n, L = this.L, last = L.length - 1;
+  /** Copies the current parameters into `into` (same shapes), allocating nothing. */
+  copyParams(into: Params): void {
+    this.L.forEach((l, i) => {
+      into.W[i].set(this.arena.view(l.W));
+      into.b[i].set(this.arena.view(l.b));
+    });
+  }
+
+  /** Hidden layers A = relu(input·W + b); the last layer's A holds the logits of `rows` rows from x. */
+  private logits(x: number, rows: number): void {
+    const k = this.k, L = this.L, last = L.length - 1;
+    let input = x;
     for (let i = 0; i <= last; i++) {
       const l = L[i];
-      k.gemm_nn(l.input.ptr, l.W.ptr, l.A.ptr, n, l.fanIn, l.fanOut);
-      k.bias_add(l.A.ptr, l.b.ptr, n, l.fanOut);
-      if (i < last) k.relu_forward(l.A.ptr, l.A.ptr, n * l.fanOut);
+      k.dense_forward(input, l.W.ptr, l.b.ptr, l.A.ptr, rows, l.fanIn, l.fanOut, i < last ? 1 : 0);
+      input = l.A.ptr;
     }
-    k.softmax_rows(L[last].A.ptr, this.P.ptr, n, L[last].fanOut);
   }
 
-  /** Loss and accuracy of the latest forward pass. */
-  stats(): Stats {
-    const k = this.k, n = this.n, out = this.L[this.L.length - 1];
-    return {
-      correct: k.count_correct(this.P.ptr, this.Y.ptr, n, out.fanOut),
-      loss: k.xent_loss(out.A.ptr, this.Y.ptr, n, out.fanOut) / n,
-    };
+  /** Forward pass of `rows` rows at x: logits, then P = softmax. */
+  private forwardAt(x: number, rows: number): void {
+    const out = this.L[this.L.length - 1];
+    this.logits(x, rows);
+    this.k.softmax_rows(out.A.ptr, this.P.ptr, rows, out.fanOut);
   }
 
-  /** Back-propagates from the latest forward pass and applies one SGD step, layer by layer from the top. */
+  /** Adds the correct count and the summed loss of the latest forward pass (rows rows, targets at y). */
+  private accumulate(y: number, rows: number): void {
+    const k = this.k, out = this.L[this.L.length - 1];
+    this.acc.correct += k.count_correct(this.P.ptr, y, rows, out.fanOut);
+    this.acc.loss += k.xent_loss(out.A.ptr, y, rows, out.fanOut);
+  }
+
+  /** Forward pass over the training set (full batch). */
+  forward(): void {
+    this.forwardAt(need(this.Xt, "training data").ptr, this.shape.train);
+  }
+
+  /** Loss and accuracy of the latest forward(). */
+  stats(into: Stats = { correct: 0, loss: 0 }): Stats {
+    const n = this.shape.train;
+    this.acc.correct = 0;
+    this.acc.loss = 0;
+    this.accumulate(need(this.Yt, "training data").ptr, n);
+    into.correct = this.acc.correct;
+    into.loss = this.acc.loss / n;
+    return into;
+  }
+
+  /** Forward pass over the second set; returns live views of its class probabilities (eval × classes). */
+  predictEval(): Float32Array {
+    const ne = this.shape.eval, C = this.layers[this.layers.length - 1];
+    this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
+    return this.arena.view(this.P).subarray(0, ne * C);
+  }
+
+  /** Loss and accuracy on the second set, with the current parameters. */
+  evaluate(into: Stats = { correct: 0, loss: 0 }): Stats {
+    const ne = this.shape.eval;
+    this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
+    this.acc.correct = 0;
+    this.acc.loss = 0;
+    this.accumulate(need(this.Ye, "an evaluation set").ptr, ne);
+    into.correct = this.acc.correct;
+    into.loss = this.acc.loss / ne;
+    return into;
+  }
+
+  /** Every layer's dW and db from the latest forward() over the training set, parameters unchanged. */
+  backward(): void {
+    const out = this.L[this.L.length - 1];
+    const G = need(out.G, "training data").ptr;
+    this.k.softmax_xent_backward(this.P.ptr, need(this.Yt, "training data").ptr, G, this.shape.train, out.fanOut);
+    this.gradients(need(this.Xt, "training data").ptr, this.shape.train);
+  }
+
+  /** backward(), then W -= lr·dW and b -= lr·db for every layer. */
   backwardAndUpdate(lr: number): void {
-    const k = this.k, n = this.n, L = this.L;
-    const out = L[L.length - 1];
-    k.softmax_xent_backward(this.P.ptr, this.Y.ptr, out.G.ptr, n, out.fanOut);
+    this.backward();
+    for (const l of this.L) {
+      this.k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, lr);
+      this.k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
+    }
+  }
+
+  /**
+   * One epoch: a single full-batch step, or a seeded shuffle and one step per mini-batch. When `stats` is
+   * given it receives the loss and accuracy of the epoch's forward passes, each taken before its update
+   * (for full batch, exactly the seed's report).
+   */
+  epoch(opt: Optimizer, rng: MT19937 | undefined, stats?: Stats): void {
+    const train = this.shape.train, batch = this.shape.batch;
+    const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
+    this.acc.correct = 0;
+    this.acc.loss = 0;
+    if (batch >= train) {
+      this.step(Xt.ptr, Yt.ptr, train, opt, stats !== undefined);
+    } else {
+      const k = this.k, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
+      const idx = this.arena.viewI32(this.idx!);
+      if (rng) {
+        for (let i = train - 1; i > 0; i--) {
+          const j = rng.below(i + 1), t = idx[i];
+          idx[i] = idx[j];
+          idx[j] = t;
+        }
+      }
+      for (let start = 0; start < train; start += batch) {
+        const rows = Math.min(batch, train - start), at = this.idx!.ptr + start * 4;
+        k.gather_rows(Xt.ptr, at, this.Xb!.ptr, rows, inputs);
+        k.gather_rows(Yt.ptr, at, this.Yb!.ptr, rows, C);
+        this.step(this.Xb!.ptr, this.Yb!.ptr, rows, opt, stats !== undefined);
+      }
+    }
+    if (stats) {
+      stats.correct = this.acc.correct;
+      stats.loss = this.acc.loss / train;
+    }
+  }
+
+  /** One optimiser step on `rows` rows at x (inputs) and y (one-hot targets). */
+  private step(x: number, y: number, rows: number, opt: Optimizer, withStats: boolean): void {
+    const k = this.k, L = this.L, out = L[L.length - 1];
+    this.logits(x, rows);
+    k.softmax_xent(out.A.ptr, y, this.P.ptr, out.G!.ptr, rows, out.fanOut);
+    if (withStats) this.accumulate(y, rows);
+    if (opt.kind === "sgd") {
+      // fused: weight gradients applied as they are formed (bit-identical to gradients() then sgd)
+      const lr = opt.lr;
+      for (let i = L.length - 1; i >= 0; i--) {
+        const l = L[i];
+        if (i > 0) this.deltaBelow(l, L[i - 1], rows);
+        k.colsum(l.G!.ptr, l.db!.ptr, rows, l.fanOut);
+        k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
+        k.gemm_tn_update(i > 0 ? L[i - 1].A.ptr : x, l.G!.ptr, l.W.ptr, l.fanIn, rows, l.fanOut, lr);
+      }
+      return;
+    }
+    this.gradients(x, rows);
+    if (opt.kind === "momentum") {
+      for (const l of L) {
+        k.momentum(l.W.ptr, l.dW!.ptr, l.sW!.ptr, l.fanIn * l.fanOut, opt.lr, opt.momentum);
+        k.momentum(l.b.ptr, l.db!.ptr, l.sb!.ptr, l.fanOut, opt.lr, opt.momentum);
+      }
+    } else {
+      const t = ++this.adamStep;
+      const c1 = 1 - Math.pow(opt.beta1, t), c2 = 1 - Math.pow(opt.beta2, t);
+      for (const l of L) {
+        k.adam(l.W.ptr, l.dW!.ptr, l.sW!.ptr, l.s2W!.ptr, l.fanIn * l.fanOut, opt.lr, opt.beta1, opt.beta2, opt.eps, c1, c2);
+        k.adam(l.b.ptr, l.db!.ptr, l.sb!.ptr, l.s2b!.ptr, l.fanOut, opt.lr, opt.beta1, opt.beta2, opt.eps, c1, c2);
+      }
+    }
+  }
+
+  /** dW and db of every layer, given the top layer's G, for `rows` rows of input x. */
+  private gradients(x: number, rows: number): void {
+    const k = this.k, L = this.L;
     for (let i = L.length - 1; i >= 0; i--) {
       const l = L[i];
-      k.gemm_tn(l.input.ptr, l.G.ptr, l.dW.ptr, l.fanIn, n, l.fanOut);
-      k.colsum(l.G.ptr, l.db.ptr, n, l.fanOut);
-      if (i > 0) {
-        // the delta for the layer below uses this layer's weights before they are updated
-        const below = L[i - 1];
-        k.gemm_nt(l.G.ptr, l.W.ptr, below.G.ptr, n, l.fanOut, l.fanIn);
-        k.relu_backward(below.G.ptr, below.A.ptr, below.G.ptr, n * l.fanIn);
-      }
-      k.sgd(l.W.ptr, l.dW.ptr, l.fanIn * l.fanOut, lr);
-      k.sgd(l.b.ptr, l.db.ptr, l.fanOut, lr);
+      k.gemm_tn(i > 0 ? L[i - 1].A.ptr : x, l.G!.ptr, l.dW!.ptr, l.fanIn, rows, l.fanOut);
+      k.colsum(l.G!.ptr, l.db!.ptr, rows, l.fanOut);
+      if (i > 0) this.deltaBelow(l, L[i - 1], rows);
     }
   }
 
-  /** Live views, for tests and inspection. */
+  /** G_below = (G · Wᵀ) ⊙ (A_below > 0) */
+  private deltaBelow(l: Layer, below: Layer, rows: number): void {
+    this.k.gemm_nt(l.G!.ptr, l.W.ptr, below.G!.ptr, rows, l.fanOut, l.fanIn, l.WT.ptr);
+    this.k.relu_backward(below.G!.ptr, below.A.ptr, below.G!.ptr, rows * l.fanIn);
+  }
+
+  /** Live views by tensor name (W1, dW1, A1, P, ...), for tests and inspection. */
   view(name: string): Float32Array {
     return this.arena.view(this.arena.layout.get(name));
   }
+}
+
+function need(t: Tensor | undefined, what: string): Tensor {
+  if (!t) throw new Error(`this network was built without ${what}`);
+  return t;
 }

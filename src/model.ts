@@ -1,0 +1,331 @@
+// The model a user holds: layer sizes, parameters and the standardisation fitted on its training data.
+// Each fit or predict builds a Network (one wasm instance on a memory sized for that job), runs it, and
+// copies the parameters back out; the kernels are compiled once and shared.
+
+import { compileKernels, compileModule, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
+import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
+import { Network, DEFAULT_OPTIMIZER, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
+import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
+import { decodeModel, encodeModel } from "./modelfile.js";
+import { DataError, DivergenceError, UsageError } from "./errors.js";
+import { MT19937 } from "./mt19937.js";
+
+export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
+
+export interface MLPOptions {
+  /** Sizes from input to output, e.g. [64, 32, 10]. */
+  layers: number[];
+  /** NumPy-compatible seed for the initial weights (and the mini-batch shuffle). */
+  seed?: number;
+  init?: InitKind;
+  /** Standardisation fitted on the first fit's data: per feature (default) or one global mean and std. */
+  normalize?: NormalizeKind;
+  kernels?: KernelChoice;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  lr?: number;
+  /** Report every this many epochs (epoch 0 included). */
+  every?: number;
+  /** Rows per step; full batch when absent. */
+  batch?: number;
+  optimizer?: OptimizerKind;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Held-out data, evaluated at every report (and every epoch when patience is set). */
+  validation?: { X: Float32Array; y: Uint8Array };
+  /** Stop after this many epochs without a lower held-out loss, keeping the best weights. */
+  patience?: number;
+  onReport?: (r: Report) => void;
+}
+
+export interface Report {
+  epoch: number;
+  /** Training accuracy and mean cross-entropy of this epoch's forward passes, before its update. */
+  accuracy: number;
+  loss: number;
+  /** Held-out accuracy and loss with the weights at the start of this epoch. */
+  test_accuracy?: number;
+  test_loss?: number;
+}
+
+export interface FitSummary {
+  /** Epochs run (fewer than asked when early stopping fired). */
+  epochs: number;
+  /** Of the trained (or, with patience, the best) weights, on the training data. */
+  accuracy: number;
+  loss: number;
+  test_accuracy?: number;
+  test_loss?: number;
+  /** With patience: the epoch whose weights were kept. */
+  best_epoch?: number;
+  /** The epoch loop alone, in milliseconds. */
+  train_ms: number;
+  epochs_per_s: number;
+  kernels: KernelBuild;
+  layers: number[];
+  samples: number;
+}
+
+export interface Evaluation {
+  n: number;
+  accuracy: number;
+  loss: number;
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+}
+
+async function resolveKernels(choice: KernelChoice | undefined): Promise<CompiledKernels> {
+  if (choice === undefined || typeof choice === "string") return compileKernels(choice ?? "auto");
+  if ("module" in choice) return choice;
+  return { build: choice.build, module: await compileModule(choice.source) };
+}
+
+export class MLP {
+  readonly layers: readonly number[];
+  readonly kernels: CompiledKernels;
+  readonly seed: number;
+  private params: Params;
+  private norm: Normalization | undefined;
+  private readonly normalizeKind: NormalizeKind;
+  private disposed = false;
+
+  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number) {
+    this.kernels = kernels;
+    this.layers = [...params.layers];
+    this.params = params;
+    this.norm = norm;
+    this.normalizeKind = normalizeKind;
+    this.seed = seed;
+  }
+
+  static async create(opts: MLPOptions): Promise<MLP> {
+    const layers = checkLayers(opts.layers);
+    const seed = opts.seed ?? 42;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`seed must be an integer in 0..4294967295, got ${seed}`);
+    const kernels = await resolveKernels(opts.kernels);
+    return new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed);
+  }
+
+  /** Reads a model saved with toBytes(); throws ModelFileError when the bytes are not a valid model. */
+  static async fromBytes(bytes: Uint8Array, opts: { kernels?: KernelChoice; name?: string } = {}): Promise<MLP> {
+    const { params, normalization } = decodeModel(bytes, opts.name);
+    const kernels = await resolveKernels(opts.kernels);
+    return new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42);
+  }
+
+  /** The standardisation travelling with the model (after the first fit or when loaded). */
+  get normalization(): Normalization | undefined {
+    return this.norm;
+  }
+
+  /** A copy of the current parameters. */
+  getParams(): Params {
+    return cloneParams(this.params);
+  }
+
+  get inputs(): number {
+    return this.layers[0];
+  }
+
+  get classes(): number {
+    return this.layers[this.layers.length - 1];
+  }
+
+  /**
+   * Trains on raw inputs X (n × inputs, row-major) and labels y. Synchronous: in a browser, run it in a
+   * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
+   */
+  fit(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): FitSummary {
+    this.alive();
+    const n = this.checkData(X, y, "training data");
+    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
+    const opt: Optimizer = {
+      ...DEFAULT_OPTIMIZER,
+      kind: opts.optimizer ?? "sgd",
+      lr: opts.lr ?? (opts.optimizer === "adam" ? 0.001 : DEFAULT_OPTIMIZER.lr),
+      ...(opts.momentum !== undefined && { momentum: opts.momentum }),
+      ...(opts.beta1 !== undefined && { beta1: opts.beta1 }),
+      ...(opts.beta2 !== undefined && { beta2: opts.beta2 }),
+      ...(opts.eps !== undefined && { eps: opts.eps }),
+    };
+    if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`epochs must be a positive integer, got ${epochs}`);
+    if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`every must be a positive integer, got ${every}`);
+    if (!(opt.lr > 0 && Number.isFinite(opt.lr))) throw new UsageError(`learning rate must be a finite number above 0, got ${opt.lr}`);
+    const batch = opts.batch ?? n;
+    if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`batch must be a positive integer, got ${batch}`);
+    if (batch > n) throw new UsageError(`batch ${batch} is larger than the ${n} training rows`);
+    const val = opts.validation;
+    const nv = val ? this.checkData(val.X, val.y, "validation data") : 0;
+    const patience = opts.patience;
+    if (patience !== undefined && !(Number.isInteger(patience) && patience >= 1)) throw new UsageError(`patience must be a positive integer, got ${patience}`);
+    if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
+
+    const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
+    const net = new Network(this.kernels, { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind });
+    net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
+    if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
+    net.setParams(this.params);
+    const rng = batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
+
+    const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
+    const best = patience !== undefined ? cloneParams(this.params) : undefined;
+    let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0;
+    const last = this.layers.length - 1;
+    const watch = [net.view(`b${last}`), net.view(`W${last}`)];
+    const onReport = opts.onReport;
+
+    const t0 = performance.now();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const report = epoch % every === 0 && onReport !== undefined;
+      if (val && (report || best)) {
+        net.evaluate(test);
+        if (best) {
+          if (test.loss < bestLoss) {
+            bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
+            net.copyParams(best);
+          } else if (++sinceBest > patience!) break;
+        }
+      }
+      net.epoch(opt, rng, report ? train : undefined);
+      ran = epoch + 1;
+      if (report) {
+        onReport({
+          epoch,
+          accuracy: train.correct / n,
+          loss: train.loss,
+          ...(val && { test_accuracy: test.correct / nv, test_loss: test.loss }),
+        });
+      }
+      // a NaN or infinity anywhere reaches the output layer's weights within one step
+      if (!Number.isFinite(watch[0][0] + watch[1][0])) {
+        throw new DivergenceError(
+          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${opt.lr}`,
+        );
+      }
+    }
+    const trainMs = performance.now() - t0;
+
+    if (best && bestLoss < Infinity) {
+      // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
+      net.evaluate(test);
+      if (test.loss < bestLoss) { bestLoss = test.loss; bestEpoch = ran; } else net.setParams(best);
+    }
+    this.params = net.getParams();
+    this.norm = norm;
+    net.forward();
+    net.stats(train);
+    const summary: FitSummary = {
+      epochs: ran,
+      accuracy: train.correct / n,
+      loss: train.loss,
+      train_ms: trainMs,
+      epochs_per_s: ran / (trainMs / 1000),
+      kernels: this.kernels.build,
+      layers: [...this.layers],
+      samples: n,
+    };
+    if (val) {
+      net.evaluate(test);
+      summary.test_accuracy = test.correct / nv;
+      summary.test_loss = test.loss;
+    }
+    if (best) summary.best_epoch = bestEpoch;
+    return summary;
+  }
+
+  /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
+  predictProba(X: Float32Array): Float32Array {
+    this.alive();
+    const n = this.rows(X, "input");
+    if (n === 0) return new Float32Array(0);
+    const net = this.inference(X, n);
+    return net.predictEval().slice();
+  }
+
+  /** The most probable class of each row of raw inputs X. */
+  predict(X: Float32Array): Uint8Array {
+    const P = this.predictProba(X), C = this.classes, n = P.length / C;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < C; j++) if (P[i * C + j] > P[i * C + best]) best = j;
+      out[i] = best;
+    }
+    return out;
+  }
+
+  /** Accuracy, mean cross-entropy and confusion matrix on labelled raw data. */
+  evaluate(X: Float32Array, y: Uint8Array): Evaluation {
+    this.alive();
+    const n = this.checkData(X, y, "evaluation data");
+    const net = this.inference(X, n, y);
+    const s = net.evaluate();
+    const P = net.predictEval(), C = this.classes;
+    const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < C; j++) if (P[i * C + j] > P[i * C + best]) best = j;
+      confusion[y[i]][best]++;
+    }
+    return { n, accuracy: s.correct / n, loss: s.loss, confusion };
+  }
+
+  /** The model as a .wmlp file (see modelfile.ts). */
+  toBytes(): Uint8Array {
+    this.alive();
+    return encodeModel({ params: this.params, normalization: this.norm });
+  }
+
+  /** Drops the parameters; the model cannot be used afterwards. Wasm memory goes with each job's instance. */
+  dispose(): void {
+    this.disposed = true;
+    this.params = { layers: this.params.layers, W: [], b: [] };
+  }
+
+  private inference(X: Float32Array, n: number, y?: Uint8Array): Network {
+    const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd" });
+    const Xn = this.norm ? applyNormalization(this.norm, X, n, this.inputs) : X;
+    net.setEval(Xn, y ? oneHot(y, this.classes) : undefined);
+    net.setParams(this.params);
+    return net;
+  }
+
+  private rows(X: Float32Array, what: string): number {
+    if (!(X instanceof Float32Array)) throw new DataError(`${what}: X must be a Float32Array`);
+    if (X.length % this.inputs !== 0) {
+      throw new DataError(`${what}: X has ${X.length} values, not a whole number of rows of ${this.inputs} features`);
+    }
+    for (let i = 0; i < X.length; i++) {
+      if (!Number.isFinite(X[i])) throw new DataError(`${what}: X[${Math.floor(i / this.inputs)}][${i % this.inputs}] is ${X[i]}`);
+    }
+    return X.length / this.inputs;
+  }
+
+  private checkData(X: Float32Array, y: Uint8Array, what: string): number {
+    const n = this.rows(X, what);
+    if (n === 0) throw new DataError(`${what}: no rows`);
+    if (y.length !== n) throw new DataError(`${what}: ${n} rows of X but ${y.length} labels`);
+    for (let i = 0; i < n; i++) {
+      if (y[i] >= this.classes) throw new DataError(`${what}: label ${y[i]} at row ${i} is not below the model's ${this.classes} classes`);
+    }
+    return n;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new UsageError("this model has been disposed");
+  }
+}
+
+function checkLayers(layers: number[]): number[] {
+  if (!Array.isArray(layers) || layers.length < 2) throw new UsageError("layers must list at least the input and output sizes, e.g. [64, 32, 10]");
+  for (const n of layers) {
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`layer sizes must be positive integers, got [${layers.join(", ")}]`);
+  }
+  if (layers[layers.length - 1] < 2) throw new UsageError("the output layer needs at least 2 classes");
+  if (layers[layers.length - 1] > 256) throw new UsageError("at most 256 classes are supported (labels are bytes)");
+  return [...layers];
+}

@@ -1,0 +1,124 @@
+// The .wmlp model file: a small versioned binary, little-endian.
+//
+//   offset  size          field
+//   0       4             magic "WMLP"
+//   4       2             format version (1)
+//   6       2             number of layer sizes L (input, hidden..., output)
+//   8       4·L           layer sizes, u32
+//   ...     1             normalisation: 0 none, 1 feature, 2 global
+//   ...     3             zero
+//   ...     8·F + 8·F     mean and divisor per input feature, f64 (only when normalisation is not 0)
+//   ...     4·(...)       parameters, f32: W1 (fan_in × fan_out, row-major), b1, W2, b2, ...
+//   end-4   4             CRC-32 (IEEE) of every byte before it
+//
+// Readers reject a wrong magic, a newer version, a size that does not match the header, and a bad checksum.
+
+import { ModelFileError } from "./errors.js";
+import type { Params } from "./init.js";
+import type { Normalization, NormalizeKind } from "./normalize.js";
+
+export const MAGIC = "WMLP";
+export const FORMAT_VERSION = 1;
+const MAX_LAYERS = 64;
+const MAX_UNITS = 1 << 20;
+
+export interface ModelData {
+  params: Params;
+  normalization: Normalization | undefined;
+}
+
+const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
+
+export function encodeModel({ params, normalization }: ModelData): Uint8Array {
+  const layers = params.layers;
+  const F = layers[0];
+  const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
+  const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + 4 * paramCount + 4;
+  const buf = new ArrayBuffer(size);
+  const dv = new DataView(buf);
+  const bytes = new Uint8Array(buf);
+  let o = 0;
+  for (let i = 0; i < 4; i++) bytes[o++] = MAGIC.charCodeAt(i);
+  dv.setUint16(o, FORMAT_VERSION, true); o += 2;
+  dv.setUint16(o, layers.length, true); o += 2;
+  for (const n of layers) { dv.setUint32(o, n, true); o += 4; }
+  dv.setUint8(o, normalization ? KINDS.indexOf(normalization.kind) : 0); o += 4;
+  if (normalization) {
+    for (const arr of [normalization.mean, normalization.divisor]) {
+      for (let i = 0; i < F; i++) { dv.setFloat64(o, arr[i], true); o += 8; }
+    }
+  }
+  for (let l = 0; l < params.W.length; l++) {
+    for (const arr of [params.W[l], params.b[l]]) {
+      for (let i = 0; i < arr.length; i++) { dv.setFloat32(o, arr[i], true); o += 4; }
+    }
+  }
+  dv.setUint32(o, crc32(bytes.subarray(0, o)), true);
+  return bytes;
+}
+
+export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
+  const fail = (why: string) => new ModelFileError(`${name}: ${why}`);
+  if (bytes.length < 12) throw fail(`too short to be a model file (${bytes.length} bytes)`);
+  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+  if (magic !== MAGIC) throw fail(`not a wasm-mlp model file (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint16(4, true);
+  if (version > FORMAT_VERSION) throw fail(`format version ${version} is newer than this program reads (${FORMAT_VERSION}); upgrade wasm-mlp`);
+  if (version < 1) throw fail(`format version ${version} is not valid`);
+  const L = dv.getUint16(6, true);
+  if (L < 2 || L > MAX_LAYERS) throw fail(`layer count ${L} is not valid`);
+  if (bytes.length < 8 + 4 * L + 4 + 4) throw fail(`truncated (${bytes.length} bytes)`);
+  const layers: number[] = [];
+  for (let i = 0; i < L; i++) {
+    const n = dv.getUint32(8 + 4 * i, true);
+    if (n < 1 || n > MAX_UNITS) throw fail(`layer ${i} has ${n} units`);
+    layers.push(n);
+  }
+  let o = 8 + 4 * L;
+  const kindCode = dv.getUint8(o); o += 4;
+  if (kindCode >= KINDS.length) throw fail(`normalisation code ${kindCode} is not valid`);
+  const kind = KINDS[kindCode];
+  const F = layers[0];
+  let paramCount = 0;
+  for (let l = 1; l < L; l++) paramCount += layers[l - 1] * layers[l] + layers[l];
+  const expected = o + (kind ? 16 * F : 0) + 4 * paramCount + 4;
+  if (bytes.length !== expected) {
+    throw fail(`${bytes.length < expected ? "truncated" : "has trailing bytes"}: ${bytes.length} bytes, the header says ${expected}`);
+  }
+  const stored = dv.getUint32(bytes.length - 4, true);
+  if (crc32(bytes.subarray(0, bytes.length - 4)) !== stored) throw fail("checksum mismatch: the file is damaged");
+  let normalization: Normalization | undefined;
+  if (kind) {
+    const mean = new Float64Array(F), divisor = new Float64Array(F);
+    for (const arr of [mean, divisor]) for (let i = 0; i < F; i++) { arr[i] = dv.getFloat64(o, true); o += 8; }
+    normalization = { kind, mean, divisor };
+  }
+  const W: Float32Array[] = [], b: Float32Array[] = [];
+  for (let l = 1; l < L; l++) {
+    for (const [list, len] of [[W, layers[l - 1] * layers[l]], [b, layers[l]]] as const) {
+      const arr = new Float32Array(len);
+      for (let i = 0; i < len; i++) { arr[i] = dv.getFloat32(o, true); o += 4; }
+      list.push(arr);
+    }
+  }
+  for (const arr of [...W, ...b]) {
+    if (!arr.every(Number.isFinite)) throw fail("holds a parameter that is not a finite number");
+  }
+  return { params: { layers, W, b }, normalization };
+}
+
+let table: Uint32Array | undefined;
+export function crc32(bytes: Uint8Array): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
