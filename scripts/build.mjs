@@ -2,7 +2,7 @@
 // With --if-stale it does nothing when every output is newer than every input, so `npm run train`,
 // `test` and `bench` can call it on every run.
 
-import { readdirSync, statSync, existsSync } from "node:fs";
+import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,7 @@ function oldest(paths) {
 
 const wasmOut = targets.map((t) => `build/kernels.${t}.wasm`);
 const wasmStale = newest(["assembly", "asconfig.json", "package-lock.json"]) > oldest(wasmOut);
-const hostStale = newest(["src", "tsconfig.json", "package-lock.json"]) > oldest(["dist/cli/train.js"]);
+const hostStale = newest(["src", "bench", "tsconfig.json", "package-lock.json"]) > oldest(["dist/src/cli/train.js"]);
 
 if (!ifStale || wasmStale) {
   const { default: asc } = await import("assemblyscript/asc");
@@ -52,4 +52,15 @@ if (!ifStale || hostStale) {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+// dist/ is the package: the host's JS next to copies of the wasm builds and the digits data, at the same
+// relative paths (../build, ../data) that src/ sees in the repository.
+const copies = [...wasmOut, "data/digits.csv.gz"];
+for (const f of copies) {
+  const from = join(root, f), to = join(root, "dist", f);
+  if (!existsSync(to) || statSync(from).mtimeMs > statSync(to).mtimeMs) {
+    mkdirSync(join(to, ".."), { recursive: true });
+    copyFileSync(from, to);
+  }
 }
