@@ -11,6 +11,8 @@ export interface Dataset {
   readonly n: number;
   readonly features: number;
   readonly classes: number;
+  /** False when labels were optional and the file has none (every y is NO_LABEL). */
+  readonly labelled?: boolean;
 }
 
 export interface CsvRules {
@@ -22,7 +24,12 @@ export interface CsvRules {
   classes?: number;
   /** Features must be integers (digits pixels are counts). */
   integerFeatures?: boolean;
+  /** "optional": rows may leave out the label column (needs `features`); such rows get label 255. */
+  labels?: "required" | "optional";
 }
+
+/** The label given to rows without one when labels are optional. */
+export const NO_LABEL = 255;
 
 /** The rules the digits file obeys: 64 integer pixels in 0..16 and a label in 0..9. */
 export const DIGITS_RULES: CsvRules = { features: 64, range: [0, 16], classes: 10, integerFeatures: true };
@@ -63,6 +70,8 @@ export function parseCsv(text: string, file: string, rules: CsvRules = {}): Data
 
   const width = lines[first].split(",").length;
   const features = rules.features ?? width - 1;
+  const optional = rules.labels === "optional" && rules.features !== undefined;
+  const labelled = !optional || width === features + 1;
   if (features < 1) throw new DataError(`${file}:${first + 1}: a row needs at least one feature and a label`);
   const X = new Float32Array(rows * features);
   const y = new Uint8Array(rows);
@@ -74,8 +83,9 @@ export function parseCsv(text: string, file: string, rules: CsvRules = {}): Data
     const lineNo = first + r + 1;
     const where = `${file}:${lineNo}`;
     const cells = lines[first + r].split(",");
-    if (cells.length !== features + 1) {
-      throw new DataError(`${where}: expected ${features + 1} values (${features} features and a label), found ${cells.length}`);
+    if (cells.length !== features + (labelled ? 1 : 0)) {
+      const expected = labelled ? `${features + 1} values (${features} features and a label)` : `${features} values`;
+      throw new DataError(`${where}: expected ${expected}, found ${cells.length}`);
     }
     for (let c = 0; c < features; c++) {
       const v = parseNumber(cells[c]);
@@ -87,6 +97,10 @@ export function parseCsv(text: string, file: string, rules: CsvRules = {}): Data
       if (v < lo || v > hi) throw new DataError(`${where}: column ${c + 1} is ${v}, outside ${lo}..${hi}`);
       X[r * features + c] = v;
     }
+    if (!labelled) {
+      y[r] = NO_LABEL;
+      continue;
+    }
     const label = parseNumber(cells[features]);
     if (label === undefined || !Number.isInteger(label) || label < 0 || label >= classLimit) {
       const allowed = rules.classes ? `0..${rules.classes - 1}` : `0..${MAX_CLASSES - 1}`;
@@ -95,7 +109,7 @@ export function parseCsv(text: string, file: string, rules: CsvRules = {}): Data
     y[r] = label;
     if (label > maxLabel) maxLabel = label;
   }
-  return { X, y, n: rows, features, classes: rules.classes ?? maxLabel + 1 };
+  return { X, y, n: rows, features, classes: rules.classes ?? maxLabel + 1, labelled };
 }
 
 function parseNumber(cell: string): number | undefined {

@@ -137,9 +137,37 @@ async function compileBest(): Promise<CompiledKernels> {
 /** The wasm page size: memory is sized in these. */
 export const PAGE_BYTES = 65536;
 
-/** Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. */
+/** A kernel trapped (an out-of-bounds access, say): a bug or a corrupted layout, never a silent result. */
+export class KernelTrap extends WasmMlpError {}
+
+/**
+ * Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. Each exported
+ * function is wrapped so that a trap names the kernel that raised it.
+ */
 export function instantiate(module: WebAssembly.Module, pages: number): { exports: KernelExports; memory: WebAssembly.Memory } {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { exports: instance.exports as unknown as KernelExports, memory };
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(instance.exports)) {
+    wrapped[name] = typeof value === "function" ? nameTraps(name, value as (...args: number[]) => number) : value;
+  }
+  return { exports: wrapped as unknown as KernelExports, memory };
+}
+
+type Fn = (...args: number[]) => number;
+
+// Fixed arity (the widest kernel takes 11 arguments; extra ones are ignored by wasm) rather than rest
+// parameters, so a call allocates nothing.
+function nameTraps(name: string, f: Fn): Fn {
+  return (a, b, c, d, e, g, h, i, j, k, l) => {
+    try {
+      return f(a, b, c, d, e, g, h, i, j, k, l);
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        const args = [a, b, c, d, e, g, h, i, j, k, l].slice(0, f.length).join(", ");
+        throw new KernelTrap(`kernel ${name}(${args}) trapped: ${err.message}`);
+      }
+      throw err;
+    }
+  };
 }

@@ -40,6 +40,8 @@ export interface FitOptions {
   /** Stop after this many epochs without a lower held-out loss, keeping the best weights. */
   patience?: number;
   onReport?: (r: Report) => void;
+  /** Called after every epoch with its number (cheap: for progress bars). */
+  onEpoch?: (epoch: number) => void;
 }
 
 export interface Report {
@@ -90,6 +92,7 @@ export class MLP {
   readonly seed: number;
   private params: Params;
   private norm: Normalization | undefined;
+  private inputRange: readonly [number, number] | undefined;
   private readonly normalizeKind: NormalizeKind;
   private disposed = false;
 
@@ -112,9 +115,16 @@ export class MLP {
 
   /** Reads a model saved with toBytes(); throws ModelFileError when the bytes are not a valid model. */
   static async fromBytes(bytes: Uint8Array, opts: { kernels?: KernelChoice; name?: string } = {}): Promise<MLP> {
-    const { params, normalization } = decodeModel(bytes, opts.name);
+    const { params, normalization, range } = decodeModel(bytes, opts.name);
     const kernels = await resolveKernels(opts.kernels);
-    return new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42);
+    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42);
+    model.inputRange = range;
+    return model;
+  }
+
+  /** Lowest and highest input value of the data the model was first fitted on. */
+  get range(): readonly [number, number] | undefined {
+    return this.inputRange;
   }
 
   /** The standardisation travelling with the model (after the first fit or when loaded). */
@@ -176,7 +186,7 @@ export class MLP {
     let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0;
     const last = this.layers.length - 1;
     const watch = [net.view(`b${last}`), net.view(`W${last}`)];
-    const onReport = opts.onReport;
+    const onReport = opts.onReport, onEpoch = opts.onEpoch;
 
     const t0 = performance.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -206,6 +216,7 @@ export class MLP {
           `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${opt.lr}`,
         );
       }
+      if (onEpoch) onEpoch(epoch);
     }
     const trainMs = performance.now() - t0;
 
@@ -216,8 +227,8 @@ export class MLP {
     }
     this.params = net.getParams();
     this.norm = norm;
-    net.forward();
-    net.stats(train);
+    this.inputRange ??= valueRange(X);
+    net.trainStats(train);
     const summary: FitSummary = {
       epochs: ran,
       accuracy: train.correct / n,
@@ -277,7 +288,7 @@ export class MLP {
   /** The model as a .wmlp file (see modelfile.ts). */
   toBytes(): Uint8Array {
     this.alive();
-    return encodeModel({ params: this.params, normalization: this.norm });
+    return encodeModel({ params: this.params, normalization: this.norm, range: this.inputRange });
   }
 
   /** Drops the parameters; the model cannot be used afterwards. Wasm memory goes with each job's instance. */
@@ -328,4 +339,13 @@ function checkLayers(layers: number[]): number[] {
   if (layers[layers.length - 1] < 2) throw new UsageError("the output layer needs at least 2 classes");
   if (layers[layers.length - 1] > 256) throw new UsageError("at most 256 classes are supported (labels are bytes)");
   return [...layers];
+}
+
+function valueRange(X: Float32Array): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < X.length; i++) {
+    if (X[i] < lo) lo = X[i];
+    if (X[i] > hi) hi = X[i];
+  }
+  return [lo, hi];
 }

@@ -6,8 +6,10 @@
 //   6       2             number of layer sizes L (input, hidden..., output)
 //   8       4·L           layer sizes, u32
 //   ...     1             normalisation: 0 none, 1 feature, 2 global
-//   ...     3             zero
+//   ...     1             1 when the training data's value range follows, else 0
+//   ...     2             zero
 //   ...     8·F + 8·F     mean and divisor per input feature, f64 (only when normalisation is not 0)
+//   ...     8 + 8         lowest and highest input value seen in training, f64 (only when the range flag is 1)
 //   ...     4·(...)       parameters, f32: W1 (fan_in × fan_out, row-major), b1, W2, b2, ...
 //   end-4   4             CRC-32 (IEEE) of every byte before it
 //
@@ -25,15 +27,17 @@ const MAX_UNITS = 1 << 20;
 export interface ModelData {
   params: Params;
   normalization: Normalization | undefined;
+  /** Lowest and highest input value of the training data, so new inputs can be checked against it. */
+  range?: readonly [number, number];
 }
 
 const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
 
-export function encodeModel({ params, normalization }: ModelData): Uint8Array {
+export function encodeModel({ params, normalization, range }: ModelData): Uint8Array {
   const layers = params.layers;
   const F = layers[0];
   const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
-  const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + 4 * paramCount + 4;
+  const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + 4 * paramCount + 4;
   const buf = new ArrayBuffer(size);
   const dv = new DataView(buf);
   const bytes = new Uint8Array(buf);
@@ -42,12 +46,14 @@ export function encodeModel({ params, normalization }: ModelData): Uint8Array {
   dv.setUint16(o, FORMAT_VERSION, true); o += 2;
   dv.setUint16(o, layers.length, true); o += 2;
   for (const n of layers) { dv.setUint32(o, n, true); o += 4; }
-  dv.setUint8(o, normalization ? KINDS.indexOf(normalization.kind) : 0); o += 4;
+  dv.setUint8(o, normalization ? KINDS.indexOf(normalization.kind) : 0);
+  dv.setUint8(o + 1, range ? 1 : 0); o += 4;
   if (normalization) {
     for (const arr of [normalization.mean, normalization.divisor]) {
       for (let i = 0; i < F; i++) { dv.setFloat64(o, arr[i], true); o += 8; }
     }
   }
+  if (range) { dv.setFloat64(o, range[0], true); dv.setFloat64(o + 8, range[1], true); o += 16; }
   for (let l = 0; l < params.W.length; l++) {
     for (const arr of [params.W[l], params.b[l]]) {
       for (let i = 0; i < arr.length; i++) { dv.setFloat32(o, arr[i], true); o += 4; }
@@ -76,13 +82,14 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     layers.push(n);
   }
   let o = 8 + 4 * L;
-  const kindCode = dv.getUint8(o); o += 4;
+  const kindCode = dv.getUint8(o), rangeFlag = dv.getUint8(o + 1); o += 4;
   if (kindCode >= KINDS.length) throw fail(`normalisation code ${kindCode} is not valid`);
+  if (rangeFlag > 1) throw fail(`range flag ${rangeFlag} is not valid`);
   const kind = KINDS[kindCode];
   const F = layers[0];
   let paramCount = 0;
   for (let l = 1; l < L; l++) paramCount += layers[l - 1] * layers[l] + layers[l];
-  const expected = o + (kind ? 16 * F : 0) + 4 * paramCount + 4;
+  const expected = o + (kind ? 16 * F : 0) + (rangeFlag ? 16 : 0) + 4 * paramCount + 4;
   if (bytes.length !== expected) {
     throw fail(`${bytes.length < expected ? "truncated" : "has trailing bytes"}: ${bytes.length} bytes, the header says ${expected}`);
   }
@@ -94,6 +101,12 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     for (const arr of [mean, divisor]) for (let i = 0; i < F; i++) { arr[i] = dv.getFloat64(o, true); o += 8; }
     normalization = { kind, mean, divisor };
   }
+  let range: [number, number] | undefined;
+  if (rangeFlag) {
+    range = [dv.getFloat64(o, true), dv.getFloat64(o + 8, true)];
+    o += 16;
+    if (!(range[0] <= range[1])) throw fail("holds an invalid input range");
+  }
   const W: Float32Array[] = [], b: Float32Array[] = [];
   for (let l = 1; l < L; l++) {
     for (const [list, len] of [[W, layers[l - 1] * layers[l]], [b, layers[l]]] as const) {
@@ -102,10 +115,10 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
       list.push(arr);
     }
   }
-  for (const arr of [...W, ...b]) {
+  for (const arr of [...W, ...b, ...(normalization ? [normalization.mean, normalization.divisor] : [])]) {
     if (!arr.every(Number.isFinite)) throw fail("holds a parameter that is not a finite number");
   }
-  return { params: { layers, W, b }, normalization };
+  return { params: { layers, W, b }, normalization, range };
 }
 
 let table: Uint32Array | undefined;

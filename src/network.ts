@@ -79,6 +79,8 @@ export class Network {
   private readonly idx: Tensor | undefined;
   private readonly P: Tensor;
   private readonly acc: Stats = { correct: 0, loss: 0 };
+  /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
+  private readonly rows: number;
   private adamStep = 0;
 
   constructor(kernels: CompiledKernels, shape: NetworkShape) {
@@ -89,6 +91,7 @@ export class Network {
     const layout = new Layout();
     const inputs = layers[0], classes = layers[layers.length - 1];
     const rows = Math.max(batch, ne, 1);
+    this.rows = rows;
     if (train > 0) {
       this.Xt = layout.add("Xt", train, inputs);
       this.Yt = layout.add("Yt", train, classes);
@@ -195,9 +198,26 @@ export class Network {
     this.acc.loss += k.xent_loss(out.A.ptr, y, rows, out.fanOut);
   }
 
-  /** Forward pass over the training set (full batch). */
+  /** Forward pass over the whole training set (full-batch networks only: the activations hold batch rows). */
   forward(): void {
+    if (this.shape.train > this.rows) throw new Error("forward() over the training set needs a full-batch network; use trainStats()");
     this.forwardAt(need(this.Xt, "training data").ptr, this.shape.train);
+  }
+
+  /** Loss and accuracy over the whole training set with the current parameters, in chunks of batch rows. */
+  trainStats(into: Stats = { correct: 0, loss: 0 }): Stats {
+    const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
+    const n = this.shape.train, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
+    this.acc.correct = 0;
+    this.acc.loss = 0;
+    for (let start = 0; start < n; start += this.rows) {
+      const rows = Math.min(this.rows, n - start);
+      this.forwardAt(Xt.ptr + start * inputs * 4, rows);
+      this.accumulate(Yt.ptr + start * C * 4, rows);
+    }
+    into.correct = this.acc.correct;
+    into.loss = this.acc.loss / n;
+    return into;
   }
 
   /** Loss and accuracy of the latest forward(). */

@@ -1,5 +1,5 @@
 // Standardisation, computed in f64 exactly as the seed scripts do with NumPy, then rounded to f32.
-//   feature: per column, (x - mean) / (std + 1e-8), population std (the MLP script)
+//   feature: per column, (x - mean) / (std + 1e-8), population std (the MLP script); constant columns are only centred
 //   global:  one mean and std over the whole matrix, (x - mean) / std (the SLP script)
 
 export type NormalizeKind = "feature" | "global";
@@ -23,7 +23,10 @@ export function fitNormalization(X: Float32Array, n: number, features: number, k
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < features; j++) { const d = X[i * features + j] - mean[j]; v[j] += d * d; }
     }
-    for (let j = 0; j < features; j++) divisor[j] = Math.sqrt(v[j] / n) + EPS;
+    // A column that is constant in the training data is only centred: (x - mean) is 0 there whatever the
+    // divisor, so the seed's numbers are unchanged, but held-out rows where that pixel is on no longer
+    // become (x - mean) / 1e-8.
+    for (let j = 0; j < features; j++) divisor[j] = v[j] === 0 ? 1 : Math.sqrt(v[j] / n) + EPS;
   } else {
     const count = n * features;
     let s = 0;

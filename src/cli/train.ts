@@ -1,99 +1,147 @@
-// npm run train -- [flags]: trains the seed's MLP (or SLP) on the digits and prints its progress.
+#!/usr/bin/env node
+// npm run train -- [flags]: trains a classifier and prints its progress (see --help).
 
-import { loadDigits } from "../data.js";
-import { KERNEL_BUILDS } from "../kernels.js";
-import type { NormalizeKind } from "../normalize.js";
-import { train, type Report, type TrainConfig } from "../train.js";
-import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
+import { loadCsv, loadDigits } from "../data.js";
+import type { Dataset } from "../csv.js";
+import { MLP, type FitSummary, type Report } from "../model.js";
+import { stratifiedSplit } from "../split.js";
+import { formatConfusion, perClass } from "../metrics.js";
+import { checkWritable, writeFileAtomic } from "./files.js";
+import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
+import { UsageError } from "../errors.js";
 
-const HELP = `Usage: npm run train -- [flags]
-
-Trains a classifier for the 8x8 digits (data/digits.csv.gz) with WebAssembly kernels.
-
-  --model mlp|slp          64-hidden-10 with ReLU (mlp) or 64-10 softmax regression (slp)   [mlp]
-  --hidden N               hidden units of the MLP                                         [32]
-  --epochs N               full-batch epochs                                               [1000]
-  --lr X                   learning rate                                                   [0.1]
-  --seed N                 NumPy-compatible seed for the initial weights                   [42]
-  --every N                report every N epochs                                           [100]
-  --normalize feature|global
-                           standardise per feature or with one global mean and std
-                                                           [feature for mlp, global for slp]
-  --kernels auto|scalar|simd|relaxed
-                           which kernel build to run                                      [auto]
-  --json                   JSON lines on stdout: one per report, then a summary
-  --help                   this text
-`;
-
-const FLAGS = {
-  model: { type: "string", default: "mlp" },
-  hidden: { type: "string", default: "32" },
-  epochs: { type: "string", default: "1000" },
-  lr: { type: "string", default: "0.1" },
-  seed: { type: "string", default: "42" },
-  every: { type: "string", default: "100" },
-  normalize: { type: "string" },
-  kernels: { type: "string", default: "auto" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", default: false },
-} as const;
-
-const MAX_HIDDEN = 1 << 16;
-
-export function parseTrainFlags(argv: string[]): (TrainConfig & { model: "mlp" | "slp"; json: boolean }) | "help" {
-  const v = parseFlags(argv, FLAGS);
-  if (v.help) return "help";
-  const model = choiceFlag(v, "model", ["mlp", "slp"] as const);
-  const hidden = intFlag(v, "hidden", 1, MAX_HIDDEN);
-  const normalize: NormalizeKind =
-    v.normalize === undefined ? (model === "mlp" ? "feature" : "global") : choiceFlag(v, "normalize", ["feature", "global"] as const);
-  return {
-    model,
-    layers: model === "mlp" ? [64, hidden, 10] : [64, 10],
-    epochs: intFlag(v, "epochs", 1, 1e9),
-    lr: numberFlag(v, "lr", (x) => (x > 0 && x <= 1e6 ? undefined : "must be greater than 0 and at most 1e6")),
-    seed: intFlag(v, "seed", 0, 0xffffffff),
-    every: intFlag(v, "every", 1, 1e9),
-    normalize,
-    kernels: choiceFlag(v, "kernels", ["auto", ...KERNEL_BUILDS] as const),
-    json: v.json === true,
-  };
-}
-
-function percent(acc: number, digits: number): string {
-  return `${(acc * 100).toFixed(digits)}%`;
+async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
+  if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
+  if (cfg.dataset === "mnist") {
+    const { loadMnist } = await import("../mnist.js");
+    return { data: await loadMnist(), name: "MNIST (10,000)" };
+  }
+  return { data: await loadDigits(), name: "digits" };
 }
 
 async function main(argv: string[]): Promise<void> {
   const cfg = parseTrainFlags(argv);
   if (cfg === "help") {
-    process.stdout.write(HELP);
+    process.stdout.write(TRAIN_HELP);
     return;
   }
-  const data = await loadDigits();
+  if (cfg.save) await checkWritable(cfg.save, "--save");
+  if (cfg.plot) await checkWritable(cfg.plot, "--plot");
+
+  const { data, name } = await loadData(cfg);
+  const digitsSeed = cfg.data === undefined && cfg.dataset === "digits";
+  // the seed standardises the SLP globally and the MLP per feature
+  // (MNIST's pixels share one scale and many are nearly always 0: one global mean and std suits them)
+  const normalize = cfg.normalize ?? ((cfg.model === "slp" && digitsSeed) || cfg.dataset === "mnist" ? "global" : "feature");
+  const layers = [data.features, ...cfg.hidden, data.classes];
+  const { train, test } = cfg.testSplit !== undefined ? stratifiedSplit(data, cfg.testSplit, cfg.seed) : { train: data, test: undefined };
+  if (cfg.batch !== undefined && cfg.batch > train.n) {
+    throw new UsageError(`--batch ${cfg.batch} is larger than the ${train.n} training rows`);
+  }
+
+  const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels });
+  const out = (line: string) => process.stdout.write(line + "\n");
   // the seed prints the SLP with one decimal and the MLP with none
   const digits = cfg.model === "slp" ? 1 : 0;
-  const out = (line: string) => process.stdout.write(line + "\n");
+  const pct = (x: number, d = digits) => `${(x * 100).toFixed(d)}%`;
+  const reports: Report[] = [];
+  const tty = !cfg.json && process.stdout.isTTY === true;
+  const progress = tty && cfg.epochs >= 200 ? new (await import("../progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
+  let latest: Report | undefined;
+
   if (!cfg.json) {
-    out(`${cfg.model.toUpperCase()} ${cfg.layers.join("-")} | ${data.n} samples | lr ${cfg.lr} | seed ${cfg.seed} | ${cfg.normalize} standardisation`);
+    const parts = [
+      `${cfg.model.toUpperCase()} ${layers.join("-")}`,
+      `${name}: ${train.n} training rows${test ? `, ${test.n} held out` : ""}`,
+      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? (cfg.optimizer === "adam" ? 0.001 : 0.1)}`,
+      `seed ${cfg.seed}`,
+      `${normalize} standardisation`,
+      `kernels: ${model.kernels.build}`,
+    ];
+    out(parts.join(" | "));
   }
-  const onReport = cfg.json
-    ? (r: Report) => out(JSON.stringify({ epoch: r.epoch, accuracy: round(r.accuracy), loss: round(r.loss) }))
-    : (r: Report) => out(`Epoch ${String(r.epoch).padStart(4)} | Acc: ${percent(r.accuracy, digits)} | Loss: ${r.loss.toFixed(4)}`);
-  const { summary: s } = await train(data, cfg, onReport);
+  const onReport = (r: Report) => {
+    reports.push(r);
+    latest = r;
+    if (cfg.json) {
+      out(JSON.stringify({ epoch: r.epoch, accuracy: round(r.accuracy), loss: round(r.loss), ...(r.test_loss !== undefined && { test_accuracy: round(r.test_accuracy!), test_loss: round(r.test_loss) }) }));
+      return;
+    }
+    let line = `Epoch ${String(r.epoch).padStart(4)} | Acc: ${pct(r.accuracy)} | Loss: ${r.loss.toFixed(4)}`;
+    if (r.test_loss !== undefined) line += ` | Test acc: ${pct(r.test_accuracy!)} | Test loss: ${r.test_loss.toFixed(4)}`;
+    if (progress) progress.log(line);
+    else out(line);
+  };
+  const onEpoch = progress ? (epoch: number) => progress.update(epoch + 1, { accuracy: latest?.accuracy, test_accuracy: latest?.test_accuracy }) : undefined;
+
+  let s: FitSummary;
+  try {
+    s = model.fit(train.X, train.y, {
+      epochs: cfg.epochs,
+      lr: cfg.lr,
+      every: cfg.every,
+      batch: cfg.batch,
+      optimizer: cfg.optimizer,
+      momentum: cfg.momentum,
+      beta1: cfg.beta1,
+      beta2: cfg.beta2,
+      eps: cfg.eps,
+      validation: test && { X: test.X, y: test.y },
+      patience: cfg.patience,
+      onReport,
+      onEpoch,
+    });
+  } finally {
+    progress?.done();
+  }
+  const evaluation = test ? model.evaluate(test.X, test.y) : undefined;
+
+  if (cfg.save) await writeFileAtomic(cfg.save, model.toBytes());
+  if (cfg.plot) {
+    const { renderCurvesSvg } = await import("../plot.js");
+    await writeFileAtomic(cfg.plot, renderCurvesSvg(reports, { title: `${cfg.model.toUpperCase()} ${layers.join("-")} on ${name}` }));
+  }
+
   if (cfg.json) {
-    out(JSON.stringify({ ...s, accuracy: round(s.accuracy), loss: round(s.loss), train_ms: round(s.train_ms, 3), epochs_per_s: round(s.epochs_per_s, 1) }));
-  } else {
     out(
-      `Final      | Acc: ${percent(s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)} | ${s.epochs} epochs in ` +
-        `${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels}`,
+      JSON.stringify({
+        ...s,
+        accuracy: round(s.accuracy),
+        loss: round(s.loss),
+        ...(s.test_loss !== undefined && { test_accuracy: round(s.test_accuracy!), test_loss: round(s.test_loss) }),
+        train_ms: round(s.train_ms, 3),
+        epochs_per_s: round(s.epochs_per_s, 1),
+        ...(evaluation && {
+          confusion: evaluation.confusion,
+          precision: perClass(evaluation.confusion).map((m) => nullable(m.precision)),
+          recall: perClass(evaluation.confusion).map((m) => nullable(m.recall)),
+        }),
+        ...(cfg.save && { saved: cfg.save }),
+        ...(cfg.plot && { plot: cfg.plot }),
+      }),
     );
+    return;
   }
+  let line = `Final      | Acc: ${pct(s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
+  if (s.test_loss !== undefined) line += ` | Test acc: ${pct(s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
+  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels}`;
+  out(line);
+  if (s.best_epoch !== undefined) out(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
+  if (evaluation) {
+    out(`Held-out confusion matrix (${evaluation.n} rows; rows: true class, columns: predicted):`);
+    for (const l of formatConfusion(evaluation.confusion)) out("  " + l);
+  }
+  if (cfg.save) out(`Saved the model to ${cfg.save}`);
+  if (cfg.plot) out(`Wrote the chart to ${cfg.plot}`);
 }
 
 function round(x: number, digits = 6): number {
   return Number(x.toFixed(digits));
+}
+
+function nullable(x: number): number | null {
+  return Number.isNaN(x) ? null : round(x);
 }
 
 await runCli("train", main);

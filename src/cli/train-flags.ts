@@ -1,0 +1,162 @@
+// The flags of `npm run train`, parsed and checked into one config. Kept apart from the entry point so
+// tests can call it.
+
+import { INITS, type InitKind } from "../init.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../kernels.js";
+import { OPTIMIZERS, type OptimizerKind } from "../network.js";
+import type { NormalizeKind } from "../normalize.js";
+import { UsageError } from "../errors.js";
+import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
+
+export const TRAIN_HELP = `Usage: npm run train -- [flags]
+
+Trains a classifier with WebAssembly kernels. By default: the seed's MLP (64-32-10, ReLU, softmax) on the
+8x8 digits in data/digits.csv.gz, full-batch SGD, lr 0.1, 1000 epochs, seed 42.
+
+Model
+  --model mlp|slp          ReLU hidden layers (mlp) or softmax regression without them (slp)     [mlp]
+  --hidden N[,N...]        hidden layer sizes, e.g. 32 or 128,64                                 [32]
+  --init numpy|he|xavier   initial weights: the seed's randn*0.1, He, or Glorot normal           [numpy]
+  --seed N                 NumPy-compatible seed for the weights, shuffles and split             [42]
+Training
+  --epochs N               epochs                                                                [1000]
+  --lr X                   learning rate                                        [0.1; 0.001 with adam]
+  --batch N                mini-batch size, reshuffled each epoch                         [full batch]
+  --optimizer sgd|momentum|adam                                                                  [sgd]
+  --momentum X             momentum coefficient                                                  [0.9]
+  --beta1 X, --beta2 X, --eps X
+                           Adam's decay rates and epsilon                          [0.9, 0.999, 1e-8]
+  --kernels auto|scalar|simd|relaxed
+                           kernel build; auto takes the fastest this engine runs                [auto]
+Data
+  --dataset digits|mnist   the bundled 8x8 digits, or 10,000 MNIST digits (needs the mnist package)
+  --data FILE              your own CSV (.gz too): numeric columns, the last one an integer class label
+  --normalize feature|global
+                           standardise per feature, or with one global mean and std
+                                                       [global for slp on digits, feature otherwise]
+  --test-split F           hold out this fraction (0 < F < 1), stratified, for held-out metrics
+  --patience N             stop after N epochs without a lower held-out loss; keep the best weights
+Output
+  --every N                report every N epochs                                                 [100]
+  --json                   JSON lines on stdout: one per report, then a summary
+  --save FILE              save the trained model (.wmlp)
+  --plot FILE              write an SVG chart of loss and accuracy per report
+  --help                   this text
+`;
+
+const FLAGS = {
+  model: { type: "string", default: "mlp" },
+  hidden: { type: "string" },
+  init: { type: "string", default: "numpy" },
+  seed: { type: "string", default: "42" },
+  epochs: { type: "string", default: "1000" },
+  lr: { type: "string" },
+  batch: { type: "string" },
+  optimizer: { type: "string", default: "sgd" },
+  momentum: { type: "string" },
+  beta1: { type: "string" },
+  beta2: { type: "string" },
+  eps: { type: "string" },
+  kernels: { type: "string", default: "auto" },
+  dataset: { type: "string" },
+  data: { type: "string" },
+  normalize: { type: "string" },
+  "test-split": { type: "string" },
+  patience: { type: "string" },
+  every: { type: "string", default: "100" },
+  json: { type: "boolean", default: false },
+  save: { type: "string" },
+  plot: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** Hidden units per layer beyond which the arena could not fit in wasm32's 4 GiB anyway. */
+export const MAX_HIDDEN = 1 << 20;
+
+export interface TrainCliConfig {
+  model: "mlp" | "slp";
+  hidden: number[];
+  init: InitKind;
+  seed: number;
+  epochs: number;
+  lr: number | undefined;
+  batch: number | undefined;
+  optimizer: OptimizerKind;
+  momentum: number | undefined;
+  beta1: number | undefined;
+  beta2: number | undefined;
+  eps: number | undefined;
+  kernels: KernelBuild | "auto";
+  dataset: "digits" | "mnist";
+  data: string | undefined;
+  normalize: NormalizeKind | undefined;
+  testSplit: number | undefined;
+  patience: number | undefined;
+  every: number;
+  json: boolean;
+  save: string | undefined;
+  plot: string | undefined;
+}
+
+const positive = (x: number) => (x > 0 ? undefined : "must be greater than 0");
+const unit = (x: number) => (x > 0 && x < 1 ? undefined : "must be between 0 and 1 (exclusive)");
+
+export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
+  const v = parseFlags(argv, FLAGS);
+  if (v.help) return "help";
+  const model = choiceFlag(v, "model", ["mlp", "slp"] as const);
+  if (model === "slp" && v.hidden !== undefined) throw new UsageError("--hidden does not apply to --model slp (it has no hidden layer)");
+  const hidden = model === "slp" ? [] : parseHidden(String(v.hidden ?? "32"));
+  if (v.data !== undefined && v.dataset !== undefined) throw new UsageError("give --data or --dataset, not both");
+  const optimizer = choiceFlag(v, "optimizer", OPTIMIZERS);
+  for (const f of ["momentum"] as const) {
+    if (v[f] !== undefined && optimizer !== "momentum") throw new UsageError(`--${f} applies to --optimizer momentum only`);
+  }
+  for (const f of ["beta1", "beta2", "eps"] as const) {
+    if (v[f] !== undefined && optimizer !== "adam") throw new UsageError(`--${f} applies to --optimizer adam only`);
+  }
+  const testSplit = v["test-split"] === undefined ? undefined : numberFlag(v, "test-split", unit);
+  const patience = v.patience === undefined ? undefined : intFlag(v, "patience", 1, 1e9);
+  if (patience !== undefined && testSplit === undefined) throw new UsageError("--patience needs held-out data: add --test-split");
+  return {
+    model,
+    hidden,
+    init: choiceFlag(v, "init", INITS),
+    seed: intFlag(v, "seed", 0, 0xffffffff),
+    epochs: intFlag(v, "epochs", 1, 1e9),
+    lr: v.lr === undefined ? undefined : numberFlag(v, "lr", (x) => (x > 0 && x <= 1e6 ? undefined : "must be greater than 0 and at most 1e6")),
+    batch: v.batch === undefined ? undefined : intFlag(v, "batch", 1, 1e9),
+    optimizer,
+    momentum: v.momentum === undefined ? undefined : numberFlag(v, "momentum", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),
+    beta1: v.beta1 === undefined ? undefined : numberFlag(v, "beta1", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),
+    beta2: v.beta2 === undefined ? undefined : numberFlag(v, "beta2", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),
+    eps: v.eps === undefined ? undefined : numberFlag(v, "eps", positive),
+    kernels: choiceFlag(v, "kernels", ["auto", ...KERNEL_BUILDS] as const),
+    dataset: v.dataset === undefined ? "digits" : choiceFlag(v, "dataset", ["digits", "mnist"] as const),
+    data: v.data === undefined ? undefined : nonEmpty(v, "data"),
+    normalize: v.normalize === undefined ? undefined : choiceFlag(v, "normalize", ["feature", "global"] as const),
+    testSplit,
+    patience,
+    every: intFlag(v, "every", 1, 1e9),
+    json: v.json === true,
+    save: v.save === undefined ? undefined : nonEmpty(v, "save"),
+    plot: v.plot === undefined ? undefined : nonEmpty(v, "plot"),
+  };
+}
+
+function parseHidden(raw: string): number[] {
+  const parts = raw.split(",");
+  return parts.map((p) => {
+    const s = p.trim();
+    if (!/^\d+$/.test(s)) throw new UsageError(`--hidden must be positive integers separated by commas, got ${JSON.stringify(raw)}`);
+    const n = Number(s);
+    if (n < 1 || n > MAX_HIDDEN) throw new UsageError(`--hidden sizes must be between 1 and ${MAX_HIDDEN}, got ${n}`);
+    return n;
+  });
+}
+
+function nonEmpty(v: Record<string, unknown>, name: string): string {
+  const s = String(v[name]);
+  if (s.trim() === "") throw new UsageError(`--${name} needs a file name`);
+  return s;
+}

@@ -1,0 +1,42 @@
+// A stratified train/test split by a seeded shuffle: each class is shuffled on its own and the same
+// fraction of it is held out, so both parts keep the data's class balance.
+
+import type { Dataset } from "./csv.js";
+import { DataError } from "./errors.js";
+import { MT19937 } from "./mt19937.js";
+
+export function stratifiedSplit(data: Dataset, testFraction: number, seed: number): { train: Dataset; test: Dataset } {
+  const byClass: number[][] = Array.from({ length: data.classes }, () => []);
+  for (let i = 0; i < data.n; i++) byClass[data.y[i]].push(i);
+  const rng = new MT19937(seed);
+  const trainIdx: number[] = [], testIdx: number[] = [];
+  for (const rows of byClass) {
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = rng.below(i + 1);
+      [rows[i], rows[j]] = [rows[j], rows[i]];
+    }
+    const k = Math.round(rows.length * testFraction);
+    testIdx.push(...rows.slice(0, k));
+    trainIdx.push(...rows.slice(k));
+  }
+  if (testIdx.length === 0 || trainIdx.length === 0) {
+    throw new DataError(
+      `a test split of ${testFraction} of ${data.n} rows leaves ${trainIdx.length} for training and ${testIdx.length} for testing; both need at least one`,
+    );
+  }
+  // keep the file's order within each part
+  trainIdx.sort((a, b) => a - b);
+  testIdx.sort((a, b) => a - b);
+  return { train: subset(data, trainIdx), test: subset(data, testIdx) };
+}
+
+export function subset(data: Dataset, rows: number[]): Dataset {
+  const F = data.features;
+  const X = new Float32Array(rows.length * F);
+  const y = new Uint8Array(rows.length);
+  rows.forEach((r, i) => {
+    X.set(data.X.subarray(r * F, (r + 1) * F), i * F);
+    y[i] = data.y[r];
+  });
+  return { X, y, n: rows.length, features: F, classes: data.classes };
+}
