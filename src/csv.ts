@@ -34,7 +34,8 @@ export const NO_LABEL = 255;
 /** The rules the digits file obeys: 64 integer pixels in 0..16 and a label in 0..9. */
 export const DIGITS_RULES: CsvRules = { features: 64, range: [0, 16], classes: 10, integerFeatures: true };
 
-const MAX_CLASSES = 256;
+/** Labels are bytes, and 255 marks a row without one. */
+const MAX_CLASSES = 255;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -120,9 +121,9 @@ function parseNumber(cell: string): number | undefined {
   return Number(s);
 }
 
-/** A first line with any cell that is not a number is a header. */
+/** A first line is a header when none of its cells is a number (a row with one bad cell is an error). */
 function looksLikeHeader(line: string): boolean {
-  return line.split(",").some((c) => parseNumber(c) === undefined && c.trim() !== "");
+  return line.split(",").every((c) => parseNumber(c) === undefined && c.trim() !== "");
 }
 
 function show(cell: string): string {

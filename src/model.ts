@@ -337,7 +337,7 @@ function checkLayers(layers: number[]): number[] {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`layer sizes must be positive integers, got [${layers.join(", ")}]`);
   }
   if (layers[layers.length - 1] < 2) throw new UsageError("the output layer needs at least 2 classes");
-  if (layers[layers.length - 1] > 256) throw new UsageError("at most 256 classes are supported (labels are bytes)");
+  if (layers[layers.length - 1] > 255) throw new UsageError("at most 255 classes are supported (labels are bytes)");
   return [...layers];
 }
 

@@ -7,8 +7,17 @@ import { UsageError } from "../errors.js";
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | undefined> {
+  // parseArgs refuses `--lr -1` as ambiguous; a negative number after a flag that takes a value is that
+  // value, so pass it on (as --lr=-1) and let the flag's own check say what is wrong with it
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    if (name && options[name]?.type === "string" && /^-(\d|\.\d|Infinity|inf|nan)/i.test(argv[i + 1] ?? "")) {
+      args.push(`${argv[i]}=${argv[++i]}`);
+    } else args.push(argv[i]);
+  }
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
     return values as Record<string, string | boolean | undefined>;
   } catch (e) {
     throw new UsageError(cleanParseError((e as Error).message));
@@ -23,7 +32,7 @@ function cleanParseError(msg: string): string {
   if (missing) return `${missing[1].replace(/^-\w, /, "")} needs a value`;
   const positional = /Unexpected argument '([^']+)'/.exec(msg);
   if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (flags start with --; see --help)`;
-  return msg.split(". ")[0];
+  return msg.split(/\.\s/)[0];
 }
 
 export function intFlag(values: Record<string, unknown>, name: string, min: number, max: number): number {
