@@ -1,0 +1,85 @@
+// Plain TypeScript references for the matrix kernels in assembly/gemm.ts (and the two data-movement kernels,
+// transpose and gather_rows): same names, same argument order, Float32Arrays in place of byte pointers. They
+// are the oracle the kernel tests compare against and the JavaScript baseline the benchmarks time, so they stay
+// naive: one dot product per output element, summed in a JS number (an f64) and rounded to f32 once, on the
+// store. That makes them more accurate than any f32 kernel, which is what an oracle should be. Row-major;
+// outputs are overwritten, never accumulated into (except where the name says update); an output must not
+// alias an input. Nothing is allocated.
+
+/** C[M,N] = A[M,K] · B[K,N] */
+export function gemm_nn(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k] * B[k * N + j];
+      C[i * N + j] = s;
+    }
+  }
+}
+
+/** C[M,N] = A[K,M]ᵀ · B[K,N]   (weight gradients: activationsᵀ · deltas, K is the batch) */
+export function gemm_tn(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[k * M + i] * B[k * N + j];
+      C[i * N + j] = s;
+    }
+  }
+}
+
+/**
+ * C[M,N] = A[M,K] · B[N,K]ᵀ   (back-propagating deltas through a layer's weights)
+ * The kernel takes one more argument, scratch space for Bᵀ; the reference reads B in place and needs none.
+ */
+export function gemm_nt(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k] * B[j * K + k];
+      C[i * N + j] = s;
+    }
+  }
+}
+
+/** Y[M,N] = X[M,K] · W[K,N] + bias[N], then max(·, 0) when relu != 0   (a dense layer's forward pass) */
+export function dense_forward(
+  X: Float32Array, W: Float32Array, bias: Float32Array, Y: Float32Array, M: number, K: number, N: number, relu: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += X[i * K + k] * W[k * N + j];
+      s += bias[j];
+      Y[i * N + j] = relu && !(s > 0) ? 0 : s;
+    }
+  }
+}
+
+/** W[M,N] -= lr · A[K,M]ᵀ · G[K,N]   (the weight gradient applied as it is formed) */
+export function gemm_tn_update(A: Float32Array, G: Float32Array, W: Float32Array, M: number, K: number, N: number, lr: number): void {
+  // The kernel's lr parameter is an f32, so a JS number passed to it is rounded to f32 at the call.
+  const l = Math.fround(lr);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[k * M + i] * G[k * N + j];
+      W[i * N + j] -= l * s;
+    }
+  }
+}
+
+/** T[C,R] = A[R,C]ᵀ */
+export function transpose(A: Float32Array, T: Float32Array, R: number, C: number): void {
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < C; j++) T[j * R + i] = A[i * C + j];
+  }
+}
+
+/** D[rows,cols] = S[idx[r], :] for r < rows   (assembling a shuffled mini-batch; idx holds row numbers) */
+export function gather_rows(S: Float32Array, idx: Int32Array, D: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const from = idx[r] * cols;
+    for (let j = 0; j < cols; j++) D[r * cols + j] = S[from + j];
+  }
+}

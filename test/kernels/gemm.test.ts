@@ -1,0 +1,315 @@
+// The matrix kernels of every build (gemm_nn, gemm_tn, gemm_nt, the fused dense_forward and gemm_tn_update)
+// and the two data-movement kernels (transpose, gather_rows) against the naive references in
+// src/reference/gemm.ts.
+//
+// Tolerance, per output element: |C - ref| <= 2·√K·ε·(|A|·|B|)_ij, ε = 2^-23 (= 2u, u the f32 unit roundoff).
+// Why: the rounding error of an f32 dot product of K terms, in any summation order, with or without fused
+// multiply-add, is bounded by ≈ K·u·Σ_k|a_ik·b_kj| (Higham, Accuracy and Stability, §3.1); that worst case
+// needs every rounding error to line up. In practice the errors behave like a random walk and grow like √K
+// (for same-sign data, where partial sums grow linearly, the standard deviation is ≈ √K·u/3·Σ|a·b|, so this
+// tolerance is ~12σ). Blocked kernels that keep several partial sums, and FMA, only make the error smaller.
+// The reference itself sums in f64 and rounds once (≤ u·|C| ≤ u·Σ|a·b|), which the factor 2 covers. Epilogues
+// (+bias, ReLU, W - lr·acc) add one or two roundings, each ≤ u of the magnitudes involved, added to the bound
+// below; ReLU is 1-Lipschitz so it cannot enlarge an error. The tracker also checks, for every shape, that the
+// reference with its largest element moved by 1e-3 of its magnitude fails this tolerance, so the tolerance
+// cannot hide a real bug. transpose and gather_rows only move values and must be bit-exact.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CompiledKernels } from "../../src/kernels.js";
+import * as ref from "../../src/reference/gemm.js";
+import { BUILDS, EPS, Fixture, Tracker, engineHasRelaxedSimd, loadBuild, seedOf } from "./harness.js";
+
+type Shapes = Record<string, number[]>;
+
+interface DataRange {
+  aLo: number;
+  aHi: number;
+  bLo: number;
+  bHi: number;
+}
+const SIGNED: DataRange = { aLo: -1, aHi: 1, bLo: -1, bHi: 1 };
+/** Non-negative left operand (pixels, ReLU activations) times signed weights or deltas. */
+const ACTIVATIONS: DataRange = { aLo: 0, aHi: 1, bLo: -0.5, bHi: 0.5 };
+/** Both non-negative: partial sums grow linearly, the worst realistic case for accumulated rounding. */
+const POSITIVE: DataRange = { aLo: 0, aHi: 1, bLo: 0, bHi: 1 };
+
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+/** One kernel in the gemm family: its tensors, its call, and its reference result with tolerance. */
+interface Form {
+  name: string;
+  /** `left` and `right` name the two operands that get the DataRange's a and b ranges. */
+  left: string;
+  right: string;
+  shapes(M: number, K: number, N: number): Shapes;
+  outputs: string[];
+  mutates: string[];
+  result: string;
+  call(f: Fixture, M: number, K: number, N: number): void;
+  expect(f: Fixture, M: number, K: number, N: number): { want: Float32Array; tol: (i: number) => number };
+}
+
+function plain(name: "gemm_nn" | "gemm_tn" | "gemm_nt"): Form {
+  const aShape = (M: number, K: number) => (name === "gemm_tn" ? [K, M] : [M, K]);
+  const bShape = (K: number, N: number) => (name === "gemm_nt" ? [N, K] : [K, N]);
+  const scratch = name === "gemm_nt";
+  return {
+    name,
+    left: "A",
+    right: "B",
+    shapes: (M, K, N) => ({ A: aShape(M, K), B: bShape(K, N), C: [M, N], ...(scratch ? { BT: [K, N] } : {}) }),
+    outputs: scratch ? ["C", "BT"] : ["C"],
+    mutates: scratch ? ["C", "BT"] : ["C"],
+    result: "C",
+    call(f, M, K, N) {
+      if (scratch) f.k.gemm_nt(f.ptr("A"), f.ptr("B"), f.ptr("C"), M, K, N, f.ptr("BT"));
+      else f.k[name as "gemm_nn" | "gemm_tn"](f.ptr("A"), f.ptr("B"), f.ptr("C"), M, K, N);
+    },
+    expect(f, M, K, N) {
+      const A = f.before("A"), B = f.before("B");
+      const want = new Float32Array(M * N), absProd = new Float32Array(M * N);
+      ref[name](A, B, want, M, K, N);
+      ref[name](abs(A), abs(B), absProd, M, K, N);
+      const c = 2 * Math.sqrt(K) * EPS;
+      return { want, tol: (i) => c * absProd[i] };
+    },
+  };
+}
+
+function dense(relu: 0 | 1): Form {
+  return {
+    name: relu ? "dense_forward(relu)" : "dense_forward",
+    left: "X",
+    right: "W",
+    shapes: (M, K, N) => ({ X: [M, K], W: [K, N], bias: [N], Y: [M, N] }),
+    outputs: ["Y"],
+    mutates: ["Y"],
+    result: "Y",
+    call(f, M, K, N) {
+      f.k.dense_forward(f.ptr("X"), f.ptr("W"), f.ptr("bias"), f.ptr("Y"), M, K, N, relu);
+    },
+    expect(f, M, K, N) {
+      const X = f.before("X"), W = f.before("W"), bias = f.before("bias");
+      const want = new Float32Array(M * N), absProd = new Float32Array(M * N);
+      ref.dense_forward(X, W, bias, want, M, K, N, relu);
+      ref.gemm_nn(abs(X), abs(W), absProd, M, K, N);
+      // the bias add is one more rounding: ≤ u·(|acc| + |b|)
+      const c = 2 * Math.sqrt(K) * EPS;
+      return { want, tol: (i) => c * (absProd[i] + Math.abs(bias[i % N])) };
+    },
+  };
+}
+
+function update(lr: number): Form {
+  return {
+    name: `gemm_tn_update(lr=${lr})`,
+    left: "A",
+    right: "G",
+    shapes: (M, K, N) => ({ A: [K, M], G: [K, N], W: [M, N] }),
+    outputs: [],
+    mutates: ["W"],
+    result: "W",
+    call(f, M, K, N) {
+      f.k.gemm_tn_update(f.ptr("A"), f.ptr("G"), f.ptr("W"), M, K, N, lr);
+    },
+    expect(f, M, K, N) {
+      const A = f.before("A"), G = f.before("G"), W0 = f.before("W");
+      const want = W0.slice(), absProd = new Float32Array(M * N);
+      ref.gemm_tn_update(A, G, want, M, K, N, lr);
+      ref.gemm_tn(abs(A), abs(G), absProd, M, K, N);
+      const l = Math.abs(Math.fround(lr));
+      // |lr|·(dot-product error) + the roundings of lr·acc and of the subtraction (≤ 2u·(|w| + |lr·acc|));
+      // with lr = 0 the weights must come back bit for bit.
+      const c = 2 * EPS;
+      return { want, tol: (i) => (l === 0 ? 0 : c * (Math.abs(W0[i]) + l * (Math.sqrt(K) + 1) * absProd[i])) };
+    },
+  };
+}
+
+const FORMS: readonly Form[] = [plain("gemm_nn"), plain("gemm_tn"), plain("gemm_nt"), dense(0), dense(1), update(0.1)];
+
+function runCase(t: Tracker, compiled: CompiledKernels, form: Form, M: number, K: number, N: number, data = SIGNED): void {
+  const f = new Fixture(compiled, form.shapes(M, K, N), { seed: seedOf(form.name, M, K, N, data.aLo, data.bLo), outputs: form.outputs });
+  f.set(form.left, (_, r) => r.uniform(data.aLo, data.aHi));
+  f.set(form.right, (_, r) => r.uniform(data.bLo, data.bHi));
+  const { violations } = f.call(form.mutates, () => form.call(f, M, K, N));
+  const { want, tol } = form.expect(f, M, K, N);
+  t.add(`${form.name} M=${M} K=${K} N=${N}`, f.view(form.result), want, tol, violations);
+}
+
+function expectClean(t: Tracker, cases?: number): void {
+  if (cases !== undefined) expect(t.cases).toBe(cases);
+  expect(t.cases).toBeGreaterThan(0);
+  expect(t.violations, "memory outside the outputs was written").toEqual([]);
+  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
+  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
+}
+
+const EDGE_K = [1, 2, 3, 8, 64];
+const ODD = [1, 3, 5, 7, 9, 13, 17, 31, 33];
+const ODD_K = [1, 3, 7, 13, 33];
+
+describe.each(BUILDS)("%s build", (build) => {
+  let compiled: CompiledKernels;
+  beforeAll(async () => {
+    compiled = await loadBuild(build);
+  });
+
+  it("loads the requested build (relaxed: the engine really has relaxed SIMD on)", () => {
+    expect(compiled.build).toBe(build);
+    if (build === "relaxed") expect(engineHasRelaxedSimd()).toBe(true);
+  });
+
+  describe.each(FORMS.map((f) => [f.name, f] as const))("%s", (_, form) => {
+    it("matches the reference on the edge matrix m 1..5, n 1..17, k {1,2,3,8,64}", () => {
+      const t = new Tracker();
+      for (let m = 1; m <= 5; m++) for (let n = 1; n <= 17; n++) for (const k of EDGE_K) runCase(t, compiled, form, m, k, n);
+      expectClean(t, 5 * 17 * EDGE_K.length);
+    });
+
+    it("matches the reference on odd sizes (M, N in 1,3,5,7,9,13,17,31,33; K in 1,3,7,13,33)", () => {
+      const t = new Tracker();
+      for (const M of ODD) for (const N of ODD) for (const K of ODD_K) runCase(t, compiled, form, M, K, N);
+      expectClean(t, ODD.length * ODD.length * ODD_K.length);
+    });
+
+    it("matches the reference on larger unaligned shapes, with signed and same-sign data", () => {
+      const t = new Tracker();
+      for (const [M, K, N] of [[37, 70, 41], [100, 64, 32], [64, 100, 17], [129, 65, 33], [8, 1000, 8]]) {
+        runCase(t, compiled, form, M, K, N);
+        runCase(t, compiled, form, M, K, N, POSITIVE);
+      }
+      expectClean(t, 10);
+    });
+  });
+
+  it("matches the reference on the training shapes", () => {
+    const t = new Tracker();
+    const [nn, tn, nt, dense0, dense1, upd] = FORMS;
+    const cases: [Form, number, number, number][] = [
+      [nn, 1797, 64, 32], // hidden pre-activations = X · W1
+      [nn, 1797, 32, 10], // logits = H · W2
+      [tn, 64, 1797, 32], // dW1 = Xᵀ · dH
+      [tn, 32, 1797, 10], // dW2 = Hᵀ · dZ
+      [nt, 1797, 10, 32], // dH = dZ · W2ᵀ
+      [dense1, 1797, 64, 32], // hidden layer, fused
+      [dense0, 1797, 32, 10], // output layer, fused
+      [upd, 64, 1797, 32], // W1 -= lr · Xᵀ · dH
+      [upd, 32, 1797, 10], // W2 -= lr · Hᵀ · dZ
+    ];
+    for (const [form, M, K, N] of cases) {
+      runCase(t, compiled, form, M, K, N);
+      runCase(t, compiled, form, M, K, N, ACTIVATIONS);
+      runCase(t, compiled, form, M, K, N, POSITIVE);
+    }
+    expectClean(t, 3 * cases.length);
+  });
+
+  it("gemm_tn_update with lr 0 (bit-exact), tiny, 1 and large", () => {
+    const t = new Tracker();
+    for (const lr of [0, 1e-3, 0.5, 1, 3]) {
+      const form = update(lr);
+      for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [5, 17, 10], [33, 64, 9], [32, 1797, 10]]) runCase(t, compiled, form, M, K, N);
+    }
+    expectClean(t, 25);
+  });
+
+  it("overwrites its output rather than accumulating into it, and a rerun gives the same bits", () => {
+    // The fixtures poison outputs with NaN; here they first hold large finite values, which an accumulating
+    // kernel would add in. The same call twice must also be deterministic.
+    const t = new Tracker();
+    for (const form of FORMS.slice(0, 5)) {
+      for (const [M, K, N] of [[1, 1, 1], [5, 3, 17], [33, 9, 7], [4, 8, 8]]) {
+        const f = new Fixture(compiled, form.shapes(M, K, N), { seed: seedOf("overwrite", M, K, N) });
+        f.set(form.result, () => 1e6);
+        f.call(form.mutates, () => form.call(f, M, K, N));
+        const first = f.view(form.result).slice();
+        const { violations } = f.call(form.mutates, () => form.call(f, M, K, N));
+        const { want, tol } = form.expect(f, M, K, N);
+        t.add(`${form.name} M=${M} K=${K} N=${N} (output preset to 1e6)`, first, want, tol, violations);
+        t.add(`${form.name} M=${M} K=${K} N=${N} (second call, same bits)`, f.view(form.result), first, () => 0);
+      }
+    }
+    expect(t.violations).toEqual([]);
+    expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
+  });
+
+  it("transpose is exact on every shape", () => {
+    const t = new Tracker();
+    const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 32, 33, 64];
+    for (const R of sizes) {
+      for (const C of sizes) {
+        const f = new Fixture(compiled, { A: [R, C], T: [C, R] }, { seed: seedOf("transpose", R, C), outputs: ["T"] });
+        const { violations } = f.call(["T"], (k) => k.transpose(f.ptr("A"), f.ptr("T"), R, C));
+        const want = new Float32Array(R * C);
+        ref.transpose(f.before("A"), want, R, C);
+        t.add(`transpose R=${R} C=${C}`, f.view("T"), want, () => 0, violations);
+      }
+    }
+    for (const [R, C] of [[64, 32], [32, 10], [10, 32], [1797, 10]]) {
+      const f = new Fixture(compiled, { A: [R, C], T: [C, R] }, { seed: seedOf("transpose", R, C), outputs: ["T"] });
+      const { violations } = f.call(["T"], (k) => k.transpose(f.ptr("A"), f.ptr("T"), R, C));
+      const want = new Float32Array(R * C);
+      ref.transpose(f.before("A"), want, R, C);
+      t.add(`transpose R=${R} C=${C}`, f.view("T"), want, () => 0, violations);
+    }
+    expectClean(t, sizes.length ** 2 + 4);
+  });
+
+  it("gather_rows is exact, with repeated rows and the first and last source rows", () => {
+    const t = new Tracker();
+    for (const [srcRows, rows, cols] of [[1, 1, 1], [5, 3, 1], [7, 9, 3], [17, 17, 5], [33, 13, 64], [1797, 1797, 64], [1797, 100, 10]]) {
+      const f = new Fixture(compiled, { S: [srcRows, cols], idx: [rows], D: [rows, cols] }, { seed: seedOf("gather", srcRows, rows, cols), outputs: ["D"] });
+      const idx = f.int32("idx");
+      for (let r = 0; r < rows; r++) idx[r] = f.rng.int(srcRows);
+      idx[0] = srcRows - 1;
+      idx[rows - 1] = 0;
+      const { violations } = f.call(["D"], (k) => k.gather_rows(f.ptr("S"), f.ptr("idx"), f.ptr("D"), rows, cols));
+      const want = new Float32Array(rows * cols);
+      ref.gather_rows(f.before("S"), idx.slice(), want, rows, cols);
+      t.add(`gather_rows src=${srcRows} rows=${rows} cols=${cols}`, f.view("D"), want, () => 0, violations);
+    }
+    expectClean(t, 7);
+  });
+});
+
+describe("gemm tolerance sanity", () => {
+  it("rejects a reference off by 1e-3 of the output scale even at K = 1797", () => {
+    // The loosest bound the tests use: K = 1797 with all-positive data, where |A|·|B| = |C|.
+    const M = 4, K = 1797, N = 3;
+    const A = new Float32Array(M * K).fill(1);
+    const B = new Float32Array(K * N).fill(1);
+    const C = new Float32Array(M * N);
+    ref.gemm_nn(A, B, C, M, K, N);
+    const tol = 2 * Math.sqrt(K) * EPS * K;
+    expect(C[0]).toBe(K);
+    expect(1e-3 * K).toBeGreaterThan(tol);
+    const t = new Tracker();
+    t.sanity("all-ones 4x1797x3", C, () => tol);
+    expect(t.toothless).toEqual([]);
+  });
+
+  it("the guard check catches a write one element past a tensor, and the input check catches a changed input", async () => {
+    // Drives the harness with deliberately misbehaving "kernels" (plain host writes) to prove it can fail.
+    const compiled = await loadBuild("scalar");
+    const make = () => new Fixture(compiled, { A: [3, 5], C: [3, 5] }, { seed: 1, outputs: ["C"] });
+    const f1 = make();
+    const past = f1.call(["C"], () => {
+      new Float32Array(f1.memory.buffer, f1.ptr("C"), 16)[15] = 0; // C holds 15 elements
+    });
+    expect(past.violations.join("\n")).toMatch(/guard after C/);
+    const f2 = make();
+    const input = f2.call(["C"], () => {
+      f2.view("A")[7] += 1;
+    });
+    expect(input.violations.join("\n")).toMatch(/input A\[7\] changed/);
+    const f3 = make();
+    const wild = f3.call(["C"], () => {
+      new Uint8Array(f3.memory.buffer)[8] ^= 1; // below the heap base: the module's own static data
+    });
+    expect(wild.violations.join("\n")).toMatch(/outside every tensor/);
+    const f4 = make();
+    const clean = f4.call(["C"], () => f4.view("C").fill(0));
+    expect(clean.violations).toEqual([]);
+  });
+});

@@ -1,0 +1,160 @@
+// colsum, sgd, momentum and adam of every build against src/reference/optim.ts.
+//
+// Tolerances (ε = 2^-23, the f32 epsilon; u = ε/2):
+// - colsum, per column: |out - ref| <= 2·√M·ε·Σ_i|g_ij|, the same argument as for gemm (gemm.test.ts): f32
+//   summation error is bounded by (M-1)·u·Σ|g| in the worst case and grows like √M in practice, in any order;
+//   the reference sums in f64 and rounds once.
+// - sgd: w - lr·g is two roundings (or one when fused): |w' - ref| <= 2ε·(|w| + |lr·g|). With lr = 0 the
+//   weights must come back bit for bit.
+// - momentum: v' = mu·v + g is two roundings: tol_v = 2ε·(|mu·v| + |g|); w' = w - lr·v' adds two more and
+//   inherits lr·tol_v.
+// - adam: m' and v' as momentum (v' also rounds g·g: 3ε); the step (m'/c1)/(sqrt(v'/c2) + eps) is a few
+//   roundings relative to itself, plus the error of m' scaled by 1/(c1·den); w' as sgd with that step.
+// Every elementwise check also proves, per case, that the reference with its largest element moved by 1e-3
+// of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CompiledKernels } from "../../src/kernels.js";
+import * as ref from "../../src/reference/optim.js";
+import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf } from "./harness.js";
+
+function expectClean(t: Tracker, cases?: number): void {
+  if (cases !== undefined) expect(t.cases).toBe(cases);
+  expect(t.cases).toBeGreaterThan(0);
+  expect(t.violations, "memory outside the outputs was written").toEqual([]);
+  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
+  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
+}
+
+/** Element counts: every tail length mod 4 and 8 several times over, and the parameter sizes of 64-32-10. */
+const COUNTS = [...Array.from({ length: 40 }, (_, i) => i + 1), 63, 64, 65, 127, 320, 2048, 2048 + 5];
+const LRS = [0, 1e-3, 0.01, 0.1, 0.5, 1, 2.5];
+
+describe.each(BUILDS)("%s build", (build) => {
+  let compiled: CompiledKernels;
+  beforeAll(async () => {
+    compiled = await loadBuild(build);
+  });
+
+  describe("colsum", () => {
+    it("matches the reference (edge shapes, odd sizes, the training shapes, same-sign data)", () => {
+      const t = new Tracker();
+      const shapes: [number, number][] = [];
+      for (let M = 1; M <= 5; M++) for (let N = 1; N <= 17; N++) shapes.push([M, N]);
+      for (const M of [7, 9, 13, 31, 33, 64]) for (const N of [1, 3, 5, 7, 9, 13, 17, 31, 33]) shapes.push([M, N]);
+      shapes.push([1797, 32], [1797, 10], [1797, 64]);
+      for (const [M, N] of shapes) {
+        for (const [lo, hi] of [[-1, 1], [0, 1]]) {
+          const f = new Fixture(compiled, { G: [M, N], out: [N] }, { seed: seedOf("colsum", M, N, lo), outputs: ["out"], lo, hi });
+          const { violations } = f.call(["out"], (k) => k.colsum(f.ptr("G"), f.ptr("out"), M, N));
+          const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
+          ref.colsum(G, want, M, N);
+          ref.colsum(G.map(Math.abs), absSum, M, N);
+          const c = 2 * Math.sqrt(M) * EPS;
+          t.add(`colsum M=${M} N=${N} data [${lo},${hi})`, f.view("out"), want, (j) => c * absSum[j], violations);
+        }
+      }
+      expectClean(t, 2 * shapes.length);
+    });
+
+    it("overwrites out rather than accumulating into it", () => {
+      const t = new Tracker();
+      for (const [M, N] of [[1, 1], [3, 5], [17, 10], [1797, 32]]) {
+        const f = new Fixture(compiled, { G: [M, N], out: [N] }, { seed: seedOf("colsum overwrite", M, N) });
+        f.set("out", () => 1e6);
+        const { violations } = f.call(["out"], (k) => k.colsum(f.ptr("G"), f.ptr("out"), M, N));
+        const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
+        ref.colsum(G, want, M, N);
+        ref.colsum(G.map(Math.abs), absSum, M, N);
+        t.add(`colsum (out preset to 1e6) M=${M} N=${N}`, f.view("out"), want, (j) => 2 * Math.sqrt(M) * EPS * absSum[j], violations);
+      }
+      expectClean(t, 4);
+    });
+  });
+
+  describe("sgd", () => {
+    it("matches the reference for lr in {0, 1e-3, 0.01, 0.1, 0.5, 1, 2.5}; lr = 0 leaves W bit for bit", () => {
+      const t = new Tracker();
+      for (const lr of LRS) {
+        for (const n of COUNTS) {
+          const f = new Fixture(compiled, { W: [n], G: [n] }, { seed: seedOf("sgd", n, lr) });
+          const { violations } = f.call(["W"], (k) => k.sgd(f.ptr("W"), f.ptr("G"), n, lr));
+          const W0 = f.before("W"), G = f.before("G"), want = W0.slice();
+          ref.sgd(want, G, n, lr);
+          const l = Math.abs(Math.fround(lr));
+          const tol = (i: number) => (l === 0 ? 0 : 2 * EPS * (Math.abs(W0[i]) + l * Math.abs(G[i])));
+          t.add(`sgd n=${n} lr=${lr}`, f.view("W"), want, tol, violations);
+          if (lr === 0) t.add(`sgd n=${n} lr=0 unchanged`, f.view("W"), W0, () => 0);
+        }
+      }
+      expectClean(t, (LRS.length + 1) * COUNTS.length);
+    });
+  });
+
+  describe("momentum", () => {
+    it("matches the reference for V and W (lr incl. 0, mu in {0, 0.5, 0.9, 0.99})", () => {
+      const t = new Tracker();
+      for (const lr of [0, 0.01, 0.1, 1]) {
+        for (const mu of [0, 0.5, 0.9, 0.99]) {
+          for (const n of COUNTS) {
+            const f = new Fixture(compiled, { W: [n], G: [n], V: [n] }, { seed: seedOf("momentum", n, lr, mu) });
+            const { violations } = f.call(["W", "V"], (k) => k.momentum(f.ptr("W"), f.ptr("G"), f.ptr("V"), n, lr, mu));
+            const W0 = f.before("W"), G = f.before("G"), V0 = f.before("V");
+            const W = W0.slice(), V = V0.slice();
+            ref.momentum(W, G, V, n, lr, mu);
+            const l = Math.abs(Math.fround(lr)), u = Math.abs(Math.fround(mu));
+            const tolV = (i: number) => 2 * EPS * (u * Math.abs(V0[i]) + Math.abs(G[i]));
+            const tolW = (i: number) => (l === 0 ? 0 : 2 * EPS * (Math.abs(W0[i]) + l * Math.abs(V[i])) + l * tolV(i));
+            const label = `momentum n=${n} lr=${lr} mu=${mu}`;
+            t.add(`${label} V`, f.view("V"), V, tolV, violations);
+            t.add(`${label} W`, f.view("W"), W, tolW);
+          }
+        }
+      }
+      expectClean(t, 2 * 16 * COUNTS.length);
+    });
+  });
+
+  describe("adam", () => {
+    it("matches the reference for W, M and V over several steps' bias corrections and learning rates", () => {
+      const t = new Tracker();
+      const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+      for (const lr of [0, 1e-3, 0.1]) {
+        for (const step of [1, 2, 10, 1000]) {
+          const c1 = 1 - b1 ** step, c2 = 1 - b2 ** step;
+          for (const n of COUNTS) {
+            const f = new Fixture(compiled, { W: [n], G: [n], M: [n], V: [n] }, { seed: seedOf("adam", n, lr, step) });
+            f.set("M", (_, r) => r.uniform(-0.1, 0.1));
+            f.set("V", (_, r) => r.uniform(0, 0.01)); // a second moment is non-negative
+            const { violations } = f.call(["W", "M", "V"], (k) =>
+              k.adam(f.ptr("W"), f.ptr("G"), f.ptr("M"), f.ptr("V"), n, lr, b1, b2, eps, c1, c2),
+            );
+            const W0 = f.before("W"), G = f.before("G"), M0 = f.before("M"), V0 = f.before("V");
+            const W = W0.slice(), M = M0.slice(), V = V0.slice();
+            ref.adam(W, G, M, V, n, lr, b1, b2, eps, c1, c2);
+            const fb1 = Math.fround(b1), fb2 = Math.fround(b2), k1 = Math.fround(c1), k2 = Math.fround(c2), e = Math.fround(eps);
+            const l = Math.fround(lr);
+            const tolM = (i: number) => 2 * EPS * (fb1 * Math.abs(M0[i]) + (1 - fb1) * Math.abs(G[i]));
+            const tolV = (i: number) => 3 * EPS * (fb2 * V0[i] + (1 - fb2) * G[i] * G[i]);
+            const tolW = (i: number) => {
+              if (l === 0) return 0;
+              const den = Math.sqrt(V[i] / k2) + e;
+              const stepSize = Math.abs(M[i] / k1) / den;
+              // m' error through 1/(c1·den); v' error through d(den)/dv' = 1/(2·sqrt(v'·c2)) ≤ (v' error)/(2·c2·(den - e));
+              // the step's own ~6 roundings; then w - lr·step as sgd
+              const sq = den - e;
+              const viaV = sq > 0 ? stepSize * (tolV(i) / (2 * k2 * sq)) / den : 0;
+              const tolStep = tolM(i) / (k1 * den) + viaV + 4 * EPS * stepSize;
+              return 2 * EPS * (Math.abs(W0[i]) + l * stepSize) + l * tolStep;
+            };
+            const label = `adam n=${n} lr=${lr} t=${step}`;
+            t.add(`${label} M`, f.view("M"), M, tolM, violations);
+            t.add(`${label} V`, f.view("V"), V, tolV);
+            t.add(`${label} W`, f.view("W"), W, tolW);
+          }
+        }
+      }
+      expectClean(t, 3 * 12 * COUNTS.length);
+    });
+  });
+});
