@@ -36,11 +36,10 @@ export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bt
 
 // Y[M,N] = X[M,K] · W[K,N] + bias[N], then max(·, 0) when relu != 0   (a dense layer's forward pass)
 export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32, K: i32, N: i32, relu: i32): void {
-  const mode = relu ? BIAS_RELU : BIAS;
   if (ASC_FEATURE_SIMD) {
     if (relu) drive(BIAS_RELU, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
     else drive(BIAS, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
-  } else scalar(mode, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
+  } else scalar(relu ? BIAS_RELU : BIAS, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
 }
 
 // W[M,N] -= lr · A[K,M]ᵀ · G[K,N]   (the weight gradient applied as it is formed; bit-identical to gemm_tn
@@ -51,22 +50,45 @@ export function gemm_tn_update(a: usize, g: usize, w: usize, M: i32, K: i32, N: 
 }
 
 // ---- scalar build --------------------------------------------------------------------------------------
-// Row r of the left operand starts at a + r·ar and steps by ak bytes along k.
+// Row r of the left operand starts at a + r·ar and steps by ak bytes along k. Four outputs of a row at a
+// time (each still summed over k in order), so a(r,k) is loaded once per four and B is read along its rows.
+@inline function finish(mode: i32, acc: f32, pc: usize, bias: usize, alpha: f32): f32 {
+  if (mode == BIAS) return acc + load<f32>(bias);
+  if (mode == BIAS_RELU) return max(acc + load<f32>(bias), <f32>0);
+  if (mode == AXPY) return load<f32>(pc) + alpha * acc;
+  return acc;
+}
+
 function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias: usize, alpha: f32): void {
-  const sb = <usize>N << 2;
+  const sb = <usize>N << 2, N4 = N & ~3;
   for (let i = 0; i < M; i++) {
     const pa = a + <usize>i * ar, pc = c + <usize>i * sb;
-    for (let j = 0; j < N; j++) {
+    let j = 0;
+    for (; j < N4; j += 4) {
+      const o = <usize>j << 2;
+      let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0, pk = pa, pb = b + o;
+      for (let k = 0; k < K; k++) {
+        const av = load<f32>(pk);
+        c0 = c0 + av * load<f32>(pb);
+        c1 = c1 + av * load<f32>(pb, 4);
+        c2 = c2 + av * load<f32>(pb, 8);
+        c3 = c3 + av * load<f32>(pb, 12);
+        pk += ak; pb += sb;
+      }
+      const p = pc + o, q = bias + o;
+      store<f32>(p, finish(mode, c0, p, q, alpha));
+      store<f32>(p + 4, finish(mode, c1, p + 4, q + 4, alpha));
+      store<f32>(p + 8, finish(mode, c2, p + 8, q + 8, alpha));
+      store<f32>(p + 12, finish(mode, c3, p + 12, q + 12, alpha));
+    }
+    for (; j < N; j++) {
       const o = <usize>j << 2;
       let acc: f32 = 0, pk = pa, pb = b + o;
       for (let k = 0; k < K; k++) {
         acc = acc + load<f32>(pk) * load<f32>(pb);
         pk += ak; pb += sb;
       }
-      if (mode == BIAS) acc = acc + load<f32>(bias + o);
-      else if (mode == BIAS_RELU) { acc = acc + load<f32>(bias + o); acc = acc > 0 ? acc : 0; }
-      else if (mode == AXPY) acc = load<f32>(pc + o) + alpha * acc;
-      store<f32>(pc + o, acc);
+      store<f32>(pc + o, finish(mode, acc, pc + o, bias + o, alpha));
     }
   }
 }
