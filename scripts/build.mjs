@@ -48,12 +48,6 @@ if (!ifStale || wasmStale) {
   }
 }
 
-if (!ifStale || hostStale) {
-  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
-
 // dist/ is the package: the host's JS next to copies of the wasm builds and the digits data, at the same
 // relative paths (../build, ../data) that src/ sees in the repository.
 const copies = [...wasmOut, "data/digits.csv.gz"];
@@ -64,3 +58,10 @@ for (const f of copies) {
     copyFileSync(from, to);
   }
 }
+
+if (!ifStale || hostStale) {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+

@@ -1,0 +1,119 @@
+// The live training chart, drawn on a <canvas>: loss on a log scale (left axis) and training accuracy
+// (right axis) against epochs. Redraws at most once per frame and whenever the canvas changes size.
+
+export interface Point {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+}
+
+const LOSS = "#c2410c"; // orange-700: 5.2:1 on white
+const ACC = "#1d4ed8"; // blue-700: 6.7:1 on white
+const INK = "#374151";
+const GRIDLINE = "#e5e7eb";
+
+export class TrainingChart {
+  private points: Point[] = [];
+  private epochs = 1;
+  private pending = false;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    new ResizeObserver(() => this.schedule()).observe(canvas);
+  }
+
+  reset(epochs: number): void {
+    this.points = [];
+    this.epochs = Math.max(1, epochs);
+    this.schedule();
+  }
+
+  add(p: Point): void {
+    this.points.push(p);
+    this.schedule();
+  }
+
+  /** A sentence for screen readers, describing what the chart shows. */
+  describe(): string {
+    const ps = this.points;
+    if (ps.length === 0) return "Training chart: no training yet.";
+    const a = ps[0], b = ps[ps.length - 1];
+    return `Training chart: over epochs ${a.epoch} to ${b.epoch}, the loss went from ${a.loss.toFixed(3)} to ${b.loss.toFixed(3)} ` +
+      `and the training accuracy from ${(a.accuracy * 100).toFixed(1)}% to ${(b.accuracy * 100).toFixed(1)}%.`;
+  }
+
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
+    const c = this.canvas, dpr = window.devicePixelRatio || 1;
+    const w = c.clientWidth, h = c.clientHeight;
+    if (w === 0 || h === 0) return;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
+    const g = c.getContext("2d")!;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    g.font = "12px system-ui, sans-serif";
+
+    const left = 46, right = 46, top = 12, bottom = 30;
+    const pw = w - left - right, ph = h - top - bottom;
+    if (pw < 20 || ph < 20) return;
+
+    // loss on a log scale from 0.01 up to the first loss (at least 1)
+    const maxLoss = Math.max(1, ...this.points.slice(0, 1).map((p) => p.loss));
+    const lo = Math.log10(0.01), hi = Math.log10(maxLoss * 1.1);
+    const X = (epoch: number) => left + (epoch / this.epochs) * pw;
+    const YL = (loss: number) => top + (1 - (Math.log10(Math.max(loss, 0.01)) - lo) / (hi - lo)) * ph;
+    const YA = (acc: number) => top + (1 - acc) * ph;
+
+    // grid and axes
+    g.strokeStyle = GRIDLINE;
+    g.lineWidth = 1;
+    g.fillStyle = INK;
+    g.textBaseline = "middle";
+    for (const acc of [0, 0.25, 0.5, 0.75, 1]) {
+      const y = Math.round(YA(acc)) + 0.5;
+      g.beginPath(); g.moveTo(left, y); g.lineTo(left + pw, y); g.stroke();
+      g.fillStyle = ACC; g.textAlign = "left";
+      g.fillText(`${acc * 100}%`, left + pw + 6, y);
+    }
+    g.fillStyle = LOSS; g.textAlign = "right";
+    for (const loss of [0.01, 0.1, 1]) if (loss <= maxLoss * 1.1) g.fillText(String(loss), left - 6, YL(loss));
+    g.fillStyle = INK; g.textAlign = "center"; g.textBaseline = "top";
+    const step = niceStep(this.epochs, Math.max(2, Math.floor(pw / 70)));
+    for (let e = 0; e <= this.epochs; e += step) g.fillText(String(e), X(e), top + ph + 6);
+    g.strokeStyle = INK;
+    g.strokeRect(left + 0.5, top + 0.5, pw, ph);
+
+    const line = (color: string, y: (p: Point) => number, dash: number[]) => {
+      if (this.points.length === 0) return;
+      g.strokeStyle = color;
+      g.lineWidth = 2.5;
+      g.setLineDash(dash);
+      g.beginPath();
+      this.points.forEach((p, i) => (i === 0 ? g.moveTo(X(p.epoch), y(p)) : g.lineTo(X(p.epoch), y(p))));
+      if (this.points.length === 1) g.lineTo(X(this.points[0].epoch) + 1, y(this.points[0]));
+      g.stroke();
+      g.setLineDash([]);
+    };
+    line(LOSS, (p) => YL(p.loss), [6, 3]);
+    line(ACC, (p) => YA(p.accuracy), []);
+  }
+}
+
+/** A round step (1, 2 or 5 × 10^k) giving at most `ticks` intervals over 0..max. */
+function niceStep(max: number, ticks: number): number {
+  const raw = max / ticks, p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+export const CHART_COLORS = { loss: LOSS, accuracy: ACC };
