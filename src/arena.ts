@@ -13,6 +13,7 @@ export const SLACK = 64;
 const BASE = PAGE_BYTES;
 /** The largest memory a wasm32 engine may give (4 GiB); engines may give less. */
 const MAX_PAGES = 65536;
+export const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
 
 export interface Tensor {
   readonly name: string;
@@ -36,6 +37,10 @@ export class Layout {
     this.byName.set(name, t);
     this.end = ptr + length * 4 + SLACK;
     return t;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
   }
 
   get(name: string): Tensor {
@@ -66,11 +71,7 @@ export class Arena {
   private readonly views = new Map<Tensor, Float32Array>();
 
   constructor(kernels: CompiledKernels, layout: Layout) {
-    if (layout.pages > MAX_PAGES) {
-      throw new WasmMlpError(
-        `this network and data need ${formatBytes(layout.bytes)} of wasm memory, more than the 4 GiB a wasm32 module can address`,
-      );
-    }
+    if (layout.pages > MAX_PAGES) throw new WasmMlpError(tooBig(layout.bytes));
     let inst;
     try {
       inst = instantiate(kernels.module, layout.pages);
@@ -117,4 +118,8 @@ export function formatBytes(n: number): string {
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export function tooBig(bytes: number): string {
+  return `this network and data need ${formatBytes(bytes)} of wasm memory, more than the 4 GiB a wasm32 module can address`;
 }

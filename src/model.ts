@@ -9,6 +9,7 @@ import { applyNormalization, fitNormalization, oneHot, type Normalization, type 
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
+import { MAX_BYTES, tooBig } from "./arena.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -107,6 +108,9 @@ export class MLP {
 
   static async create(opts: MLPOptions): Promise<MLP> {
     const layers = checkLayers(opts.layers);
+    // refuse a network whose parameters alone could not fit, before allocating them
+    const bytes = Network.plan({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" }).bytes;
+    if (bytes > MAX_BYTES) throw new UsageError(`${layers.join("-")}: ${tooBig(bytes)}`);
     const seed = opts.seed ?? 42;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`seed must be an integer in 0..4294967295, got ${seed}`);
     const kernels = await resolveKernels(opts.kernels);
@@ -174,8 +178,11 @@ export class MLP {
     if (patience !== undefined && !(Number.isInteger(patience) && patience >= 1)) throw new UsageError(`patience must be a positive integer, got ${patience}`);
     if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
 
+    const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind };
+    const bytes = Network.plan(shape).bytes;
+    if (bytes > MAX_BYTES) throw new UsageError(`${this.layers.join("-")} on ${n} rows: ${tooBig(bytes)}`);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
-    const net = new Network(this.kernels, { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind });
+    const net = new Network(this.kernels, shape);
     net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
     if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
     net.setParams(this.params);

@@ -83,48 +83,86 @@ export class Network {
   private readonly rows: number;
   private adamStep = 0;
 
-  constructor(kernels: CompiledKernels, shape: NetworkShape) {
+  /**
+   * Places every tensor of a network of this shape, without creating any memory: `plan(shape).bytes` is what
+   * it would need, so a caller can refuse a shape before allocating anything.
+   */
+  static plan(shape: NetworkShape): Layout {
     const { layers, train, eval: ne, optimizer } = shape;
-    const batch = train > 0 ? Math.min(Math.max(1, shape.batch), train) : 0;
     if (layers.length < 2) throw new Error("a network needs an input and an output layer");
-    this.shape = { ...shape, layers: [...layers], batch };
+    const batch = train > 0 ? Math.min(Math.max(1, shape.batch), train) : 0;
     const layout = new Layout();
     const inputs = layers[0], classes = layers[layers.length - 1];
     const rows = Math.max(batch, ne, 1);
-    this.rows = rows;
     if (train > 0) {
-      this.Xt = layout.add("Xt", train, inputs);
-      this.Yt = layout.add("Yt", train, classes);
+      layout.add("Xt", train, inputs);
+      layout.add("Yt", train, classes);
       if (batch < train) {
-        this.Xb = layout.add("Xb", batch, inputs);
-        this.Yb = layout.add("Yb", batch, classes);
-        this.idx = layout.add("idx", train);
+        layout.add("Xb", batch, inputs);
+        layout.add("Yb", batch, classes);
+        layout.add("idx", train);
       }
     }
     if (ne > 0) {
-      this.Xe = layout.add("Xe", ne, inputs);
-      this.Ye = layout.add("Ye", ne, classes);
+      layout.add("Xe", ne, inputs);
+      layout.add("Ye", ne, classes);
     }
-    const opt = (name: string, ...dims: number[]) => (train > 0 ? layout.add(name, ...dims) : undefined);
     for (let l = 1; l < layers.length; l++) {
       const fanIn = layers[l - 1], fanOut = layers[l];
+      layout.add(`W${l}`, fanIn, fanOut);
+      layout.add(`b${l}`, fanOut);
+      layout.add(`WT${l}`, fanOut, fanIn);
+      layout.add(`A${l}`, rows, fanOut);
+      if (train > 0) {
+        layout.add(`G${l}`, batch, fanOut);
+        layout.add(`dW${l}`, fanIn, fanOut);
+        layout.add(`db${l}`, fanOut);
+        if (optimizer !== "sgd") {
+          layout.add(`sW${l}`, fanIn, fanOut);
+          layout.add(`sb${l}`, fanOut);
+        }
+        if (optimizer === "adam") {
+          layout.add(`s2W${l}`, fanIn, fanOut);
+          layout.add(`s2b${l}`, fanOut);
+        }
+      }
+    }
+    layout.add("P", rows, classes);
+    return layout;
+  }
+
+  constructor(kernels: CompiledKernels, shape: NetworkShape) {
+    const layout = Network.plan(shape);
+    const { layers, train, eval: ne } = shape;
+    const batch = train > 0 ? Math.min(Math.max(1, shape.batch), train) : 0;
+    this.shape = { ...shape, layers: [...layers], batch };
+    this.rows = Math.max(batch, ne, 1);
+    const t = (name: string) => (layout.has(name) ? layout.get(name) : undefined);
+    this.Xt = t("Xt");
+    this.Yt = t("Yt");
+    this.Xb = t("Xb");
+    this.Yb = t("Yb");
+    this.idx = t("idx");
+    this.Xe = t("Xe");
+    this.Ye = t("Ye");
+    for (let l = 1; l < layers.length; l++) {
       this.L.push({
-        fanIn,
-        fanOut,
-        W: layout.add(`W${l}`, fanIn, fanOut),
-        b: layout.add(`b${l}`, fanOut),
-        WT: layout.add(`WT${l}`, fanOut, fanIn),
-        A: layout.add(`A${l}`, rows, fanOut),
-        G: opt(`G${l}`, batch, fanOut),
-        dW: opt(`dW${l}`, fanIn, fanOut),
-        db: opt(`db${l}`, fanOut),
-        sW: optimizer !== "sgd" ? opt(`sW${l}`, fanIn, fanOut) : undefined,
-        sb: optimizer !== "sgd" ? opt(`sb${l}`, fanOut) : undefined,
-        s2W: optimizer === "adam" ? opt(`s2W${l}`, fanIn, fanOut) : undefined,
-        s2b: optimizer === "adam" ? opt(`s2b${l}`, fanOut) : undefined,
+        fanIn: layers[l - 1],
+        fanOut: layers[l],
+        W: layout.get(`W${l}`),
+        b: layout.get(`b${l}`),
+        WT: layout.get(`WT${l}`),
+        A: layout.get(`A${l}`),
+        G: t(`G${l}`),
+        dW: t(`dW${l}`),
+        db: t(`db${l}`),
+        sW: t(`sW${l}`),
+        sb: t(`sb${l}`),
+        s2W: t(`s2W${l}`),
+        s2b: t(`s2b${l}`),
       });
     }
-    this.P = layout.add("P", rows, classes);
+    this.P = layout.get("P");
     this.arena = new Arena(kernels, layout);
     this.k = this.arena.k;
     if (this.idx) {
