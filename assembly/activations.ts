@@ -20,19 +20,19 @@ export function bias_add(x: usize, b: usize, M: i32, N: i32): void {
   }
 }
 
-// Y[n] = max(0, X[n])   (in place when y == x)
+// Y[n] = max(0, X[n])   (in place when y == x). As pmax(x, 0), one instruction: NaN passes through, -0 stays.
 export function relu_forward(x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), n4 = n & ~3;
     for (; i < n4; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, f32x4.max(v128.load(x + o), zero));
+      v128.store(y + o, f32x4.pmax(v128.load(x + o), zero));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2, v = load<f32>(x + o);
-    store<f32>(y + o, max(v, <f32>0));
+    store<f32>(y + o, v < 0 ? 0 : v);
   }
 }
 

@@ -16,9 +16,16 @@ const P3: f32 = 4.1665795894e-2;
 const P4: f32 = 1.6666665459e-1;
 const P5: f32 = 5.0000001201e-1;
 
+// 1.5·2^23: adding it rounds a float to the nearest integer (ties to even, as nearest()) and leaves that
+// integer in the low mantissa bits, so 2^n is built from the sum's bits without a float-to-int conversion
+// (trunc_sat_f32x4_s is a long instruction sequence in V8).
+const MAGIC: f32 = 12582912.0;
+
 @inline export function expf(x: f32): f32 {
-  x = min(max(x, LO), HI);
-  const n = nearest(x * LOG2E);
+  x = x < LO ? LO : x;
+  x = HI < x ? HI : x;
+  const t = x * LOG2E + MAGIC;
+  const n = t - MAGIC;
   let r = x - n * LN2_HI;
   r = r - n * LN2_LO;
   let p = P0 * r + P1;
@@ -28,21 +35,41 @@ const P5: f32 = 5.0000001201e-1;
   p = p * r + P5;
   p = p * (r * r) + r;
   p = p + 1;
-  return p * reinterpret<f32>((<i32>n + 127) << 23);
+  return p * reinterpret<f32>((reinterpret<i32>(t) + 127) << 23);
 }
 
-@inline export function expf4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(LO)), f32x4.splat(HI));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(P0), r), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
-  p = f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r);
-  p = f32x4.add(p, f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
+// X[n] = exp(X[n]) in place, eight lanes a step, with the constants held in locals: materialising a v128
+// constant costs V8 several instructions, and it does not hoist them out of the loop by itself.
+export function exp_inplace(x: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lo = f32x4.splat(LO), hi = f32x4.splat(HI), log2e = f32x4.splat(LOG2E), magic = f32x4.splat(MAGIC);
+    const c1 = f32x4.splat(LN2_HI), c2 = f32x4.splat(LN2_LO), one = f32x4.splat(1), bias = i32x4.splat(127);
+    const p0 = f32x4.splat(P0), p1 = f32x4.splat(P1), p2 = f32x4.splat(P2);
+    const p3 = f32x4.splat(P3), p4 = f32x4.splat(P4), p5 = f32x4.splat(P5);
+    const n8 = n & ~7;
+    for (; i < n8; i += 8) {
+      const o = <usize>i << 2;
+      // pmax/pmin are single instructions (min/max with NaN and ±0 rules are not); NaN still passes through
+      let a = f32x4.pmin(f32x4.pmax(v128.load(x + o), lo), hi);
+      let b = f32x4.pmin(f32x4.pmax(v128.load(x + o, 16), lo), hi);
+      const ta = f32x4.add(f32x4.mul(a, log2e), magic), tb = f32x4.add(f32x4.mul(b, log2e), magic);
+      const na = f32x4.sub(ta, magic), nb = f32x4.sub(tb, magic);
+      a = f32x4.sub(f32x4.sub(a, f32x4.mul(na, c1)), f32x4.mul(na, c2));
+      b = f32x4.sub(f32x4.sub(b, f32x4.mul(nb, c1)), f32x4.mul(nb, c2));
+      let pa = f32x4.add(f32x4.mul(p0, a), p1), pb = f32x4.add(f32x4.mul(p0, b), p1);
+      pa = f32x4.add(f32x4.mul(pa, a), p2); pb = f32x4.add(f32x4.mul(pb, b), p2);
+      pa = f32x4.add(f32x4.mul(pa, a), p3); pb = f32x4.add(f32x4.mul(pb, b), p3);
+      pa = f32x4.add(f32x4.mul(pa, a), p4); pb = f32x4.add(f32x4.mul(pb, b), p4);
+      pa = f32x4.add(f32x4.mul(pa, a), p5); pb = f32x4.add(f32x4.mul(pb, b), p5);
+      pa = f32x4.add(f32x4.add(f32x4.mul(pa, f32x4.mul(a, a)), a), one);
+      pb = f32x4.add(f32x4.add(f32x4.mul(pb, f32x4.mul(b, b)), b), one);
+      v128.store(x + o, f32x4.mul(pa, i32x4.shl(i32x4.add(ta, bias), 23)));
+      v128.store(x + o, f32x4.mul(pb, i32x4.shl(i32x4.add(tb, bias), 23)), 16);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, expf(load<f32>(x + o)));
+  }
 }

@@ -54,7 +54,7 @@ export function gemm_tn_update(a: usize, g: usize, w: usize, M: i32, K: i32, N: 
 // time (each still summed over k in order), so a(r,k) is loaded once per four and B is read along its rows.
 @inline function finish(mode: i32, acc: f32, pc: usize, bias: usize, alpha: f32): f32 {
   if (mode == BIAS) return acc + load<f32>(bias);
-  if (mode == BIAS_RELU) return max(acc + load<f32>(bias), <f32>0);
+  if (mode == BIAS_RELU) { const v = acc + load<f32>(bias); return v < 0 ? 0 : v; }
   if (mode == AXPY) return load<f32>(pc) + alpha * acc;
   return acc;
 }
@@ -101,7 +101,7 @@ function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M
 
 @inline function epilogue(mode: i32, acc: v128, c: usize, bias: usize, alpha: v128): v128 {
   if (mode == BIAS) return f32x4.add(acc, v128.load(bias));
-  if (mode == BIAS_RELU) return f32x4.max(f32x4.add(acc, v128.load(bias)), f32x4.splat(0));
+  if (mode == BIAS_RELU) return f32x4.pmax(f32x4.add(acc, v128.load(bias)), f32x4.splat(0));
   if (mode == AXPY) return f32x4.add(v128.load(c), f32x4.mul(alpha, acc));
   return acc;
 }

@@ -2,66 +2,80 @@
 // element counts. Rows are processed in chunks of four lanes; the scalar build keeps the same four partial
 // sums, so both builds give identical results. A row may be read up to 12 bytes past its end.
 
-import { expf, expf4 } from "./expf";
+import { exp_inplace } from "./expf";
 
 // Lanes of the last, partial chunk of a row: all ones for the lanes that are inside it.
 @inline function tailMask(rem: i32): v128 {
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem));
 }
 
-// Stores the first n (0..3) lanes of v at p.
-@inline function storeLanes(p: usize, v: v128, n: i32): void {
-  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
-  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
-
+// The row's largest value. pmax (a single instruction; max with wasm's NaN rules is several) in both builds:
+// a NaN anywhere but first is passed over, and then makes its own exp, the row's sum and so every P NaN.
 @inline function rowMax(pz: usize, N: i32): f32 {
   let m = load<f32>(pz);
   if (ASC_FEATURE_SIMD) {
     const N4 = N & ~3;
     let vm = f32x4.splat(m), j = 0;
-    for (; j < N4; j += 4) vm = f32x4.max(vm, v128.load(pz + (<usize>j << 2)));
-    if (j < N) vm = f32x4.max(vm, v128.bitselect(v128.load(pz + (<usize>j << 2)), f32x4.splat(m), tailMask(N - j)));
-    m = max(max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+    for (; j < N4; j += 4) vm = f32x4.pmax(vm, v128.load(pz + (<usize>j << 2)));
+    if (j < N) vm = f32x4.pmax(vm, v128.bitselect(v128.load(pz + (<usize>j << 2)), f32x4.splat(m), tailMask(N - j)));
+    const a = f32x4.extract_lane(vm, 0), b = f32x4.extract_lane(vm, 1), c = f32x4.extract_lane(vm, 2), d = f32x4.extract_lane(vm, 3);
+    const ab = a < b ? b : a, cd = c < d ? d : c;
+    m = ab < cd ? cd : ab;
   } else {
-    for (let j = 1; j < N; j++) m = max(m, load<f32>(pz + (<usize>j << 2)));
+    for (let j = 1; j < N; j++) {
+      const v = load<f32>(pz + (<usize>j << 2));
+      m = m < v ? v : m;
+    }
   }
   return m;
 }
 
-// E[j] = exp(Z[j] - m) for one row, stored at pe; returns Σ E in the four-partial-sum order.
-@inline function rowExp(pz: usize, pe: usize, N: i32, m: f32): f32 {
+// D[j] = Z[j] - m for one row.
+@inline function rowShift(pz: usize, pd: usize, N: i32, m: f32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const N4 = N & ~3, vm = f32x4.splat(m);
+    for (; j < N4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(pd + o, f32x4.sub(v128.load(pz + o), vm));
+    }
+  }
+  for (; j < N; j++) {
+    const o = <usize>j << 2;
+    store<f32>(pd + o, load<f32>(pz + o) - m);
+  }
+}
+
+// Σ E[j] over one row: four partial sums (lanes j mod 4), then (s0 + s1) + (s2 + s3), in both builds.
+@inline function rowSum(pe: usize, N: i32): f32 {
   const N4 = N & ~3;
   let j = 0;
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
     let acc = f32x4.splat(0);
-    for (; j < N4; j += 4) {
-      const o = <usize>j << 2, e = expf4(f32x4.sub(v128.load(pz + o), vm));
-      v128.store(pe + o, e);
-      acc = f32x4.add(acc, e);
-    }
-    if (j < N) {
-      const o = <usize>j << 2, e = expf4(f32x4.sub(v128.load(pz + o), vm));
-      storeLanes(pe + o, e, N - j);
-      acc = f32x4.add(acc, v128.and(e, tailMask(N - j)));
-    }
+    for (; j < N4; j += 4) acc = f32x4.add(acc, v128.load(pe + (<usize>j << 2)));
+    if (j < N) acc = f32x4.add(acc, v128.and(v128.load(pe + (<usize>j << 2)), tailMask(N - j)));
     return (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
   }
   let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
   for (; j < N4; j += 4) {
     const o = <usize>j << 2;
-    const e0 = expf(load<f32>(pz + o) - m), e1 = expf(load<f32>(pz + o, 4) - m);
-    const e2 = expf(load<f32>(pz + o, 8) - m), e3 = expf(load<f32>(pz + o, 12) - m);
-    store<f32>(pe + o, e0); store<f32>(pe + o, e1, 4); store<f32>(pe + o, e2, 8); store<f32>(pe + o, e3, 12);
-    s0 += e0; s1 += e1; s2 += e2; s3 += e3;
+    s0 += load<f32>(pe + o); s1 += load<f32>(pe + o, 4); s2 += load<f32>(pe + o, 8); s3 += load<f32>(pe + o, 12);
   }
   const o = <usize>j << 2;
-  if (j < N) { const e = expf(load<f32>(pz + o) - m); store<f32>(pe + o, e); s0 += e; }
-  if (j + 1 < N) { const e = expf(load<f32>(pz + o, 4) - m); store<f32>(pe + o, e, 4); s1 += e; }
-  if (j + 2 < N) { const e = expf(load<f32>(pz + o, 8) - m); store<f32>(pe + o, e, 8); s2 += e; }
+  if (j < N) s0 += load<f32>(pe + o);
+  if (j + 1 < N) s1 += load<f32>(pe + o, 4);
+  if (j + 2 < N) s2 += load<f32>(pe + o, 8);
   return (s0 + s1) + (s2 + s3);
+}
+
+// P = exp(Z - rowmax) for every row: shift row by row, then one flat exp pass (long vector runs, no tails).
+@inline function shiftedExp(z: usize, p: usize, M: i32, N: i32): void {
+  const s = <usize>N << 2;
+  for (let i = 0; i < M; i++) {
+    const o = <usize>i * s;
+    rowShift(z + o, p + o, N, rowMax(z + o, N));
+  }
+  exp_inplace(p, M * N);
 }
 
 // P[j] /= sum; when g != 0 also G[j] = (P[j] - Y[j]) / rows. One row.
@@ -85,10 +99,10 @@ import { expf, expf4 } from "./expf";
 // P[M,N] = softmax(Z[M,N]) per row, stabilised by the row maximum   (in place when p == z)
 export function softmax_rows(z: usize, p: usize, M: i32, N: i32): void {
   const s = <usize>N << 2;
+  shiftedExp(z, p, M, N);
   for (let i = 0; i < M; i++) {
-    const pz = z + <usize>i * s, pp = p + <usize>i * s;
-    const sum = rowExp(pz, pp, N, rowMax(pz, N));
-    rowFinish(pp, 0, 0, N, sum, 0, false);
+    const pp = p + <usize>i * s;
+    rowFinish(pp, 0, 0, N, rowSum(pp, N), 0, false);
   }
 }
 
@@ -113,10 +127,10 @@ export function softmax_xent_backward(p: usize, y: usize, g: usize, M: i32, N: i
 // softmax_xent_backward, fused; identical results)
 export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32): void {
   const s = <usize>N << 2, rows = <f32>M;
+  shiftedExp(z, p, M, N);
   for (let i = 0; i < M; i++) {
-    const o = <usize>i * s, pz = z + o, pp = p + o;
-    const sum = rowExp(pz, pp, N, rowMax(pz, N));
-    rowFinish(pp, y + o, g + o, N, sum, rows, true);
+    const o = <usize>i * s, pp = p + o;
+    rowFinish(pp, y + o, g + o, N, rowSum(pp, N), rows, true);
   }
 }
 
