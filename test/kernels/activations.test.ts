@@ -8,16 +8,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/activations.js";
-import { BUILDS, Fixture, Tracker, loadBuild, seedOf } from "./harness.js";
+import { BUILDS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 const EXACT = () => 0;
 
-function expectClean(t: Tracker, cases: number): void {
-  expect(t.cases).toBe(cases);
-  expect(t.violations, "memory outside the outputs was written").toEqual([]);
-  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
-  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
-}
 
 /** Element counts: every tail length mod 4 and 8 several times over, and the training sizes. */
 const COUNTS = [...Array.from({ length: 70 }, (_, i) => i + 1), 127, 128, 129, 1797 * 10, 1797 * 32, 1797 * 32 + 3];

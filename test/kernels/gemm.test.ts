@@ -17,7 +17,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/gemm.js";
-import { BUILDS, EPS, Fixture, Tracker, engineHasRelaxedSimd, loadBuild, seedOf } from "./harness.js";
+import { BUILDS, EPS, Fixture, Tracker, engineHasRelaxedSimd, loadBuild, seedOf, expectClean } from "./harness.js";
 
 type Shapes = Record<string, number[]>;
 
@@ -137,13 +137,6 @@ function runCase(t: Tracker, compiled: CompiledKernels, form: Form, M: number, K
   t.add(`${form.name} M=${M} K=${K} N=${N}`, f.view(form.result), want, tol, violations);
 }
 
-function expectClean(t: Tracker, cases?: number): void {
-  if (cases !== undefined) expect(t.cases).toBe(cases);
-  expect(t.cases).toBeGreaterThan(0);
-  expect(t.violations, "memory outside the outputs was written").toEqual([]);
-  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
-  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
-}
 
 const EDGE_K = [1, 2, 3, 8, 64];
 const ODD = [1, 3, 5, 7, 9, 13, 17, 31, 33];

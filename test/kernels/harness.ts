@@ -4,6 +4,7 @@
 // pattern, and after one kernel call reports every byte the kernel changed outside the tensors it may write.
 // Also: a seeded PRNG and an error-vs-tolerance tracker whose tolerance is itself checked to be able to fail.
 
+import { expect } from "vitest";
 import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
@@ -349,6 +350,15 @@ export class Tracker {
  * A tiny module whose only function uses f32x4.relaxed_madd: validates only when the engine has relaxed SIMD
  * turned on (on Node 20, by compileKernels("relaxed") setting the V8 flag).
  */
+/** The checks every kernel case ends with: cases ran, no stray writes, within tolerance, tolerance has teeth. */
+export function expectClean(t: Tracker, cases?: number): void {
+  if (cases !== undefined) expect(t.cases).toBe(cases);
+  expect(t.cases).toBeGreaterThan(0);
+  expect(t.violations, "memory outside the outputs was written").toEqual([]);
+  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
+  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
+}
+
 export function engineHasRelaxedSimd(): boolean {
   const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const 0
   const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x0b]; // no locals; 3 consts; f32x4.relaxed_madd; end

@@ -16,15 +16,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/optim.js";
-import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf } from "./harness.js";
+import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
-function expectClean(t: Tracker, cases?: number): void {
-  if (cases !== undefined) expect(t.cases).toBe(cases);
-  expect(t.cases).toBeGreaterThan(0);
-  expect(t.violations, "memory outside the outputs was written").toEqual([]);
-  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
-  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
-}
 
 /** Element counts: every tail length mod 4 and 8 several times over, and the parameter sizes of 64-32-10. */
 const COUNTS = [...Array.from({ length: 40 }, (_, i) => i + 1), 63, 64, 65, 127, 320, 2048, 2048 + 5];

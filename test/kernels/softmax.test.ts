@@ -21,19 +21,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/softmax.js";
-import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, type Rng } from "./harness.js";
+import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean } from "./harness.js";
 
 const FLOOR = 2 ** -125;
 const ROWS = [1, 2, 3, 5, 7, 9, 17, 33];
 const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 16, 17, 31, 33, 64];
 
-function expectClean(t: Tracker, cases?: number): void {
-  if (cases !== undefined) expect(t.cases).toBe(cases);
-  expect(t.cases).toBeGreaterThan(0);
-  expect(t.violations, "memory outside the outputs was written").toEqual([]);
-  expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
-  expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
-}
 
 /** Per-element softmax tolerance for logits Z[M,N] and reference probabilities want. */
 function softmaxTol(Z: Float32Array, want: Float32Array, M: number, N: number): Float64Array {
