@@ -15,6 +15,7 @@ const STORE: i32 = 0;     // C = acc
 const BIAS: i32 = 1;      // C = acc + bias
 const BIAS_RELU: i32 = 2; // C = max(acc + bias, 0)
 const AXPY: i32 = 3;      // C = C + alpha·acc
+const ACC: i32 = 4;       // acc starts from C (a later slice of k), C = acc
 
 // C[M,N] = A[M,K] · B[K,N]
 export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): void {
@@ -23,8 +24,15 @@ export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): v
 }
 
 // C[M,N] = A[K,M]ᵀ · B[K,N]   (weight gradients: activationsᵀ · deltas, K is the batch)
+// In slices of KC rows of k, so the slices of A and B a tile streams stay in L2 (a batch of 1797 digits is
+// 690 KB of them); each slice's tiles start from the partial sums in C, which keeps every element's order
+// of additions, and so its result, exactly that of one pass.
 export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): void {
-  if (ASC_FEATURE_SIMD) drive(STORE, a, 4, <usize>M << 2, b, c, M, K, N, 0, 0);
+  if (ASC_FEATURE_SIMD) {
+    const KC = 256, sa = <usize>M << 2, sb = <usize>N << 2;
+    drive(STORE, a, 4, sa, b, c, M, min(K, KC), N, 0, 0);
+    for (let k0 = KC; k0 < K; k0 += KC) drive(ACC, a + <usize>k0 * sa, 4, sa, b + <usize>k0 * sb, c, M, min(KC, K - k0), N, 0, 0);
+  }
   else scalar(STORE, a, 4, <usize>M << 2, b, c, M, K, N, 0, 0);
 }
 
@@ -43,7 +51,9 @@ export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32,
 }
 
 // W[M,N] -= lr · A[K,M]ᵀ · G[K,N]   (the weight gradient applied as it is formed; bit-identical to gemm_tn
-// into a buffer followed by sgd, because the sum is rounded to f32 before it is scaled and subtracted)
+// into a buffer followed by sgd, because the sum is rounded to f32 before it is scaled and subtracted).
+// It cannot slice k as gemm_tn does (W cannot hold partial sums), so for large K gemm_tn then sgd is
+// faster: the pass over W that fusing saves is a few hundred nanoseconds. Training uses that pair.
 export function gemm_tn_update(a: usize, g: usize, w: usize, M: i32, K: i32, N: i32, lr: f32): void {
   if (ASC_FEATURE_SIMD) drive(AXPY, a, 4, <usize>M << 2, g, w, M, K, N, 0, -lr);
   else scalar(AXPY, a, 4, <usize>M << 2, g, w, M, K, N, 0, -lr);
@@ -120,6 +130,10 @@ function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M
                       b: usize, sb: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, bias: usize, alpha: f32): void {
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (mode == ACC) {
+    x00 = v128.load(c0); x01 = v128.load(c0, 16); x10 = v128.load(c1); x11 = v128.load(c1, 16);
+    x20 = v128.load(c2); x21 = v128.load(c2, 16); x30 = v128.load(c3); x31 = v128.load(c3, 16);
+  }
   let pb = b, o: usize = 0;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
@@ -150,6 +164,7 @@ function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M
 @inline function tile4(mode: i32, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, K: i32,
                        b: usize, sb: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, bias: usize, alpha: f32): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  if (mode == ACC) { x0 = v128.load(c0); x1 = v128.load(c1); x2 = v128.load(c2); x3 = v128.load(c3); }
   let pb = b, o: usize = 0;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);

@@ -85,16 +85,20 @@ export function wasmEpochCalls(net: Network, lr: number = LR): EpochCall[] {
   calls.push({ label: callLabel.softmax(rows, C), run: () => k.softmax_xent(logits, Y, P, gTop, rows, C) });
   for (let l = L; l >= 1; l--) {
     const fanIn = layers[l - 1], fanOut = layers[l];
-    const G = at(`G${l}`), W = at(`W${l}`), WT = at(`WT${l}`), b = at(`b${l}`), db = at(`db${l}`);
+    const G = at(`G${l}`), W = at(`W${l}`), WT = at(`WT${l}`), db = at(`db${l}`), dW = at(`dW${l}`);
+    const input = l === 1 ? X : at(`A${l - 1}`);
+    calls.push({ label: callLabel.tn(fanIn, rows, fanOut), run: () => k.gemm_tn(input, G, dW, fanIn, rows, fanOut) });
+    calls.push({ label: callLabel.colsum(rows, fanOut), run: () => k.colsum(G, db, rows, fanOut) });
     if (l > 1) {
       const below = at(`G${l - 1}`), A = at(`A${l - 1}`);
       calls.push({ label: callLabel.nt(rows, fanOut, fanIn), run: () => k.gemm_nt(G, W, below, rows, fanOut, fanIn, WT) });
       calls.push({ label: callLabel.reluBack(rows, fanIn), run: () => k.relu_backward(below, A, below, rows * fanIn) });
     }
-    calls.push({ label: callLabel.colsum(rows, fanOut), run: () => k.colsum(G, db, rows, fanOut) });
-    calls.push({ label: callLabel.sgd(fanOut, l), run: () => k.sgd(b, db, fanOut, lr) });
-    const input = l === 1 ? X : at(`A${l - 1}`);
-    calls.push({ label: callLabel.update(fanIn, rows, fanOut), run: () => k.gemm_tn_update(input, G, W, fanIn, rows, fanOut, lr) });
+  }
+  for (let l = 1; l <= L; l++) {
+    const W = at(`W${l}`), b = at(`b${l}`), dW = at(`dW${l}`), db = at(`db${l}`), fanIn = layers[l - 1], fanOut = layers[l];
+    calls.push({ label: callLabel.sgd(`W${l}`, fanIn * fanOut), run: () => k.sgd(W, dW, fanIn * fanOut, lr) });
+    calls.push({ label: callLabel.sgd(`b${l}`, fanOut), run: () => k.sgd(b, db, fanOut, lr) });
   }
   return calls;
 }

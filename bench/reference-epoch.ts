@@ -8,7 +8,7 @@
 //   for l = L..1:
 //     if l > 1: G_{l-1} = gemm_nt(G_l, W_l) ; relu_backward(G_{l-1}, A_{l-1})   (with W_l before its update)
 //     db_l = colsum(G_l) ; b_l -= lr·db_l
-//     W_l -= lr·A_{l-1}ᵀ·G_l                           (gemm_tn_update)
+//     dW_l = A_{l-1}ᵀ·G_l, W_l -= lr·dW_l               (gemm_tn, sgd)
 // Everything is allocated in the constructor; an epoch allocates nothing.
 
 import * as gemm from "../src/reference/gemm.js";
@@ -32,8 +32,8 @@ export const callLabel = {
   nt: (rows: number, fanOut: number, fanIn: number) => `gemm_nt ${rows}x${fanOut}·(${fanIn}x${fanOut})ᵀ`,
   reluBack: (rows: number, n: number) => `relu_backward ${rows}x${n}`,
   colsum: (rows: number, n: number) => `colsum ${rows}x${n}`,
-  sgd: (n: number, l: number) => `sgd b${l} (${n})`,
-  update: (fanIn: number, rows: number, fanOut: number) => `gemm_tn_update W${fanIn}x${fanOut} -= lr·(${rows}x${fanIn})ᵀ·${rows}x${fanOut}`,
+  sgd: (name: string, n: number) => `sgd ${name} (${n})`,
+  tn: (fanIn: number, rows: number, fanOut: number) => `gemm_tn dW${fanIn}x${fanOut} = (${rows}x${fanIn})ᵀ·${rows}x${fanOut}`,
 };
 
 export class ReferenceNetwork {
@@ -47,6 +47,7 @@ export class ReferenceNetwork {
   private readonly A: Float32Array[];
   private readonly G: Float32Array[];
   private readonly db: Float32Array[];
+  private readonly dW: Float32Array[];
   private readonly P: Float32Array;
   private readonly plan: EpochCall[];
 
@@ -66,6 +67,7 @@ export class ReferenceNetwork {
     this.A = outs.map((n) => new Float32Array(rows * n));
     this.G = outs.map((n) => new Float32Array(rows * n));
     this.db = outs.map((n) => new Float32Array(n));
+    this.dW = this.W.map((w) => new Float32Array(w.length));
     this.P = new Float32Array(rows * classes);
     this.plan = this.buildPlan();
   }
@@ -102,7 +104,7 @@ export class ReferenceNetwork {
   }
 
   private buildPlan(): EpochCall[] {
-    const { rows, lr, layers, X, Y, W, b, A, G, db, P } = this;
+    const { rows, lr, layers, X, Y, W, b, A, G, db, dW, P } = this;
     const L = W.length, C = layers[L];
     const plan: EpochCall[] = [];
     for (let l = 0; l < L; l++) {
@@ -113,16 +115,20 @@ export class ReferenceNetwork {
     const logits = A[L - 1], gTop = G[L - 1];
     plan.push({ label: callLabel.softmax(rows, C), run: () => soft.softmax_xent(logits, Y, P, gTop, rows, C) });
     for (let l = L - 1; l >= 0; l--) {
-      const fanIn = layers[l], fanOut = layers[l + 1], g = G[l], w = W[l], bias = b[l], d = db[l];
+      const fanIn = layers[l], fanOut = layers[l + 1], g = G[l], w = W[l], d = db[l], dw = dW[l];
+      const input = l === 0 ? X : A[l - 1];
+      plan.push({ label: callLabel.tn(fanIn, rows, fanOut), run: () => gemm.gemm_tn(input, g, dw, fanIn, rows, fanOut) });
+      plan.push({ label: callLabel.colsum(rows, fanOut), run: () => optim.colsum(g, d, rows, fanOut) });
       if (l > 0) {
         const below = G[l - 1], act_ = A[l - 1];
         plan.push({ label: callLabel.nt(rows, fanOut, fanIn), run: () => gemm.gemm_nt(g, w, below, rows, fanOut, fanIn) });
         plan.push({ label: callLabel.reluBack(rows, fanIn), run: () => act.relu_backward(below, act_, below, rows * fanIn) });
       }
-      plan.push({ label: callLabel.colsum(rows, fanOut), run: () => optim.colsum(g, d, rows, fanOut) });
-      plan.push({ label: callLabel.sgd(fanOut, l + 1), run: () => optim.sgd(bias, d, fanOut, lr) });
-      const input = l === 0 ? X : A[l - 1];
-      plan.push({ label: callLabel.update(fanIn, rows, fanOut), run: () => gemm.gemm_tn_update(input, g, w, fanIn, rows, fanOut, lr) });
+    }
+    for (let l = 0; l < L; l++) {
+      const w = W[l], bias = b[l], d = db[l], dw = dW[l], fanIn = layers[l], fanOut = layers[l + 1];
+      plan.push({ label: callLabel.sgd(`W${l + 1}`, fanIn * fanOut), run: () => optim.sgd(w, dw, fanIn * fanOut, lr) });
+      plan.push({ label: callLabel.sgd(`b${l + 1}`, fanOut), run: () => optim.sgd(bias, d, fanOut, lr) });
     }
     return plan;
   }

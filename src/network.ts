@@ -346,20 +346,15 @@ export class Network {
     this.logits(x, rows);
     k.softmax_xent(out.A.ptr, y, this.P.ptr, out.G!.ptr, rows, out.fanOut);
     if (withStats) this.accumulate(y, rows);
-    if (opt.kind === "sgd") {
-      // fused: weight gradients applied as they are formed (bit-identical to gradients() then sgd)
-      const lr = opt.lr;
-      for (let i = L.length - 1; i >= 0; i--) {
-        const l = L[i];
-        if (i > 0) this.deltaBelow(l, L[i - 1], rows);
-        k.colsum(l.G!.ptr, l.db!.ptr, rows, l.fanOut);
-        k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
-        k.gemm_tn_update(i > 0 ? L[i - 1].A.ptr : x, l.G!.ptr, l.W.ptr, l.fanIn, rows, l.fanOut, lr);
-      }
-      return;
-    }
     this.gradients(x, rows);
-    if (opt.kind === "momentum") {
+    if (opt.kind === "sgd") {
+      // (gemm_tn_update would fuse the weight update into the gradient GEMM, bit-identically, but it cannot
+      // slice the batch for the cache as gemm_tn does, which saves far more than the fused pass over W)
+      for (const l of L) {
+        k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, opt.lr);
+        k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, opt.lr);
+      }
+    } else if (opt.kind === "momentum") {
       for (const l of L) {
         k.momentum(l.W.ptr, l.dW!.ptr, l.sW!.ptr, l.fanIn * l.fanOut, opt.lr, opt.momentum);
         k.momentum(l.b.ptr, l.db!.ptr, l.sb!.ptr, l.fanOut, opt.lr, opt.momentum);

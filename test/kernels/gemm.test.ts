@@ -141,6 +141,8 @@ function runCase(t: Tracker, compiled: CompiledKernels, form: Form, M: number, K
 const EDGE_K = [1, 2, 3, 8, 64];
 const ODD = [1, 3, 5, 7, 9, 13, 17, 31, 33];
 const ODD_K = [1, 3, 7, 13, 33];
+/** gemm_tn accumulates K in slices of 256 rows; every tile shape must carry its partial sums across them. */
+const SLICE_K = [255, 256, 257, 600];
 
 describe.each(BUILDS)("%s build", (build) => {
   let compiled: CompiledKernels;
@@ -164,6 +166,12 @@ describe.each(BUILDS)("%s build", (build) => {
       const t = new Tracker();
       for (const M of ODD) for (const N of ODD) for (const K of ODD_K) runCase(t, compiled, form, M, K, N);
       expectClean(t, ODD.length * ODD.length * ODD_K.length);
+    });
+
+    it("matches the reference when K crosses gemm_tn's 256-row slices (m 1..5, n 1..17, k 255, 256, 257, 600)", () => {
+      const t = new Tracker();
+      for (let m = 1; m <= 5; m++) for (let n = 1; n <= 17; n++) for (const k of SLICE_K) runCase(t, compiled, form, m, k, n);
+      expectClean(t, 5 * 17 * SLICE_K.length);
     });
 
     it("matches the reference on larger unaligned shapes, with signed and same-sign data", () => {
