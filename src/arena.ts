@@ -64,7 +64,11 @@ export class Layout {
 }
 
 export class Arena {
+  /** The kernels; a trap throws a KernelTrap that names the kernel. */
   readonly k: KernelExports;
+  /** The kernels without the trap-naming wrapper (which boxes float arguments): for hot loops, which catch traps with explainTrap. */
+  readonly raw: KernelExports;
+  readonly explainTrap: (e: unknown) => unknown;
   readonly memory: WebAssembly.Memory;
   readonly build: KernelBuild;
   readonly layout: Layout;
@@ -82,6 +86,8 @@ export class Arena {
       throw e;
     }
     this.k = inst.exports;
+    this.raw = inst.raw;
+    this.explainTrap = inst.explainTrap;
     this.memory = inst.memory;
     this.build = kernels.build;
     this.layout = layout;

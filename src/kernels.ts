@@ -140,34 +140,49 @@ export const PAGE_BYTES = 65536;
 /** A kernel trapped (an out-of-bounds access, say): a bug or a corrupted layout, never a silent result. */
 export class KernelTrap extends WasmMlpError {}
 
-/**
- * Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. Each exported
- * function is wrapped so that a trap names the kernel that raised it.
- */
-export function instantiate(module: WebAssembly.Module, pages: number): { exports: KernelExports; memory: WebAssembly.Memory } {
+export interface Instance {
+  /** Every kernel, wrapped so that a trap is a KernelTrap naming the kernel (for direct, low-level use). */
+  exports: KernelExports;
+  /** The same kernels unwrapped, for hot loops that catch traps themselves (see explainTrap). */
+  raw: KernelExports;
+  memory: WebAssembly.Memory;
+  /** Turns a wasm RuntimeError into a KernelTrap naming the kernel that was called; passes others through. */
+  explainTrap(e: unknown): unknown;
+}
+
+/** Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. */
+export function instantiate(module: WebAssembly.Module, pages: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const raw = instance.exports as unknown as KernelExports;
+  // an exported wasm function's name is its index in the module, which is what a trap's stack shows
+  const byIndex = new Map<string, string>();
+  for (const [name, value] of Object.entries(instance.exports)) {
+    if (typeof value === "function") byIndex.set(value.name, name);
+  }
+  const explainTrap = (e: unknown): unknown => {
+    if (!(e instanceof WebAssembly.RuntimeError)) return e;
+    // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say)
+    const called = [...String(e.stack).matchAll(/wasm-function\[(\d+)\]/g)].map((m) => byIndex.get(m[1])).filter(Boolean);
+    return new KernelTrap(`kernel ${called.at(-1) ?? "(unknown)"} trapped: ${e.message}`);
+  };
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(instance.exports)) {
-    wrapped[name] = typeof value === "function" ? nameTraps(name, value as (...args: number[]) => number) : value;
+    wrapped[name] = typeof value === "function" ? guard(value as Fn, explainTrap) : value;
   }
-  return { exports: wrapped as unknown as KernelExports, memory };
+  return { exports: wrapped as unknown as KernelExports, raw, memory, explainTrap };
 }
 
 type Fn = (...args: number[]) => number;
 
 // Fixed arity (the widest kernel takes 11 arguments; extra ones are ignored by wasm) rather than rest
-// parameters, so a call allocates nothing.
-function nameTraps(name: string, f: Fn): Fn {
+// parameters. Calls through it box float arguments, so hot loops use the raw exports instead.
+function guard(f: Fn, explain: (e: unknown) => unknown): Fn {
   return (a, b, c, d, e, g, h, i, j, k, l) => {
     try {
       return f(a, b, c, d, e, g, h, i, j, k, l);
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
-        const args = [a, b, c, d, e, g, h, i, j, k, l].slice(0, f.length).join(", ");
-        throw new KernelTrap(`kernel ${name}(${args}) trapped: ${err.message}`);
-      }
-      throw err;
+      throw explain(err);
     }
   };
 }

@@ -77,6 +77,8 @@ export class Network {
   private readonly Xb: Tensor | undefined;
   private readonly Yb: Tensor | undefined;
   private readonly idx: Tensor | undefined;
+  /** The view of idx: the row order of the current epoch's mini-batches. */
+  private readonly order: Int32Array | undefined;
   private readonly P: Tensor;
   private readonly acc: Stats = { correct: 0, loss: 0 };
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
@@ -164,10 +166,12 @@ export class Network {
     }
     this.P = layout.get("P");
     this.arena = new Arena(kernels, layout);
-    this.k = this.arena.k;
+    // unwrapped kernels (the trap-naming wrapper would box float arguments every call); the public
+    // methods below catch traps and name the kernel with explainTrap instead
+    this.k = this.arena.raw;
     if (this.idx) {
-      const idx = this.arena.viewI32(this.idx);
-      for (let i = 0; i < train; i++) idx[i] = i;
+      this.order = this.arena.viewI32(this.idx);
+      for (let i = 0; i < train; i++) this.order[i] = i;
     }
   }
 
@@ -238,70 +242,98 @@ export class Network {
 
   /** Forward pass over the whole training set (full-batch networks only: the activations hold batch rows). */
   forward(): void {
-    if (this.shape.train > this.rows) throw new Error("forward() over the training set needs a full-batch network; use trainStats()");
-    this.forwardAt(need(this.Xt, "training data").ptr, this.shape.train);
+    try {
+      if (this.shape.train > this.rows) throw new Error("forward() over the training set needs a full-batch network; use trainStats()");
+      this.forwardAt(need(this.Xt, "training data").ptr, this.shape.train);
+    } catch (e) {
+      throw this.arena.explainTrap(e);
+    }
   }
 
   /** Loss and accuracy over the whole training set with the current parameters, in chunks of batch rows. */
   trainStats(into: Stats = { correct: 0, loss: 0 }): Stats {
-    const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
-    const n = this.shape.train, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
-    this.acc.correct = 0;
-    this.acc.loss = 0;
-    for (let start = 0; start < n; start += this.rows) {
-      const rows = Math.min(this.rows, n - start);
-      this.forwardAt(Xt.ptr + start * inputs * 4, rows);
-      this.accumulate(Yt.ptr + start * C * 4, rows);
+    try {
+      const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
+      const n = this.shape.train, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
+      this.acc.correct = 0;
+      this.acc.loss = 0;
+      for (let start = 0; start < n; start += this.rows) {
+        const rows = Math.min(this.rows, n - start);
+        this.forwardAt(Xt.ptr + start * inputs * 4, rows);
+        this.accumulate(Yt.ptr + start * C * 4, rows);
+      }
+      into.correct = this.acc.correct;
+      into.loss = this.acc.loss / n;
+      return into;
+    } catch (e) {
+      throw this.arena.explainTrap(e);
     }
-    into.correct = this.acc.correct;
-    into.loss = this.acc.loss / n;
-    return into;
   }
 
   /** Loss and accuracy of the latest forward(). */
   stats(into: Stats = { correct: 0, loss: 0 }): Stats {
-    const n = this.shape.train;
-    this.acc.correct = 0;
-    this.acc.loss = 0;
-    this.accumulate(need(this.Yt, "training data").ptr, n);
-    into.correct = this.acc.correct;
-    into.loss = this.acc.loss / n;
-    return into;
+    try {
+      const n = this.shape.train;
+      this.acc.correct = 0;
+      this.acc.loss = 0;
+      this.accumulate(need(this.Yt, "training data").ptr, n);
+      into.correct = this.acc.correct;
+      into.loss = this.acc.loss / n;
+      return into;
+    } catch (e) {
+      throw this.arena.explainTrap(e);
+    }
   }
 
   /** Forward pass over the second set; returns live views of its class probabilities (eval × classes). */
   predictEval(): Float32Array {
-    const ne = this.shape.eval, C = this.layers[this.layers.length - 1];
-    this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
-    return this.arena.view(this.P).subarray(0, ne * C);
+    try {
+      const ne = this.shape.eval, C = this.layers[this.layers.length - 1];
+      this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
+      return this.arena.view(this.P).subarray(0, ne * C);
+    } catch (e) {
+      throw this.arena.explainTrap(e);
+    }
   }
 
   /** Loss and accuracy on the second set, with the current parameters. */
   evaluate(into: Stats = { correct: 0, loss: 0 }): Stats {
-    const ne = this.shape.eval;
-    this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
-    this.acc.correct = 0;
-    this.acc.loss = 0;
-    this.accumulate(need(this.Ye, "an evaluation set").ptr, ne);
-    into.correct = this.acc.correct;
-    into.loss = this.acc.loss / ne;
-    return into;
+    try {
+      const ne = this.shape.eval;
+      this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
+      this.acc.correct = 0;
+      this.acc.loss = 0;
+      this.accumulate(need(this.Ye, "an evaluation set").ptr, ne);
+      into.correct = this.acc.correct;
+      into.loss = this.acc.loss / ne;
+      return into;
+    } catch (e) {
+      throw this.arena.explainTrap(e);
+    }
   }
 
   /** Every layer's dW and db from the latest forward() over the training set, parameters unchanged. */
   backward(): void {
-    const out = this.L[this.L.length - 1];
-    const G = need(out.G, "training data").ptr;
-    this.k.softmax_xent_backward(this.P.ptr, need(this.Yt, "training data").ptr, G, this.shape.train, out.fanOut);
-    this.gradients(need(this.Xt, "training data").ptr, this.shape.train);
+    try {
+      const out = this.L[this.L.length - 1];
+      const G = need(out.G, "training data").ptr;
+      this.k.softmax_xent_backward(this.P.ptr, need(this.Yt, "training data").ptr, G, this.shape.train, out.fanOut);
+      this.gradients(need(this.Xt, "training data").ptr, this.shape.train);
+    } catch (e) {
+      throw this.arena.explainTrap(e);
+    }
   }
 
   /** backward(), then W -= lr·dW and b -= lr·db for every layer. */
   backwardAndUpdate(lr: number): void {
-    this.backward();
-    for (const l of this.L) {
-      this.k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, lr);
-      this.k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
+    try {
+      this.backward();
+      for (const l of this.L) {
+        this.k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, lr);
+        this.k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
+      }
+    } catch (e) {
+      throw this.arena.explainTrap(e);
     }
   }
 
@@ -311,32 +343,36 @@ export class Network {
    * (for full batch, exactly the seed's report).
    */
   epoch(opt: Optimizer, rng: MT19937 | undefined, stats?: Stats): void {
-    const train = this.shape.train, batch = this.shape.batch;
-    const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
-    this.acc.correct = 0;
-    this.acc.loss = 0;
-    if (batch >= train) {
-      this.step(Xt.ptr, Yt.ptr, train, opt, stats !== undefined);
-    } else {
-      const k = this.k, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
-      const idx = this.arena.viewI32(this.idx!);
-      if (rng) {
-        for (let i = train - 1; i > 0; i--) {
-          const j = rng.below(i + 1), t = idx[i];
-          idx[i] = idx[j];
-          idx[j] = t;
+    try {
+      const train = this.shape.train, batch = this.shape.batch;
+      const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
+      this.acc.correct = 0;
+      this.acc.loss = 0;
+      if (batch >= train) {
+        this.step(Xt.ptr, Yt.ptr, train, opt, stats !== undefined);
+      } else {
+        const k = this.k, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
+        const idx = this.order!;
+        if (rng) {
+          for (let i = train - 1; i > 0; i--) {
+            const j = rng.below(i + 1), t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+          }
+        }
+        for (let start = 0; start < train; start += batch) {
+          const rows = Math.min(batch, train - start), at = this.idx!.ptr + start * 4;
+          k.gather_rows(Xt.ptr, at, this.Xb!.ptr, rows, inputs);
+          k.gather_rows(Yt.ptr, at, this.Yb!.ptr, rows, C);
+          this.step(this.Xb!.ptr, this.Yb!.ptr, rows, opt, stats !== undefined);
         }
       }
-      for (let start = 0; start < train; start += batch) {
-        const rows = Math.min(batch, train - start), at = this.idx!.ptr + start * 4;
-        k.gather_rows(Xt.ptr, at, this.Xb!.ptr, rows, inputs);
-        k.gather_rows(Yt.ptr, at, this.Yb!.ptr, rows, C);
-        this.step(this.Xb!.ptr, this.Yb!.ptr, rows, opt, stats !== undefined);
+      if (stats) {
+        stats.correct = this.acc.correct;
+        stats.loss = this.acc.loss / train;
       }
-    }
-    if (stats) {
-      stats.correct = this.acc.correct;
-      stats.loss = this.acc.loss / train;
+    } catch (e) {
+      throw this.arena.explainTrap(e);
     }
   }
 
@@ -350,19 +386,22 @@ export class Network {
     if (opt.kind === "sgd") {
       // (gemm_tn_update would fuse the weight update into the gradient GEMM, bit-identically, but it cannot
       // slice the batch for the cache as gemm_tn does, which saves far more than the fused pass over W)
-      for (const l of L) {
+      for (let i = 0; i < L.length; i++) {
+        const l = L[i];
         k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, opt.lr);
         k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, opt.lr);
       }
     } else if (opt.kind === "momentum") {
-      for (const l of L) {
+      for (let i = 0; i < L.length; i++) {
+        const l = L[i];
         k.momentum(l.W.ptr, l.dW!.ptr, l.sW!.ptr, l.fanIn * l.fanOut, opt.lr, opt.momentum);
         k.momentum(l.b.ptr, l.db!.ptr, l.sb!.ptr, l.fanOut, opt.lr, opt.momentum);
       }
     } else {
       const t = ++this.adamStep;
       const c1 = 1 - Math.pow(opt.beta1, t), c2 = 1 - Math.pow(opt.beta2, t);
-      for (const l of L) {
+      for (let i = 0; i < L.length; i++) {
+        const l = L[i];
         k.adam(l.W.ptr, l.dW!.ptr, l.sW!.ptr, l.s2W!.ptr, l.fanIn * l.fanOut, opt.lr, opt.beta1, opt.beta2, opt.eps, c1, c2);
         k.adam(l.b.ptr, l.db!.ptr, l.sb!.ptr, l.s2b!.ptr, l.fanOut, opt.lr, opt.beta1, opt.beta2, opt.eps, c1, c2);
       }
