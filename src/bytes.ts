@@ -8,7 +8,8 @@ export const isNode = typeof process !== "undefined" && !!process.versions?.node
 /** Thrown with a message that names the source and what went wrong. */
 export type ErrorFactory = (message: string) => Error;
 
-export async function readBytes(source: ByteSource, fail: ErrorFactory): Promise<Uint8Array<ArrayBuffer>> {
+/** `maxBytes` refuses larger files (by their size on disk, before reading) with a message naming the size. */
+export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes = Infinity): Promise<Uint8Array<ArrayBuffer>> {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
   const isUrl = source instanceof URL || /^[a-z][a-z0-9+.-]*:\/\//i.test(source);
@@ -19,6 +20,9 @@ export async function readBytes(source: ByteSource, fail: ErrorFactory): Promise
     try {
       const st = await stat(path);
       if (st.isDirectory()) throw fail(`${name}: is a directory, not a file`);
+      if (st.size > maxBytes) {
+        throw fail(`${name}: ${(st.size / 2 ** 20).toFixed(1)} MiB is larger than the ${maxBytes / 2 ** 20} MiB limit for data files`);
+      }
       return new Uint8Array(await readFile(path));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -36,5 +40,7 @@ export async function readBytes(source: ByteSource, fail: ErrorFactory): Promise
     throw fail(`${url.href}: cannot fetch (${(e as Error).message})`);
   }
   if (!res.ok) throw fail(`${url.href}: HTTP ${res.status}`);
+  const length = Number(res.headers.get("content-length") ?? 0);
+  if (length > maxBytes) throw fail(`${url.href}: ${(length / 2 ** 20).toFixed(1)} MiB is larger than the ${maxBytes / 2 ** 20} MiB limit for data files`);
   return new Uint8Array(await res.arrayBuffer());
 }

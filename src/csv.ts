@@ -31,6 +31,13 @@ export interface CsvRules {
 /** The label given to rows without one when labels are optional. */
 export const NO_LABEL = 255;
 
+const MiB = 1024 * 1024;
+/**
+ * The most CSV text the loader reads (plain, or after inflating): the text becomes one JS string, and V8
+ * cannot make strings much over 512 MiB; a clear refusal beats running out of memory half-way.
+ */
+export const MAX_TEXT_BYTES = 256 * MiB;
+
 /** The rules the digits file obeys: 64 integer pixels in 0..16 and a label in 0..9. */
 export const DIGITS_RULES: CsvRules = { features: 64, range: [0, 16], classes: 10, integerFeatures: true };
 
@@ -43,12 +50,29 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser). */
 export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      // stop inflating as soon as the text could not be held, rather than after running out of memory
+      if (total > MAX_TEXT_BYTES) {
+        await reader.cancel();
+        throw new DataError(`${file}: inflates to more than the ${MAX_TEXT_BYTES / MiB} MiB limit for data files`);
+      }
+      chunks.push(value);
+    }
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw new DataError(`${file}: not a valid gzip file (${(e as Error).message || "corrupt or truncated"})`);
   }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
+  return out;
 }
 
 /** Decodes bytes (gzip or plain) to text; a file named .gz must really be gzip. */
@@ -92,6 +116,7 @@ export function parseCsv(text: string, file: string, rules: CsvRules = {}): Data
       const v = parseNumber(cells[c]);
       if (v === undefined) throw new DataError(`${where}: column ${c + 1} is not a number: ${show(cells[c])}`);
       if (!Number.isFinite(v)) throw new DataError(`${where}: column ${c + 1} is not finite: ${show(cells[c])}`);
+      if (!Number.isFinite(Math.fround(v))) throw new DataError(`${where}: column ${c + 1} is ${v}, beyond the range of 32-bit floats`);
       if (rules.integerFeatures && !Number.isInteger(v)) {
         throw new DataError(`${where}: column ${c + 1} must be an integer, found ${show(cells[c])}`);
       }

@@ -1,7 +1,7 @@
 // Loading data sets: the bundled digits, or a user's CSV, from a path, URL or bytes.
 
 import { readBytes, type ByteSource } from "./bytes.js";
-import { decodeText, DIGITS_RULES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
+import { decodeText, DIGITS_RULES, MAX_TEXT_BYTES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
 import { DataError } from "./errors.js";
 
 export type { Dataset } from "./csv.js";
@@ -17,7 +17,7 @@ export function loadDigits(source: ByteSource = DIGITS_URL): Promise<Dataset> {
 /** Any numeric CSV (optionally gzip) whose last column is an integer class label. */
 export async function loadCsv(source: ByteSource, rules: CsvRules = {}): Promise<Dataset> {
   const name = sourceName(source);
-  const bytes = await readBytes(source, (m) => new DataError(m));
+  const bytes = await readBytes(source, (m) => new DataError(m), MAX_TEXT_BYTES);
   return parseCsv(await decodeText(bytes, name), name, rules);
 }
 

@@ -118,6 +118,7 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
   for (const arr of [...W, ...b, ...(normalization ? [normalization.mean, normalization.divisor] : [])]) {
     if (!arr.every(Number.isFinite)) throw fail("holds a parameter that is not a finite number");
   }
+  if (normalization && !normalization.divisor.every((d) => d > 0)) throw fail("holds a normalisation divisor that is not positive");
   return { params: { layers, W, b }, normalization, range };
 }
 

@@ -28,7 +28,7 @@ function cleanParseError(msg: string): string {
   // parseArgs messages carry hints aimed at script authors; keep the part a user needs
   const unknown = /Unknown option '([^']+)'/.exec(msg);
   if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
-  const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(msg);
+  const missing = /Option '([^']+?)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(msg);
   if (missing) return `${missing[1].replace(/^-\w, /, "")} needs a value`;
   const positional = /Unexpected argument '([^']+)'/.exec(msg);
   if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (flags start with --; see --help)`;

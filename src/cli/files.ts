@@ -2,7 +2,7 @@
 // rename over it (atomic on one file system), so a crash or an interrupt leaves the old file intact.
 
 import { constants } from "node:fs";
-import { access, open, rename, stat, unlink } from "node:fs/promises";
+import { access, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 
@@ -16,10 +16,14 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
     throw new UsageError(`${flag} ${path}: the directory ${dir} does not exist`);
   }
   if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: ${dir} is not a directory`);
+  // access(W_OK) says yes to root everywhere, even in /proc: write and remove a probe file instead
+  const probe = join(dir, `.${basename(path)}.${process.pid}.probe`);
   try {
     await access(dir, constants.W_OK);
+    await writeFile(probe, "");
+    await unlink(probe);
   } catch {
-    throw new UsageError(`${flag} ${path}: the directory ${dir} is not writable`);
+    throw new UsageError(`${flag} ${path}: cannot write in the directory ${dir}`);
   }
   try {
     if ((await stat(path)).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory`);
@@ -30,6 +34,7 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
 
 /** Writes `data` to `path` through a temporary file in the same directory and a rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await removeStaleTemps(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fh;
   try {
@@ -43,6 +48,31 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await fh?.close().catch(() => {});
     await unlink(tmp).catch(() => {});
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write ${path}${code ? ` (${code})` : ""}: ${(e as Error).message.split(",")[0]}`);
+    throw new UsageError(`cannot write ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+/** Temp files of earlier writes to `path` whose process was killed before its rename. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const dir = dirname(path), prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith(".tmp") ? Number(name.slice(prefix.length).split(".")[0]) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

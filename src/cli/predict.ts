@@ -50,6 +50,11 @@ async function main(argv: string[]): Promise<void> {
     features: model.inputs,
     labels: evaluateOnly ? "required" : "optional",
     ...(model.range && { range: model.range }),
+  }).catch((e) => {
+    if (e instanceof DataError && / expected \d+ values/.test(e.message)) {
+      throw new DataError(`${e.message} (the model ${modelPath} takes ${model.inputs} features)`);
+    }
+    throw e;
   });
   const labelled = data.labelled !== false;
   if (labelled) {

@@ -9,7 +9,9 @@ import { formatConfusion, perClass } from "../metrics.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
-import { UsageError } from "../errors.js";
+import { DataError, UsageError } from "../errors.js";
+import { Network } from "../network.js";
+import { MAX_BYTES, tooBig } from "../arena.js";
 
 async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
   if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<void> {
   if (cfg.plot) await checkWritable(cfg.plot, "--plot");
 
   const { data, name } = await loadData(cfg);
+  const present = new Set(data.y).size;
+  if (present < 2) throw new DataError(`${name}: every row has label ${data.y[0]}; a classifier needs rows of at least two classes`);
   const digitsSeed = cfg.data === undefined && cfg.dataset === "digits";
   // the seed standardises the SLP globally and the MLP per feature
   // (MNIST's pixels share one scale and many are nearly always 0: one global mean and std suits them)
@@ -40,6 +44,9 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`--batch ${cfg.batch} is larger than the ${train.n} training rows`);
   }
 
+  // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
+  const plan = Network.plan({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
+  if (plan.bytes > MAX_BYTES) throw new UsageError(`${layers.join("-")} on ${train.n} rows: ${tooBig(plan.bytes)}`);
   const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels });
   const out = (line: string) => process.stdout.write(line + "\n");
   // the seed prints the SLP with one decimal and the MLP with none

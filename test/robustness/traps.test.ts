@@ -1,0 +1,99 @@
+// A wasm trap (an out-of-bounds access) surfaces as a KernelTrap that names the kernel and its arguments,
+// on every build, and never as a silent result.
+
+import { describe, expect, it } from "vitest";
+import { compileKernels, KernelTrap, type KernelBuild, type KernelExports } from "../../src/kernels.js";
+import { Arena, Layout } from "../../src/arena.js";
+import { WasmMlpError } from "../../src/errors.js";
+import { DEFAULT_OPTIMIZER, Network } from "../../src/network.js";
+
+const BUILDS: KernelBuild[] = ["scalar", "simd", "relaxed"];
+
+async function smallArena(build: KernelBuild) {
+  const layout = new Layout();
+  const a = layout.add("a", 4, 4), b = layout.add("b", 4, 4), c = layout.add("c", 4, 4);
+  const idx = layout.add("idx", 4);
+  const arena = new Arena(await compileKernels(build), layout);
+  const end = arena.memory.buffer.byteLength;
+  return { arena, k: arena.k, a: a.ptr, b: b.ptr, c: c.ptr, idx, end };
+}
+
+function expectTrap(name: keyof KernelExports, call: () => unknown): KernelTrap {
+  let err: unknown, result: unknown;
+  try {
+    result = call();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `${String(name)} returned ${String(result)} instead of trapping`).toBeInstanceOf(KernelTrap);
+  expect(err).toBeInstanceOf(WasmMlpError); // so the CLI prints it as one line
+  const msg = (err as Error).message;
+  expect(msg).toMatch(new RegExp(`^kernel ${String(name)}\\b`));
+  expect(msg).toMatch(/out of bounds/i);
+  expect(msg).not.toContain("\n");
+  return err as KernelTrap;
+}
+
+describe.each(BUILDS)("%s kernels", (build) => {
+  it("a pointer past the end of memory traps, naming the kernel", async () => {
+    const { k, a, b, c, end } = await smallArena(build);
+    const far = end + 4096;
+    expectTrap("gemm_nn", () => k.gemm_nn(a, b, far, 4, 4, 4));
+    expectTrap("gemm_tn", () => k.gemm_tn(far, b, c, 4, 4, 4));
+    expectTrap("gemm_nt", () => k.gemm_nt(a, far, c, 4, 4, 4, b));
+    expectTrap("dense_forward", () => k.dense_forward(a, b, c, far, 4, 4, 4, 1));
+    expectTrap("gemm_tn_update", () => k.gemm_tn_update(a, b, far, 4, 4, 4, 0.1));
+    expectTrap("transpose", () => k.transpose(a, far, 4, 4));
+    expectTrap("bias_add", () => k.bias_add(far, b, 4, 4));
+    expectTrap("relu_forward", () => k.relu_forward(far, c, 16));
+    expectTrap("relu_backward", () => k.relu_backward(a, b, far, 16));
+    expectTrap("softmax_rows", () => k.softmax_rows(a, far, 4, 4));
+    expectTrap("softmax_xent", () => k.softmax_xent(a, b, c, far, 4, 4));
+    expectTrap("softmax_xent_backward", () => k.softmax_xent_backward(far, b, c, 4, 4));
+    expectTrap("xent_loss", () => k.xent_loss(far, b, 4, 4));
+    expectTrap("count_correct", () => k.count_correct(a, far, 4, 4));
+    expectTrap("colsum", () => k.colsum(far, c, 4, 4));
+    expectTrap("sgd", () => k.sgd(far, b, 16, 0.1));
+    expectTrap("momentum", () => k.momentum(a, b, far, 16, 0.1, 0.9));
+    expectTrap("adam", () => k.adam(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001));
+    expectTrap("gather_rows", () => k.gather_rows(a, far, c, 4, 4));
+  });
+
+  it("a size that runs past the end of memory traps", async () => {
+    const { k, a, b, c, end } = await smallArena(build);
+    const rows = Math.ceil(end / 16) + 1; // rows of 4 floats reaching beyond the memory from c
+    expectTrap("gemm_nn", () => k.gemm_nn(a, b, c, rows, 4, 4));
+    expectTrap("sgd", () => k.sgd(a, b, end, 0.1));
+    expectTrap("softmax_rows", () => k.softmax_rows(a, c, rows, 4));
+  });
+
+  it("a row index far beyond the source tensor (gather_rows) traps", async () => {
+    const { arena, k, a, c, idx } = await smallArena(build);
+    arena.viewI32(idx).set([0, 1, 1_000_000, 2]);
+    expectTrap("gather_rows", () => k.gather_rows(a, idx.ptr, c, 4, 4));
+  });
+
+  it("a negative pointer (a huge unsigned address) traps", async () => {
+    const { k, b, c } = await smallArena(build);
+    expectTrap("gemm_nn", () => k.gemm_nn(-64, b, c, 4, 4, 4));
+  });
+
+  it("after a trap the instance still computes correctly", async () => {
+    const { arena, k, a, b, c, end } = await smallArena(build);
+    expectTrap("sgd", () => k.sgd(end + 64, b, 16, 0.1));
+    const layout = arena.layout;
+    arena.view(layout.get("a")).fill(1);
+    arena.view(layout.get("b")).fill(2);
+    k.gemm_nn(a, b, c, 4, 4, 4);
+    expect(Array.from(arena.view(layout.get("c")))).toEqual(new Array(16).fill(8));
+  });
+
+  it("a trap inside the training loop (a corrupted mini-batch index) is a KernelTrap naming gather_rows", async () => {
+    const net = new Network(await compileKernels(build), { layers: [4, 3, 2], train: 8, batch: 4, eval: 0, optimizer: "sgd" });
+    net.setTrain(new Float32Array(32).fill(0.5), new Float32Array(16).map((_, i) => (i % 2 === 0 ? 1 : 0)));
+    net.setParams({ layers: [4, 3, 2], W: [new Float32Array(12).fill(0.1), new Float32Array(6).fill(0.1)], b: [new Float32Array(3), new Float32Array(2)] });
+    net.epoch(DEFAULT_OPTIMIZER, undefined); // fine as laid out
+    net.arena.viewI32(net.arena.layout.get("idx"))[5] = 50_000_000;
+    expectTrap("gather_rows", () => net.epoch(DEFAULT_OPTIMIZER, undefined));
+  });
+});
