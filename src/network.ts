@@ -250,36 +250,45 @@ export class Network {
     }
   }
 
-  /** Loss and accuracy over the whole training set with the current parameters, in chunks of batch rows. */
+  /** Loss and accuracy over the whole training set with the current parameters. */
   trainStats(into: Stats = { correct: 0, loss: 0 }): Stats {
     try {
-      const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
-      const n = this.shape.train, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
-      this.acc.correct = 0;
-      this.acc.loss = 0;
-      for (let start = 0; start < n; start += this.rows) {
-        const rows = Math.min(this.rows, n - start);
-        this.forwardAt(Xt.ptr + start * inputs * 4, rows);
-        this.accumulate(Yt.ptr + start * C * 4, rows);
-      }
-      into.correct = this.acc.correct;
-      into.loss = this.acc.loss / n;
-      return into;
+      return this.statsOver(need(this.Xt, "training data"), need(this.Yt, "training data"), this.shape.train, into);
     } catch (e) {
       throw this.arena.explainTrap(e);
     }
   }
 
+  /** Forward passes over n rows of x in chunks that fit the activations, summing loss and accuracy against y. */
+  private statsOver(x: Tensor, y: Tensor, n: number, into: Stats): Stats {
+    const inputs = this.layers[0], C = this.layers[this.layers.length - 1];
+    this.clearAcc();
+    for (let start = 0; start < n; start += this.rows) {
+      const rows = Math.min(this.rows, n - start);
+      this.forwardAt(x.ptr + start * inputs * 4, rows);
+      this.accumulate(y.ptr + start * C * 4, rows);
+    }
+    return this.collect(into, n);
+  }
+
+  private clearAcc(): void {
+    this.acc.correct = 0;
+    this.acc.loss = 0;
+  }
+
+  /** The accumulated counts as accuracy and mean loss over n rows. */
+  private collect(into: Stats, n: number): Stats {
+    into.correct = this.acc.correct;
+    into.loss = this.acc.loss / n;
+    return into;
+  }
+
   /** Loss and accuracy of the latest forward(). */
   stats(into: Stats = { correct: 0, loss: 0 }): Stats {
     try {
-      const n = this.shape.train;
-      this.acc.correct = 0;
-      this.acc.loss = 0;
-      this.accumulate(need(this.Yt, "training data").ptr, n);
-      into.correct = this.acc.correct;
-      into.loss = this.acc.loss / n;
-      return into;
+      this.clearAcc();
+      this.accumulate(need(this.Yt, "training data").ptr, this.shape.train);
+      return this.collect(into, this.shape.train);
     } catch (e) {
       throw this.arena.explainTrap(e);
     }
@@ -299,14 +308,7 @@ export class Network {
   /** Loss and accuracy on the second set, with the current parameters. */
   evaluate(into: Stats = { correct: 0, loss: 0 }): Stats {
     try {
-      const ne = this.shape.eval;
-      this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
-      this.acc.correct = 0;
-      this.acc.loss = 0;
-      this.accumulate(need(this.Ye, "an evaluation set").ptr, ne);
-      into.correct = this.acc.correct;
-      into.loss = this.acc.loss / ne;
-      return into;
+      return this.statsOver(need(this.Xe, "an evaluation set"), need(this.Ye, "an evaluation set"), this.shape.eval, into);
     } catch (e) {
       throw this.arena.explainTrap(e);
     }
@@ -346,8 +348,7 @@ export class Network {
     try {
       const train = this.shape.train, batch = this.shape.batch;
       const Xt = need(this.Xt, "training data"), Yt = need(this.Yt, "training data");
-      this.acc.correct = 0;
-      this.acc.loss = 0;
+      this.clearAcc();
       if (batch >= train) {
         this.step(Xt.ptr, Yt.ptr, train, opt, stats !== undefined);
       } else {
@@ -367,10 +368,7 @@ export class Network {
           this.step(this.Xb!.ptr, this.Yb!.ptr, rows, opt, stats !== undefined);
         }
       }
-      if (stats) {
-        stats.correct = this.acc.correct;
-        stats.loss = this.acc.loss / train;
-      }
+      if (stats) this.collect(stats, train);
     } catch (e) {
       throw this.arena.explainTrap(e);
     }
