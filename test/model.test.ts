@@ -130,3 +130,35 @@ describe("stratifiedSplit", () => {
     expect([...counts.values()].every((v) => v === 0)).toBe(true);
   });
 });
+
+describe("kernel sources and the low-level API", () => {
+  it("MLP takes the kernels as bytes, a URL or a compiled module, and trains identically", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { kernelUrl, compileKernels } = await import("../src/kernels.js");
+    const url = kernelUrl("simd"), bytes = new Uint8Array(await readFile(url));
+    const module = (await compileKernels("simd")).module;
+    const runs = [];
+    for (const kernels of [{ build: "simd" as const, source: bytes }, { build: "simd" as const, source: url }, { build: "simd" as const, module }, "simd" as const]) {
+      const m = await MLP.create({ layers: [64, 16, 10], seed: 9, kernels });
+      m.fit(digits.X, digits.y, { epochs: 20 });
+      expect(m.kernels.build).toBe("simd");
+      runs.push(Buffer.from(m.toBytes()).toString("hex"));
+    }
+    expect(new Set(runs).size).toBe(1);
+  });
+
+  it("the README's low-level example gives its printed result", async () => {
+    const { compileKernels, Layout, Arena } = await import("../src/index.js");
+    const kernels = await compileKernels("auto");
+    const layout = new Layout();
+    const A = layout.add("A", 3, 2), B = layout.add("B", 2, 2), C = layout.add("C", 3, 2);
+    const arena = new Arena(kernels, layout);
+    arena.view(A).set([1, 2, 3, 4, 5, 6]);
+    arena.view(B).set([1, 0, 0, 1]);
+    arena.k.gemm_nn(A.ptr, B.ptr, C.ptr, 3, 2, 2);
+    expect(Array.from(arena.view(C))).toEqual([1, 2, 3, 4, 5, 6]);
+    arena.view(B).set([0, 1, 1, 0]);
+    arena.k.gemm_nn(A.ptr, B.ptr, C.ptr, 3, 2, 2);
+    expect(Array.from(arena.view(C))).toEqual([2, 1, 4, 3, 6, 5]);
+  });
+});
