@@ -72,6 +72,7 @@ async function enableRelaxedSimdOnNode(): Promise<void> {
 }
 
 async function compileResponse(res: Response): Promise<WebAssembly.Module> {
+  if (!res.ok) throw fail(`${res.url}: HTTP ${res.status}`);
   try {
     return await WebAssembly.compileStreaming(res.clone());
   } catch {
@@ -82,7 +83,10 @@ async function compileResponse(res: Response): Promise<WebAssembly.Module> {
 
 const fail = (message: string) => new WasmMlpError(`kernel module ${message}; run \`npm run build\``);
 
-/** Compiles a kernel module from bytes, a URL, a Response, or passes a compiled module through. */
+/**
+ * Compiles a kernel module from bytes, a URL, a Response, or passes a compiled module through. URLs are
+ * read with fs in Node, and fetched and compiled as they stream in elsewhere.
+ */
 export async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
@@ -92,6 +96,23 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
     return WebAssembly.compile(await readBytes(url, fail));
   }
   return compileResponse(await fetch(url));
+}
+
+// Two tiny modules (one function each, built with asc) that say whether this engine validates SIMD128 and
+// relaxed SIMD, so a build is chosen before its module is fetched, and then compiled as it streams in.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 11, 1, 9, 0, 32, 0, 32, 0, 253, 228, 1, 11,
+]); // f32x4.add
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133, 2, 11,
+]); // f32x4.relaxed_madd
+
+/** Whether this engine can run a build (on Node 20, asking about relaxed SIMD first turns on V8's flag for it). */
+export async function engineSupports(build: KernelBuild): Promise<boolean> {
+  if (build === "scalar") return true;
+  if (build === "simd") return WebAssembly.validate(SIMD_PROBE);
+  await enableRelaxedSimdOnNode();
+  return WebAssembly.validate(RELAXED_PROBE);
 }
 
 export interface CompiledKernels {
@@ -105,33 +126,21 @@ const cache = new Map<KernelBuild, Promise<CompiledKernels>>();
  * Compiles one build of the kernels, once per process. "auto" takes the fastest build this engine
  * validates: relaxed SIMD, then SIMD, then scalar.
  */
-export function compileKernels(build: KernelBuild | "auto" = "auto"): Promise<CompiledKernels> {
-  if (build === "auto") return compileBest();
+export async function compileKernels(build: KernelBuild | "auto" = "auto"): Promise<CompiledKernels> {
+  if (build === "auto") {
+    for (const b of ["relaxed", "simd"] as const) if (await engineSupports(b)) return compileKernels(b);
+    return compileKernels("scalar");
+  }
   let p = cache.get(build);
   if (!p) {
     p = (async () => {
-      if (build === "relaxed") await enableRelaxedSimdOnNode();
-      const bytes = await readBytes(kernelUrl(build), fail);
-      if (!WebAssembly.validate(bytes)) {
-        throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
-      }
-      return { build, module: await WebAssembly.compile(bytes) };
+      if (!(await engineSupports(build))) throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
+      return { build, module: await compileModule(kernelUrl(build)) };
     })();
     cache.set(build, p);
     p.catch(() => cache.delete(build));
   }
   return p;
-}
-
-async function compileBest(): Promise<CompiledKernels> {
-  for (const build of ["relaxed", "simd"] as const) {
-    try {
-      return await compileKernels(build);
-    } catch {
-      // fall through to the next build
-    }
-  }
-  return compileKernels("scalar");
 }
 
 /** The wasm page size: memory is sized in these. */

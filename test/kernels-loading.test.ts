@@ -1,0 +1,26 @@
+// Loading the kernel module: build detection, and compiling from a Response whatever its MIME type.
+
+import { describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { compileKernels, compileModule, engineSupports, kernelUrl, KERNEL_BUILDS } from "../src/kernels.js";
+import { WasmMlpError } from "../src/errors.js";
+
+describe("kernel loading", () => {
+  it("this engine runs every build (Node 20 gets relaxed SIMD through V8's flag), and auto picks relaxed", async () => {
+    for (const b of KERNEL_BUILDS) expect(await engineSupports(b)).toBe(true);
+    expect((await compileKernels("auto")).build).toBe("relaxed");
+  });
+
+  it("compiles from a Response with the right MIME type, and falls back when a server sends the wrong one", async () => {
+    const bytes = await readFile(kernelUrl("simd"));
+    for (const type of ["application/wasm", "application/octet-stream", "text/plain"]) {
+      const module = await compileModule(new Response(bytes, { headers: { "content-type": type } }));
+      expect(WebAssembly.Module.exports(module).map((e) => e.name)).toContain("gemm_nn");
+    }
+  });
+
+  it("a missing module is a clear error, not a compile error on an HTML page", async () => {
+    await expect(compileModule(new Response("<html>not found</html>", { status: 404 }))).rejects.toThrow(WasmMlpError);
+    await expect(compileModule(new URL("../build/kernels.nope.wasm", import.meta.url))).rejects.toThrow(/no such file.*npm run build/);
+  });
+});
