@@ -3,8 +3,19 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, type Dataset } from "../src/data.js";
-import { KERNEL_BUILDS } from "../src/kernels.js";
-import { train, type Report, type TrainConfig } from "../src/train.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
+import { MLP as Model, type Report } from "../src/model.js";
+import type { NormalizeKind } from "../src/normalize.js";
+
+interface TrainConfig {
+  layers: number[];
+  epochs: number;
+  lr: number;
+  seed: number;
+  every: number;
+  normalize: NormalizeKind;
+  kernels: KernelBuild;
+}
 
 // SEED.md, "What the scripts print": epochs 0, 100, ..., 900
 const SLP_TABLE = ["12.4%", "93.5%", "95.5%", "96.5%", "96.8%", "97.1%", "97.3%", "97.6%", "97.8%", "97.9%"];
@@ -37,7 +48,8 @@ beforeAll(async () => {
 
 async function run(cfg: TrainConfig) {
   const reports: Report[] = [];
-  const result = await train(data, cfg, (r) => reports.push(r));
+  const model = await Model.create({ layers: cfg.layers, seed: cfg.seed, normalize: cfg.normalize, kernels: cfg.kernels });
+  const result = { summary: model.fit(data.X, data.y, { epochs: cfg.epochs, lr: cfg.lr, every: cfg.every, onReport: (r) => reports.push(r) }) };
   expect(reports.map((r) => r.epoch)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
   for (let i = 1; i < reports.length; i++) {
     expect(reports[i].loss, `loss at epoch ${reports[i].epoch}`).toBeLessThan(reports[i - 1].loss);
