@@ -12,24 +12,12 @@ import { DataError } from "../../src/errors.js";
 import {
   DIGITS, ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, predict, smallCsv, tempDir, train,
   type FileSnapshot, removeTempDirs,
+  expectTypedError,
 } from "./helpers.js";
 
 afterAll(removeTempDirs);
 
-/** Asserts that fn throws a DataError whose message matches every pattern. */
-function expectDataError(fn: () => unknown, ...patterns: (string | RegExp)[]): string {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, "expected a DataError").toBeInstanceOf(DataError);
-  const msg = (err as Error).message;
-  expect(msg).not.toContain("\n");
-  for (const p of patterns) typeof p === "string" ? expect(msg).toContain(p) : expect(msg).toMatch(p);
-  return msg;
-}
+const expectDataError = (fn: () => unknown, ...patterns: (string | RegExp)[]) => expectTypedError(DataError, fn, ...patterns);
 
 const row = (cells: (string | number)[]) => cells.join(",");
 const digitsRow = (pixels: (string | number)[], label: string | number = 0) => row([...pixels, label]);

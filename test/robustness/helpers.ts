@@ -192,6 +192,21 @@ export async function listDir(dir: string): Promise<string[]> {
 export const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
 /** Small deterministic PRNG (mulberry32) for test data. */
+/** Asserts that fn throws an error of class E, on one line, whose message matches every pattern. */
+export function expectTypedError(E: new (...args: never[]) => Error, fn: () => unknown, ...patterns: (string | RegExp)[]): string {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected a ${E.name}`).toBeInstanceOf(E);
+  const msg = (err as Error).message;
+  expect(msg).not.toContain("\n");
+  for (const p of patterns) typeof p === "string" ? expect(msg).toContain(p) : expect(msg).toMatch(p);
+  return msg;
+}
+
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -13,25 +13,14 @@ import { checkWritable, writeFileAtomic } from "../../src/cli/files.js";
 import {
   ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, predict, smallCsv, snapshot, tempDir, train,
   type FileSnapshot, removeTempDirs,
+  expectTypedError,
 } from "./helpers.js";
 
 afterAll(removeTempDirs);
 
 const CRASH_PRELOAD = new URL("./crash-preload.mjs", import.meta.url).href;
 
-function expectModelError(fn: () => unknown, ...patterns: (string | RegExp)[]): string {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, "expected a ModelFileError").toBeInstanceOf(ModelFileError);
-  const msg = (err as Error).message;
-  expect(msg).not.toContain("\n");
-  for (const p of patterns) typeof p === "string" ? expect(msg).toContain(p) : expect(msg).toMatch(p);
-  return msg;
-}
+const expectModelError = (fn: () => unknown, ...patterns: (string | RegExp)[]) => expectTypedError(ModelFileError, fn, ...patterns);
 
 /** Rewrites the CRC so a deliberately edited header reaches the check it is meant to hit. */
 function withCrc(bytes: Uint8Array): Uint8Array {
