@@ -72,29 +72,32 @@ async function enableRelaxedSimdOnNode(): Promise<void> {
 }
 
 async function compileResponse(res: Response): Promise<WebAssembly.Module> {
-  if (!res.ok) throw fail(`${res.url}: HTTP ${res.status}`);
-  try {
-    return await WebAssembly.compileStreaming(res.clone());
-  } catch {
-    // servers that do not send Content-Type: application/wasm
-    return WebAssembly.compile(await res.arrayBuffer());
-  }
+  if (!res.ok) throw new WasmMlpError(`kernel module ${res.url}: HTTP ${res.status}`);
+  // compileStreaming needs Content-Type: application/wasm; some servers send something else
+  if (res.headers.get("content-type")?.split(";")[0].trim() === "application/wasm") return WebAssembly.compileStreaming(res);
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
-const fail = (message: string) => new WasmMlpError(`kernel module ${message}; run \`npm run build\``);
+const fail = (message: string) => new WasmMlpError(`kernel module ${message}`);
 
 /**
- * Compiles a kernel module from bytes, a URL, a Response, or passes a compiled module through. URLs are
- * read with fs in Node, and fetched and compiled as they stream in elsewhere.
+ * Compiles a kernel module from bytes, a URL or path, a Response, or passes a compiled module through.
+ * File URLs and paths are read with fs in Node; other URLs are fetched and compiled as they stream in.
+ * Relative paths resolve against the working directory (Node) or the page (browsers).
  */
 export async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
+  // a relaxed-SIMD module cannot even be compiled on Node 20 without V8's flag
+  await enableRelaxedSimdOnNode();
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
   if (typeof Response !== "undefined" && source instanceof Response) return compileResponse(source);
-  const url = source instanceof URL ? source : new URL(source as string, import.meta.url);
-  if ((isNode && url.protocol === "file:") || typeof WebAssembly.compileStreaming !== "function") {
-    return WebAssembly.compile(await readBytes(url, fail));
-  }
+  return compileLocation(source as string | URL);
+}
+
+async function compileLocation(source: string | URL): Promise<WebAssembly.Module> {
+  const isFile = isNode && (typeof source === "string" ? !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("file:") : source.protocol === "file:");
+  if (isFile || typeof WebAssembly.compileStreaming !== "function") return WebAssembly.compile(await readBytes(source, fail));
+  const url = source instanceof URL ? source : new URL(source, typeof location !== "undefined" ? location.href : undefined);
   return compileResponse(await fetch(url));
 }
 
@@ -135,7 +138,13 @@ export async function compileKernels(build: KernelBuild | "auto" = "auto"): Prom
   if (!p) {
     p = (async () => {
       if (!(await engineSupports(build))) throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
-      return { build, module: await compileModule(kernelUrl(build)) };
+      try {
+        return { build, module: await compileModule(kernelUrl(build)) };
+      } catch (e) {
+        // our own build output is missing or unreadable: say how to make it
+        if (e instanceof WasmMlpError) throw new WasmMlpError(`${e.message}; run \`npm run build\``);
+        throw e;
+      }
     })();
     cache.set(build, p);
     p.catch(() => cache.delete(build));

@@ -2,7 +2,7 @@
 // Each fit or predict builds a Network (one wasm instance on a memory sized for that job), runs it, and
 // copies the parameters back out; the kernels are compiled once and shared.
 
-import { compileKernels, compileModule, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
+import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
 import { Network, DEFAULT_OPTIMIZER, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
@@ -84,6 +84,7 @@ export interface Evaluation {
 async function resolveKernels(choice: KernelChoice | undefined): Promise<CompiledKernels> {
   if (choice === undefined || typeof choice === "string") return compileKernels(choice ?? "auto");
   if ("module" in choice) return choice;
+  if (!(await engineSupports(choice.build))) throw new UsageError(`this engine cannot run the ${choice.build} kernel build`);
   return { build: choice.build, module: await compileModule(choice.source) };
 }
 
