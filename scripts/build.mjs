@@ -2,7 +2,7 @@
 // With --if-stale it does nothing when every output is newer than every input, so `npm run train`,
 // `test` and `bench` can call it on every run.
 
-import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
+import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -17,8 +17,9 @@ function newest(paths) {
     const full = join(root, p);
     if (!existsSync(full)) continue;
     const st = statSync(full);
+    // a directory's own mtime changes when a file in it is deleted or renamed
+    t = Math.max(t, st.mtimeMs);
     if (st.isDirectory()) t = Math.max(t, newest(readdirSync(full).map((f) => join(p, f))));
-    else t = Math.max(t, st.mtimeMs);
   }
   return t;
 }
@@ -60,6 +61,8 @@ for (const f of copies) {
 }
 
 if (!ifStale || hostStale) {
+  // from scratch, so the JS of a deleted source file does not linger in dist/ (and in the package)
+  for (const d of ["dist/src", "dist/bench"]) rmSync(join(root, d), { recursive: true, force: true });
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);

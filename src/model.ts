@@ -7,7 +7,7 @@ import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
 import { Network, DEFAULT_OPTIMIZER, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
-import { DataError, DivergenceError, UsageError } from "./errors.js";
+import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { MAX_BYTES, tooBig } from "./arena.js";
 
@@ -121,6 +121,11 @@ export class MLP {
   /** Reads a model saved with toBytes(); throws ModelFileError when the bytes are not a valid model. */
   static async fromBytes(bytes: Uint8Array, opts: { kernels?: KernelChoice; name?: string } = {}): Promise<MLP> {
     const { params, normalization, range } = decodeModel(bytes, opts.name);
+    try {
+      checkLayers([...params.layers]);
+    } catch (e) {
+      throw new ModelFileError(`${opts.name ?? "model"}: ${(e as Error).message}`);
+    }
     const kernels = await resolveKernels(opts.kernels);
     const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42);
     model.inputRange = range;
@@ -205,7 +210,7 @@ export class MLP {
           if (test.loss < bestLoss) {
             bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
             net.copyParams(best);
-          } else if (++sinceBest > patience!) break;
+          } else if (++sinceBest >= patience!) break;
         }
       }
       net.epoch(opt, rng, report ? train : undefined);

@@ -33,7 +33,7 @@ Data
   --data FILE              your own CSV (.gz too): numeric columns, the last one an integer class label
   --normalize feature|global
                            standardise per feature, or with one global mean and std
-                                                       [global for slp on digits, feature otherwise]
+                             [global for slp on digits and for mnist, feature otherwise]
   --test-split F           hold out this fraction (0 < F < 1), stratified, for held-out metrics
   --patience N             stop after N epochs without a lower held-out loss; keep the best weights
 Output
