@@ -174,9 +174,9 @@ export const CASES: readonly KernelCase[] = [
   gemmTN(784, 64, 128, "784→128 dW, batch 64"),
   gemmTN(784, 1000, 128, "784→128 dW, batch 1000"),
 
-  gemmTNUpdate(64, 1797, 32, "MLP W1 update (fused sgd)"),
-  gemmTNUpdate(32, 1797, 10, "MLP W2 update (fused sgd)"),
-  gemmTNUpdate(64, 1797, 10, "SLP W update (fused sgd)"),
+  gemmTNUpdate(64, 1797, 32, "W1 update, fused (training uses gemm_tn + sgd)"),
+  gemmTNUpdate(32, 1797, 10, "W2 update, fused (training uses gemm_tn + sgd)"),
+  gemmTNUpdate(64, 1797, 10, "SLP W update, fused"),
 
   gemmNT(1797, 10, 32, "MLP G1 = G2·W2ᵀ (incl. transpose)"),
 
@@ -189,13 +189,8 @@ export const CASES: readonly KernelCase[] = [
   biasAdd(1797, 32, "MLP hidden bias (unfused)"),
   colsum(1797, 32, "MLP db1"),
   colsum(1797, 10, "MLP db2"),
-  sgd(64 * 32, "MLP W1 (unfused sgd, 64x32)"),
+  sgd(64 * 32, "MLP W1 update (64x32)"),
 ];
-
-/** Cases whose id matches the filter (all without one). */
-export function selectCases(filter: RegExp | undefined): KernelCase[] {
-  return CASES.filter((c) => !filter || filter.test(c.id));
-}
 
 /** Deterministic data: mulberry32 seeded per case and tensor. */
 export function fillTensor(out: Float32Array, spec: TensorSpec, seed: number): void {

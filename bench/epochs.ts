@@ -72,7 +72,7 @@ export function referenceNetwork(model: ModelSpec, p: Prepared): ReferenceNetwor
  * tensors (so running them all is one real training step). Mirrors src/network.ts by hand: keep in step.
  */
 export function wasmEpochCalls(net: Network, lr: number = LR): EpochCall[] {
-  const k = net.arena.k, at = (name: string) => net.arena.layout.get(name).ptr;
+  const k = net.arena.raw, at = (name: string) => net.arena.layout.get(name).ptr;
   const layers = net.layers, L = layers.length - 1, rows = net.shape.train, C = layers[L];
   const X = at("Xt"), Y = at("Yt"), P = at("P");
   const calls: EpochCall[] = [];

@@ -7,7 +7,6 @@ import { CASES, type KernelCase } from "./cases.js";
 export type Impl = "ts" | "scalar" | "simd" | "relaxed";
 /** Table order: the baseline first. */
 export const IMPLS: readonly Impl[] = ["ts", "scalar", "simd", "relaxed"];
-export const WASM_IMPLS: readonly Impl[] = ["scalar", "simd", "relaxed"];
 
 export interface Settings {
   json: boolean;
@@ -26,7 +25,7 @@ export interface Settings {
   help: boolean;
 }
 
-/** One run by default: a full run takes about 2 minutes per repeat on 2 cores. */
+/** One run by default: a full run takes about 90 seconds per repeat on 2 cores. */
 export const DEFAULT_REPEAT = 1;
 
 export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter REGEX] [--repeat N] [--impl LIST]

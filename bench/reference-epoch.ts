@@ -6,9 +6,9 @@
 //   A_l = dense_forward(A_{l-1}, W_l, b_l)            (A_0 = X)
 //   P, G_L = softmax_xent(A_L, Y)                      (G = (P - Y) / rows)
 //   for l = L..1:
-//     if l > 1: G_{l-1} = gemm_nt(G_l, W_l) ; relu_backward(G_{l-1}, A_{l-1})   (with W_l before its update)
-//     db_l = colsum(G_l) ; b_l -= lr·db_l
-//     dW_l = A_{l-1}ᵀ·G_l, W_l -= lr·dW_l               (gemm_tn, sgd)
+//     dW_l = gemm_tn(A_{l-1}, G_l) ; db_l = colsum(G_l)
+//     if l > 1: G_{l-1} = gemm_nt(G_l, W_l) ; relu_backward(G_{l-1}, A_{l-1})
+//   for l = 1..L: W_l -= lr·dW_l ; b_l -= lr·db_l      (sgd)
 // Everything is allocated in the constructor; an epoch allocates nothing.
 
 import * as gemm from "../src/reference/gemm.js";

@@ -1,7 +1,7 @@
 // npm run bench: kernel throughput, whole training epochs, the machine's SIMD peak, and where an epoch's
 // time goes, for the three wasm builds (scalar, simd, relaxed) and the plain TypeScript references.
 //
-//   node dist/bench/run.js                      readable tables (about 2-3 minutes)
+//   node dist/bench/run.js                      readable tables (about 90 seconds)
 //   node dist/bench/run.js --quick              a short run (smoke test: add --filter gemm_nn for a few seconds)
 //   node dist/bench/run.js --json               one JSON document on stdout (below)
 //   node dist/bench/run.js --filter REGEX       only measurements whose id matches (ids: see --help)
@@ -10,7 +10,7 @@
 // Method. Each implementation runs in a child process of its own (this file again, with --worker IMPL), so a
 // GC or JIT state in one does not skew another. With --repeat N the workers run N times, interleaved (ts,
 // scalar, simd, relaxed, ts, ...), and every number is the median of the N per-process medians; the default is
-// one run, because one takes about 2 minutes on a 2-core machine (--repeat 3 is the steadier choice when there
+// one run, because one takes about 90 seconds on a 2-core machine (--repeat 3 is the steadier choice when there
 // is time).
 // Within a worker every memory is allocated before the first measurement (one fixed wasm memory for all
 // kernel cases), and each measurement is a tinybench 6 Bench of one synchronous task: time 500 ms after a
@@ -258,7 +258,7 @@ const FAMILY_TITLES: Record<string, string> = {
   gemm_nt: "gemm_nt: C[M,N] = A[M,K]·B[N,K]ᵀ (deltas through the weights; the wasm kernel transposes B first, timed)",
   softmax: "softmax: row softmax, and fused with the cross-entropy gradient (GB/s: each input and output f32 once)",
   relu: "ReLU forward and backward (GB/s: each input and output f32 once)",
-  "bias_add / colsum / sgd": "bias_add, colsum, sgd (unfused forms; training fuses bias_add and the weight sgd)",
+  "bias_add / colsum / sgd": "bias_add, colsum, sgd (training fuses bias_add into dense_forward; it calls colsum and sgd as they are)",
 };
 
 function report(s: Settings, sel: Selection, res: Results, errors: string[], totalMs: number, m: ReturnType<typeof machine>): string {

@@ -2,7 +2,7 @@
 // memory is set up before the first measurement: one arena holding every case's tensors (a fixed wasm memory
 // that never grows), or for the TypeScript reference every Float32Array; then the networks for the epochs.
 // Each measurement is its own tinybench Bench with one synchronous task; the result is its p50 latency.
-// Kernels are called through the same exports the training loop uses (Arena.k, whose wrappers name traps).
+// Kernels are called through the same raw exports the training loop uses (Arena.raw, no trap-naming wrapper).
 // Order: peak, kernels, epochs, the in-situ breakdown, and last the 1000-epoch MLP.fit runs (each allocates).
 
 import { Bench } from "tinybench";
@@ -136,7 +136,7 @@ export async function runWorker(impl: Impl, sel: Selection, s: Settings): Promis
       const arena = new Arena(kernels!, layout);
       sel.cases.forEach((c, i) => {
         for (const [name, spec] of Object.entries(c.tensors)) fillTensor(arena.view(layout.get(`${c.id}:${name}`)), spec, seedOf(c.id, name));
-        thunks.push({ c, fn: c.wasm(arena.k, placed[i]) });
+        thunks.push({ c, fn: c.wasm(arena.raw, placed[i]) });
       });
     } else {
       for (const c of sel.cases) {

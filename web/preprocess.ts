@@ -28,8 +28,8 @@ export const MIN_PEN = 2.5;
 export const MAX_PEN = 10;
 /**
  * The data's outer 8×8 columns are all but empty (column 0 always is), so the ink stays within the
- * middle 24 bits: wide shapes are scaled to fit that width. It matters: a pixel that is 0 in every
- * training digit has a standard deviation of 0, so ink there would standardise to about 1e8.
+ * middle 24 bits, as in the data: wide shapes are scaled to fit that width. (A pixel that is 0 in every
+ * training digit is only centred by the standardisation, so ink there counts for nothing.)
  */
 const MAX_WIDTH = 24;
 
