@@ -32,3 +32,24 @@ export function formatConfusion(confusion: number[][]): string[] {
   });
   return lines;
 }
+
+/** The index of row r's largest value among C (the first of equal maxima, as NumPy's argmax). */
+export function argmax(P: ArrayLike<number>, r: number, C: number): number {
+  let best = 0;
+  for (let j = 1; j < C; j++) if (P[r * C + j] > P[r * C + best]) best = j;
+  return best;
+}
+
+/** confusion[true][predicted] from class probabilities P (rows × C) and true labels y. */
+export function confusionMatrix(P: ArrayLike<number>, y: ArrayLike<number>, C: number): number[][] {
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  for (let i = 0; i < y.length; i++) confusion[y[i]][argmax(P, i, C)]++;
+  return confusion;
+}
+
+/** Per-class precision and recall for JSON output: six decimals, null where undefined. */
+export function metricsJson(confusion: number[][]): { precision: (number | null)[]; recall: (number | null)[] } {
+  const m = perClass(confusion);
+  const round = (x: number) => (Number.isNaN(x) ? null : Number(x.toFixed(6)));
+  return { precision: m.map((c) => round(c.precision)), recall: m.map((c) => round(c.recall)) };
+}

@@ -10,6 +10,7 @@ import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { MAX_BYTES, tooBig } from "./arena.js";
+import { argmax, confusionMatrix } from "./metrics.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -63,6 +64,8 @@ export interface FitSummary {
   loss: number;
   test_accuracy?: number;
   test_loss?: number;
+  /** With validation data: confusion[true][predicted] of the held-out rows, with the final weights. */
+  confusion?: number[][];
   /** With patience: the epoch whose weights were kept. */
   best_epoch?: number;
   /** The epoch loop alone, in milliseconds. */
@@ -256,6 +259,7 @@ export class MLP {
       net.evaluate(test);
       summary.test_accuracy = test.correct / nv;
       summary.test_loss = test.loss;
+      summary.confusion = confusionMatrix(net.evalProbabilities(), val.y, this.classes);
     }
     if (best) summary.best_epoch = bestEpoch;
     return summary;
@@ -274,11 +278,7 @@ export class MLP {
   predict(X: Float32Array): Uint8Array {
     const P = this.predictProba(X), C = this.classes, n = P.length / C;
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < C; j++) if (P[i * C + j] > P[i * C + best]) best = j;
-      out[i] = best;
-    }
+    for (let i = 0; i < n; i++) out[i] = argmax(P, i, C);
     return out;
   }
 
@@ -288,14 +288,7 @@ export class MLP {
     const n = this.checkData(X, y, "evaluation data");
     const net = this.inference(X, n, y);
     const s = net.evaluate();
-    const P = net.predictEval(), C = this.classes;
-    const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < C; j++) if (P[i * C + j] > P[i * C + best]) best = j;
-      confusion[y[i]][best]++;
-    }
-    return { n, accuracy: s.correct / n, loss: s.loss, confusion };
+    return { n, accuracy: s.correct / n, loss: s.loss, confusion: confusionMatrix(net.evalProbabilities(), y, this.classes) };
   }
 
   /** The model as a .wmlp file (see modelfile.ts). */

@@ -240,16 +240,6 @@ export class Network {
     this.acc.loss += k.xent_loss(out.A.ptr, y, rows, out.fanOut);
   }
 
-  /** Forward pass over the whole training set (full-batch networks only: the activations hold batch rows). */
-  forward(): void {
-    try {
-      if (this.shape.train > this.rows) throw new Error("forward() over the training set needs a full-batch network; use trainStats()");
-      this.forwardAt(need(this.Xt, "training data").ptr, this.shape.train);
-    } catch (e) {
-      throw this.arena.explainTrap(e);
-    }
-  }
-
   /** Loss and accuracy over the whole training set with the current parameters. */
   trainStats(into: Stats = { correct: 0, loss: 0 }): Stats {
     try {
@@ -283,57 +273,26 @@ export class Network {
     return into;
   }
 
-  /** Loss and accuracy of the latest forward(). */
-  stats(into: Stats = { correct: 0, loss: 0 }): Stats {
-    try {
-      this.clearAcc();
-      this.accumulate(need(this.Yt, "training data").ptr, this.shape.train);
-      return this.collect(into, this.shape.train);
-    } catch (e) {
-      throw this.arena.explainTrap(e);
-    }
-  }
-
   /** Forward pass over the second set; returns live views of its class probabilities (eval × classes). */
   predictEval(): Float32Array {
     try {
       const ne = this.shape.eval, C = this.layers[this.layers.length - 1];
       this.forwardAt(need(this.Xe, "an evaluation set").ptr, ne);
-      return this.arena.view(this.P).subarray(0, ne * C);
+      return this.evalProbabilities();
     } catch (e) {
       throw this.arena.explainTrap(e);
     }
+  }
+
+  /** The second set's class probabilities (eval × classes) from the latest evaluate() or predictEval(). */
+  evalProbabilities(): Float32Array {
+    return this.arena.view(this.P).subarray(0, this.shape.eval * this.layers[this.layers.length - 1]);
   }
 
   /** Loss and accuracy on the second set, with the current parameters. */
   evaluate(into: Stats = { correct: 0, loss: 0 }): Stats {
     try {
       return this.statsOver(need(this.Xe, "an evaluation set"), need(this.Ye, "an evaluation set"), this.shape.eval, into);
-    } catch (e) {
-      throw this.arena.explainTrap(e);
-    }
-  }
-
-  /** Every layer's dW and db from the latest forward() over the training set, parameters unchanged. */
-  backward(): void {
-    try {
-      const out = this.L[this.L.length - 1];
-      const G = need(out.G, "training data").ptr;
-      this.k.softmax_xent_backward(this.P.ptr, need(this.Yt, "training data").ptr, G, this.shape.train, out.fanOut);
-      this.gradients(need(this.Xt, "training data").ptr, this.shape.train);
-    } catch (e) {
-      throw this.arena.explainTrap(e);
-    }
-  }
-
-  /** backward(), then W -= lr·dW and b -= lr·db for every layer. */
-  backwardAndUpdate(lr: number): void {
-    try {
-      this.backward();
-      for (const l of this.L) {
-        this.k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, lr);
-        this.k.sgd(l.b.ptr, l.db!.ptr, l.fanOut, lr);
-      }
     } catch (e) {
       throw this.arena.explainTrap(e);
     }

@@ -1,9 +1,9 @@
 // Finite-difference gradient check of whole networks through the wasm kernels, for every kernel build.
 //
-// For each network we run forward() and backwardAndUpdate(0): a learning rate of 0 leaves the parameters
-// unchanged and leaves the analytic gradients of the mean cross-entropy in dW1, db1, dW2, ... Each
-// parameter is then nudged through its live view and the loss re-evaluated (net.stats().loss after forward()),
-// giving a central difference to compare with the analytic value.
+// For each network we run one training epoch (full-batch SGD, the path training takes) with a learning rate
+// of 0: that leaves the parameters unchanged and the analytic gradients of the mean cross-entropy in dW1,
+// db1, dW2, ... Each parameter is then nudged through its live view and the loss re-evaluated
+// (net.trainStats().loss), giving a central difference to compare with the analytic value.
 //
 // Step and tolerance. The kernels compute in f32: a logit carries a rounding error of order K·ε·|z| with
 // ε = 6e-8 (K ≤ 6 terms, |z| ~ 1 here), which moves the mean loss by up to a few 1e-7. The loss itself is
@@ -125,8 +125,7 @@ function fullBatchNetwork(kernels: CompiledKernels, p: Problem): Network {
 async function gradcheck(build: KernelBuild, layers: number[], n: number, seed: number) {
   const p = makeProblem(layers, n, seed);
   const net = fullBatchNetwork(await compileKernels(build), p);
-  net.forward();
-  net.backwardAndUpdate(0);
+  net.epoch({ ...DEFAULT_OPTIMIZER, kind: "sgd", lr: 0 }, undefined);
 
   const L = layers.length - 1;
   // lr 0 must leave every parameter exactly as it was
@@ -140,10 +139,7 @@ async function gradcheck(build: KernelBuild, layers: number[], n: number, seed: 
     grads.set(`b${l}`, net.view(`db${l}`).slice());
   }
 
-  const lossAt = () => {
-    net.forward();
-    return net.stats().loss;
-  };
+  const lossAt = () => net.trainStats().loss;
   const checked: Checked[] = [];
   let skipped = 0, total = 0;
   for (let l = 1; l <= L; l++) {
@@ -210,16 +206,14 @@ describe.each(KERNEL_BUILDS)("gradient check, %s kernels", (build) => {
     expect(checked.every((c) => ok(c.analytic / N, c.fd))).toBe(false);
   });
 
-  // Training does not call backward(): an SGD epoch fuses the gradient with the update (W -= lr·AᵀG as it is
-  // formed). Tie that path to the gradients just checked: one full-batch epoch from the same parameters must
-  // land on W − lr·dW and b − lr·db, and report the loss of the same forward pass. The tolerance is f32
-  // rounding of a differently ordered sum (|W| ≲ 1, |lr·g| ≲ 0.3), far below a wrong step (lr·|g| ~ 1e-2).
-  it.each(NETS)("layers $layers: a fused SGD epoch applies exactly those gradients", async ({ layers, seed }) => {
+  // One full-batch epoch with a real learning rate from the same parameters must land on W − lr·dW and
+  // b − lr·db with the gradients just checked, and report the loss of the same forward pass. The tolerance is
+  // f32 rounding (|W| ≲ 1, |lr·g| ≲ 0.3), far below a wrong step (lr·|g| ~ 1e-2).
+  it.each(NETS)("layers $layers: an SGD epoch applies exactly those gradients", async ({ layers, seed }) => {
     const lr = 0.5;
     const { net, grads } = await gradcheck(build, layers, N, seed);
     const p = makeProblem(layers, N, seed);
-    net.forward();
-    const before = net.stats().loss;
+    const before = net.trainStats().loss;
     const stats: Stats = { correct: 0, loss: 0 };
     net.epoch({ ...DEFAULT_OPTIMIZER, kind: "sgd", lr }, undefined, stats);
     expect(Math.abs(stats.loss - before)).toBeLessThanOrEqual(1e-6 * before);

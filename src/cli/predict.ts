@@ -6,7 +6,7 @@ import { readBytes } from "../bytes.js";
 import { loadCsv } from "../data.js";
 import { DataError, ModelFileError, UsageError } from "../errors.js";
 import { KERNEL_BUILDS } from "../kernels.js";
-import { formatConfusion, perClass } from "../metrics.js";
+import { argmax, formatConfusion, metricsJson } from "../metrics.js";
 import { MLP } from "../model.js";
 import { NO_LABEL } from "../csv.js";
 import { choiceFlag, parseFlags } from "./args.js";
@@ -71,8 +71,7 @@ async function main(argv: string[]): Promise<void> {
     const P = model.predictProba(data.X);
     for (let i = 0; i < data.n; i++) {
       const p = Array.from(P.subarray(i * C, (i + 1) * C));
-      let best = 0;
-      for (let j = 1; j < C; j++) if (p[j] > p[best]) best = j;
+      const best = argmax(p, 0, C);
       const truth = labelled && data.y[i] !== NO_LABEL ? data.y[i] : undefined;
       if (v.json) {
         out(JSON.stringify({ row: i + 1, label: best, ...(truth !== undefined && { true_label: truth }), probabilities: p.map((x) => Number(x.toFixed(6))) }));
@@ -83,15 +82,13 @@ async function main(argv: string[]): Promise<void> {
     if (!labelled) return;
   }
   const e = model.evaluate(data.X, data.y);
-  const metrics = perClass(e.confusion);
   if (v.json) {
     out(JSON.stringify({
       rows: e.n,
       accuracy: Number(e.accuracy.toFixed(6)),
       loss: Number(e.loss.toFixed(6)),
       confusion: e.confusion,
-      precision: metrics.map((m) => (Number.isNaN(m.precision) ? null : Number(m.precision.toFixed(6)))),
-      recall: metrics.map((m) => (Number.isNaN(m.recall) ? null : Number(m.recall.toFixed(6)))),
+      ...metricsJson(e.confusion),
     }));
     return;
   }

@@ -5,7 +5,7 @@ import { loadCsv, loadDigits } from "../data.js";
 import type { Dataset } from "../csv.js";
 import { MLP, type FitSummary, type Report } from "../model.js";
 import { stratifiedSplit } from "../split.js";
-import { formatConfusion, perClass } from "../metrics.js";
+import { formatConfusion, metricsJson } from "../metrics.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
@@ -102,7 +102,6 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     progress?.done();
   }
-  const evaluation = test ? model.evaluate(test.X, test.y) : undefined;
 
   if (cfg.save) await writeFileAtomic(cfg.save, model.toBytes());
   if (cfg.plot) {
@@ -119,11 +118,7 @@ async function main(argv: string[]): Promise<void> {
         ...(s.test_loss !== undefined && { test_accuracy: round(s.test_accuracy!), test_loss: round(s.test_loss) }),
         train_ms: round(s.train_ms, 3),
         epochs_per_s: round(s.epochs_per_s, 1),
-        ...(evaluation && {
-          confusion: evaluation.confusion,
-          precision: perClass(evaluation.confusion).map((m) => nullable(m.precision)),
-          recall: perClass(evaluation.confusion).map((m) => nullable(m.recall)),
-        }),
+        ...(s.confusion && metricsJson(s.confusion)),
         ...(cfg.save && { saved: cfg.save }),
         ...(cfg.plot && { plot: cfg.plot }),
       }),
@@ -135,9 +130,9 @@ async function main(argv: string[]): Promise<void> {
   line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels}`;
   out(line);
   if (s.best_epoch !== undefined) out(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
-  if (evaluation) {
-    out(`Held-out confusion matrix (${evaluation.n} rows; rows: true class, columns: predicted):`);
-    for (const l of formatConfusion(evaluation.confusion)) out("  " + l);
+  if (s.confusion && test) {
+    out(`Held-out confusion matrix (${test.n} rows; rows: true class, columns: predicted):`);
+    for (const l of formatConfusion(s.confusion)) out("  " + l);
   }
   if (cfg.save) out(`Saved the model to ${cfg.save}`);
   if (cfg.plot) out(`Wrote the chart to ${cfg.plot}`);
@@ -147,8 +142,5 @@ function round(x: number, digits = 6): number {
   return Number(x.toFixed(digits));
 }
 
-function nullable(x: number): number | null {
-  return Number.isNaN(x) ? null : round(x);
-}
 
 await runCli("train", main);
