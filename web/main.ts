@@ -265,12 +265,15 @@ function predict(): void {
 
 labelSelect.addEventListener("change", () => explain());
 
+let dataNorm: ReturnType<typeof fitNormalization> | undefined;
+
 /** Before the first run: the network the form describes, with its random initial weights (as the worker would build it). */
 function untrained(): Snapshot | undefined {
   const hidden = byId<HTMLInputElement>("hidden").valueAsNumber, seed = byId<HTMLInputElement>("seed").valueAsNumber;
   if (!data || !(Number.isInteger(hidden) && hidden >= 1 && hidden <= 256) || !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) return undefined;
   const p = initParams([64, hidden, 10], seed);
-  const norm = fitNormalization(data.X, data.n, 64, "feature");
+  // the data never changes: fit its standardisation once, not on every keystroke in the form
+  const norm = (dataNorm ??= fitNormalization(data.X, data.n, 64, "feature"));
   return { layers: [...p.layers], W: p.W, b: p.b, mean: norm.mean, divisor: norm.divisor, epoch: 0 };
 }
 
