@@ -69,6 +69,15 @@ export class MT19937 {
     return f * x2;
   }
 
+  /** Shuffles a in place (Fisher-Yates, from the end, as NumPy's legacy shuffle). */
+  shuffle(a: { length: number; [i: number]: number }): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.below(i + 1), t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
   /** An integer in [0, n), without modulo bias (rejection on a masked draw, as NumPy's legacy interval). */
   below(n: number): number {
     if (n <= 1) return 0;

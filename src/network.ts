@@ -313,13 +313,7 @@ export class Network {
       } else {
         const k = this.k, inputs = this.layers[0], C = this.layers[this.layers.length - 1];
         const idx = this.order!;
-        if (rng) {
-          for (let i = train - 1; i > 0; i--) {
-            const j = rng.below(i + 1), t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-          }
-        }
+        if (rng) rng.shuffle(idx);
         for (let start = 0; start < train; start += batch) {
           const rows = Math.min(batch, train - start), at = this.idx!.ptr + start * 4;
           k.gather_rows(Xt.ptr, at, this.Xb!.ptr, rows, inputs);

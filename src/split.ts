@@ -11,10 +11,7 @@ export function stratifiedSplit(data: Dataset, testFraction: number, seed: numbe
   const rng = new MT19937(seed);
   const trainIdx: number[] = [], testIdx: number[] = [];
   for (const rows of byClass) {
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = rng.below(i + 1);
-      [rows[i], rows[j]] = [rows[j], rows[i]];
-    }
+    rng.shuffle(rows);
     const k = Math.round(rows.length * testFraction);
     testIdx.push(...rows.slice(0, k));
     trainIdx.push(...rows.slice(k));
