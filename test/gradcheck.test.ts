@@ -27,6 +27,7 @@
 import { describe, expect, it } from "vitest";
 import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
 import { DEFAULT_OPTIMIZER, Network, type Stats } from "../src/network.js";
+import { mulberry32 } from "./mulberry32.js";
 
 const H = 1e-2;
 const ATOL = 1e-4;
@@ -37,14 +38,7 @@ const ok = (analytic: number, fd: number) => Math.abs(analytic - fd) <= ATOL + R
 
 /** A small deterministic generator, independent of the code under test (mulberry32 + Box-Muller). */
 function rng(seed: number) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   return { u, normal };
 }

@@ -5,6 +5,7 @@
 // Also: a seeded PRNG and an error-vs-tolerance tracker whose tolerance is itself checked to be able to fail.
 
 import { expect } from "vitest";
+import { mulberry32 } from "../mulberry32.js";
 import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
@@ -24,19 +25,12 @@ export const GUARD_WORD = 0x7fc0ffee;
 /** Outputs start as this NaN, so an output element the kernel never writes cannot match the reference. */
 export const UNWRITTEN_WORD = 0x7fc0dead;
 
-/** mulberry32: a small, fast, deterministic PRNG. */
+/** Deterministic test data (mulberry32). */
 export class Rng {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 as rng } from "../mulberry32.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TRAIN = join(ROOT, "dist/src/cli/train.js");
@@ -207,16 +208,7 @@ export function expectTypedError(E: new (...args: never[]) => Error, fn: () => u
   return msg;
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** A small valid CSV: `rows` rows of `features` integer pixels in 0..16 and labels cycling through `classes`. */
 export function smallCsv(rows = 40, features = 8, classes = 3, seed = 1): string {
