@@ -1,6 +1,8 @@
 // The live training chart, drawn on a <canvas>: loss on a log scale (left axis) and training accuracy
 // (right axis) against epochs. Redraws at most once per frame and whenever the canvas changes size.
 
+import { fitCanvas } from "./canvas.ts";
+
 export interface Point {
   epoch: number;
   loss: number;
@@ -51,15 +53,9 @@ export class TrainingChart {
   }
 
   private draw(): void {
-    const c = this.canvas, dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth, h = c.clientHeight;
-    if (w === 0 || h === 0) return;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    const g = c.getContext("2d")!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(this.canvas);
+    if (!fit) return;
+    const { g, w, h } = fit;
     g.clearRect(0, 0, w, h);
     g.font = "12px system-ui, sans-serif";
 

@@ -2,6 +2,7 @@
 // the pad's size (0..1), so the drawing survives resizes and the preprocessing sees its true shape.
 
 import type { Stroke } from "./preprocess.ts";
+import { fitCanvas } from "./canvas.ts";
 
 const PEN = 0.065; // the pen's width on screen, as a share of the pad's width
 
@@ -74,12 +75,9 @@ export class DrawingPad {
   }
 
   private redraw(): void {
-    const c = this.canvas, dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth, h = c.clientHeight;
-    if (w === 0 || h === 0) return;
-    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
-    const g = c.getContext("2d")!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(this.canvas);
+    if (!fit) return;
+    const { g, w, h } = fit;
     g.fillStyle = "#fff";
     g.fillRect(0, 0, w, h);
     if (this.image) {
