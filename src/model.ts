@@ -4,12 +4,11 @@
 
 import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
-import { Network, DEFAULT_OPTIMIZER, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
+import { Network, DEFAULT_OPTIMIZER, defaultLr, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
-import { MAX_BYTES, tooBig } from "./arena.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
@@ -113,8 +112,7 @@ export class MLP {
   static async create(opts: MLPOptions): Promise<MLP> {
     const layers = checkLayers(opts.layers);
     // refuse a network whose parameters alone could not fit, before allocating them
-    const bytes = Network.plan({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" }).bytes;
-    if (bytes > MAX_BYTES) throw new UsageError(`${layers.join("-")}: ${tooBig(bytes)}`);
+    Network.assertFits({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" });
     const seed = opts.seed ?? 42;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`seed must be an integer in 0..4294967295, got ${seed}`);
     const kernels = await resolveKernels(opts.kernels);
@@ -169,7 +167,7 @@ export class MLP {
     const opt: Optimizer = {
       ...DEFAULT_OPTIMIZER,
       kind: opts.optimizer ?? "sgd",
-      lr: opts.lr ?? (opts.optimizer === "adam" ? 0.001 : DEFAULT_OPTIMIZER.lr),
+      lr: opts.lr ?? defaultLr(opts.optimizer ?? "sgd"),
       ...(opts.momentum !== undefined && { momentum: opts.momentum }),
       ...(opts.beta1 !== undefined && { beta1: opts.beta1 }),
       ...(opts.beta2 !== undefined && { beta2: opts.beta2 }),
@@ -188,8 +186,7 @@ export class MLP {
     if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
 
     const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind };
-    const bytes = Network.plan(shape).bytes;
-    if (bytes > MAX_BYTES) throw new UsageError(`${this.layers.join("-")} on ${n} rows: ${tooBig(bytes)}`);
+    Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     const net = new Network(this.kernels, shape);
     net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));

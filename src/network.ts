@@ -4,7 +4,8 @@
 // fixed sequence of kernel calls on fixed pointers, so an epoch allocates nothing and copies nothing outside
 // wasm memory.
 
-import { Arena, Layout, type Tensor } from "./arena.js";
+import { Arena, Layout, MAX_BYTES, tooBig, type Tensor } from "./arena.js";
+import { UsageError } from "./errors.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
 import type { Params } from "./init.js";
 import type { MT19937 } from "./mt19937.js";
@@ -24,6 +25,11 @@ export interface Optimizer {
 }
 
 export const DEFAULT_OPTIMIZER: Optimizer = { kind: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** The learning rate when none is given: the seed's 0.1, or Adam's customary 0.001. */
+export function defaultLr(kind: OptimizerKind): number {
+  return kind === "adam" ? 0.001 : DEFAULT_OPTIMIZER.lr;
+}
 
 export interface NetworkShape {
   /** Sizes from input to output, e.g. [64, 32, 10]. */
@@ -131,6 +137,15 @@ export class Network {
     }
     layout.add("P", rows, classes);
     return layout;
+  }
+
+  /** Refuses, before anything is allocated, a shape whose arena would not fit in wasm32 memory. */
+  static assertFits(shape: NetworkShape): void {
+    const bytes = Network.plan(shape).bytes;
+    if (bytes > MAX_BYTES) {
+      const rows = shape.train > 0 ? ` on ${shape.train} rows` : "";
+      throw new UsageError(`${shape.layers.join("-")}${rows}: ${tooBig(bytes)}`);
+    }
   }
 
   constructor(kernels: CompiledKernels, shape: NetworkShape) {

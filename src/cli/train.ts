@@ -10,8 +10,7 @@ import { checkWritable, writeFileAtomic } from "./files.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
 import { DataError, UsageError } from "../errors.js";
-import { Network } from "../network.js";
-import { MAX_BYTES, tooBig } from "../arena.js";
+import { Network, defaultLr } from "../network.js";
 
 async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
   if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
@@ -45,8 +44,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
-  const plan = Network.plan({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
-  if (plan.bytes > MAX_BYTES) throw new UsageError(`${layers.join("-")} on ${train.n} rows: ${tooBig(plan.bytes)}`);
+  Network.assertFits({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
   const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels });
   const out = (line: string) => process.stdout.write(line + "\n");
   // the seed prints the SLP with one decimal and the MLP with none
@@ -61,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
     const parts = [
       `${cfg.model.toUpperCase()} ${layers.join("-")}`,
       `${name}: ${train.n} training rows${test ? `, ${test.n} held out` : ""}`,
-      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? (cfg.optimizer === "adam" ? 0.001 : 0.1)}`,
+      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}`,
       `seed ${cfg.seed}`,
       `${normalize} standardisation`,
       `kernels: ${model.kernels.build}`,
