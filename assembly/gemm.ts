@@ -1,104 +1,141 @@
-// Matrix multiply in the three forms training needs, plus two fused forms. Row-major f32; every pointer is a
-// byte address in linear memory; sizes are element counts. A tensor may be read up to 32 bytes past its end
-// (the vector tails over-read; the host leaves slack there) but is never written past it.
+// Matrix multiply for every form training needs: one general kernel, gemm(), and thin named forms. Row-major
+// f32; every pointer is a byte address in linear memory; sizes are element counts, strides are bytes. An
+// operand may be read up to 32 bytes past its end (the vector tails over-read; the host leaves slack there),
+// and so may C, but nothing is written past C.
 //
-// SIMD builds use one register-blocked 4x8 micro-kernel (four rows of A splatted, two vectors of B, eight
-// accumulators), in the style of XNNPACK's f32-gemm 4x8 wasmsimd loadsplat, for every form: A·B reads a row of
-// A along k, Aᵀ·B reads a column of A along k, A·Bᵀ first transposes B into caller-provided scratch.
-// Every element is accumulated over k in increasing order starting from 0, with a multiply then an add, in
-// both the scalar and the SIMD build, so those two give bit-identical results; the relaxed build fuses the
-// multiply-add (one rounding), which changes the last bits.
+// Every output element is accumulated over k in increasing order starting from 0 (or from the partial sum
+// already in C, see INIT_ACC), with a multiply then an add, in both the scalar and the SIMD build, so those
+// two give bit-identical results however the work is blocked, packed or split between threads. The relaxed
+// build fuses the multiply-add (one rounding), which changes the last bits, but is just as independent of
+// the blocking.
+//
+// The SIMD path is shaped like GotoBLAS/BLIS: C is walked in blocks of NC columns and K in slices of KC; the
+// slice of B a block needs is packed into 8-column micro-panels ([kc][8], contiguous) that stay in L2 while
+// the 4-row strips of A stream past them; each strip of A is packed into [kc][4], so the micro-kernel reads
+// both operands through one pointer each with constant offsets; the micro-kernel holds a 4x8 tile of C in
+// eight registers (XNNPACK's f32-gemm 4x8 wasmsimd loadsplat). Why 4x8: V8 gives wasm 15 vector registers on
+// x86-64 and schedules every load of a k step before its multiply-adds, so a tile needs accumulators + B
+// vectors + A splats <= 15: 4x8 (8 + 2 + 4) fits; 6x8 and 5x8 spill (measured 30-40% slower); 3x12 and 2x16
+// fit but were no faster. A narrow C (the output layer's 10 classes) in Aᵀ·B is computed as (Bᵀ·A)ᵀ, so
+// the ten columns become rows of a 4x8-tiled product and the long batch dimension fills the vectors.
 
-import { transpose } from "./transpose";
+const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a [KC][4] strip (4 KB) stay in L1
+const NC: i32 = 256;          // columns per block: the packed [KC][NC] slice of B (256 KB) stays in L2
+const MS: i32 = 1024;         // columns of Cᵀ per block of a swapped product: 16 x MS floats (64 KB)
+const PACK_B_MIN_M: i32 = 32; // packing B pays when at least this many rows (eight strips) read each panel
+const PACK_B_BYTES: usize = <usize>KC * NC * 4;
+const FEW_ROWS: i32 = 16;    // C with at most this many rows: all its strips packed, each panel read once for all
+const PACK_A_BYTES: usize = <usize>KC * 4 * FEW_ROWS;
+const SWAP_BYTES: usize = <usize>16 * MS * 4;
 
-const STORE: i32 = 0;     // C = acc
-const BIAS: i32 = 1;      // C = acc + bias
-const BIAS_RELU: i32 = 2; // C = max(acc + bias, 0)
-const AXPY: i32 = 3;      // C = C + alpha·acc
-const ACC: i32 = 4;       // acc starts from C (a later slice of k), C = acc
+// The scratch one gemm call packs its operands in (the packed B slice, one packed strip of A, a block of Cᵀ).
+export const GEMM_SCRATCH_BYTES: usize = PACK_B_BYTES + PACK_A_BYTES + SWAP_BYTES;
+
+// flags: how each element starts, and what is applied once after its last k (at most one epilogue)
+export const INIT_ACC: i32 = 1;   // start from the partial sum in C (a later slice of the batch) instead of 0
+export const EPI_BIAS: i32 = 2;   // C = acc + bias[j]
+export const EPI_RELU: i32 = 4;   // with EPI_BIAS: C = max(acc + bias[j], 0)
+export const EPI_MASK: i32 = 8;   // C = acc where gate(i,j) > 0, else 0 (the ReLU gate; gate laid out as C)
+const EPILOGUES: i32 = EPI_BIAS | EPI_RELU | EPI_MASK;
+
+// C[M,N] (flags) A·B, where element (i,k) of A is at a + i·ars + k·aks and element (k,j) of B at
+// b + k·brs + j·bcs; rows of C are ldc bytes apart. aux: the bias (EPI_BIAS) or the gate (EPI_MASK, rows
+// ldc bytes apart). scratch: GEMM_SCRATCH_BYTES to pack in, or 0 to run the plain loop (the same sums).
+export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
+                     M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (!ASC_FEATURE_SIMD || scratch == 0) scalar(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux);
+  // narrow C, and both operands cheap to read the other way round: see swapped()
+  else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) swapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
+  else blocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
+}
 
 // C[M,N] = A[M,K] · B[K,N]
-export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): void {
-  if (ASC_FEATURE_SIMD) drive(STORE, a, <usize>K << 2, 4, b, c, M, K, N, 0, 0);
-  else scalar(STORE, a, <usize>K << 2, 4, b, c, M, K, N, 0, 0);
+export function gemm_nn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, scratch: usize): void {
+  gemm(0, a, <usize>K << 2, 4, b, <usize>N << 2, 4, c, <usize>N << 2, M, K, N, 0, scratch);
 }
 
 // C[M,N] = A[K,M]ᵀ · B[K,N]   (weight gradients: activationsᵀ · deltas, K is the batch)
-// In slices of KC rows of k, so the slices of A and B a tile streams stay in L2 (a batch of 1797 digits is
-// 690 KB of them); each slice's tiles start from the partial sums in C, which keeps every element's order
-// of additions, and so its result, exactly that of one pass.
-export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    const KC = 256, sa = <usize>M << 2, sb = <usize>N << 2;
-    drive(STORE, a, 4, sa, b, c, M, min(K, KC), N, 0, 0);
-    for (let k0 = KC; k0 < K; k0 += KC) drive(ACC, a + <usize>k0 * sa, 4, sa, b + <usize>k0 * sb, c, M, min(KC, K - k0), N, 0, 0);
-  }
-  else scalar(STORE, a, 4, <usize>M << 2, b, c, M, K, N, 0, 0);
+export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, scratch: usize): void {
+  gemm(0, a, 4, <usize>M << 2, b, <usize>N << 2, 4, c, <usize>N << 2, M, K, N, 0, scratch);
 }
 
-// C[M,N] = A[M,K] · B[N,K]ᵀ, with bt[K,N] as scratch for Bᵀ   (deltas back through a layer's weights)
-export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bt: usize): void {
-  transpose(b, bt, N, K);
-  gemm_nn(a, bt, c, M, K, N);
+// C[M,N] = A[M,K] · B[N,K]ᵀ   (deltas back through a layer's weights)
+export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, scratch: usize): void {
+  gemm(0, a, <usize>K << 2, 4, b, 4, <usize>K << 2, c, <usize>N << 2, M, K, N, 0, scratch);
 }
 
 // Y[M,N] = X[M,K] · W[K,N] + bias[N], then max(·, 0) when relu != 0   (a dense layer's forward pass)
-export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32, K: i32, N: i32, relu: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    if (relu) drive(BIAS_RELU, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
-    else drive(BIAS, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
-  } else scalar(relu ? BIAS_RELU : BIAS, x, <usize>K << 2, 4, w, y, M, K, N, bias, 0);
+export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32, K: i32, N: i32, relu: i32, scratch: usize): void {
+  gemm(relu ? EPI_BIAS | EPI_RELU : EPI_BIAS, x, <usize>K << 2, 4, w, <usize>N << 2, 4, y, <usize>N << 2, M, K, N, bias, scratch);
 }
 
-// W[M,N] -= lr · A[K,M]ᵀ · G[K,N]   (the weight gradient applied as it is formed; bit-identical to gemm_tn
-// into a buffer followed by sgd, because the sum is rounded to f32 before it is scaled and subtracted).
-// It cannot slice k as gemm_tn does (W cannot hold partial sums), so for large K gemm_tn then sgd is
-// faster: the pass over W that fusing saves is a few hundred nanoseconds. Training uses that pair.
-export function gemm_tn_update(a: usize, g: usize, w: usize, M: i32, K: i32, N: i32, lr: f32): void {
-  if (ASC_FEATURE_SIMD) drive(AXPY, a, 4, <usize>M << 2, g, w, M, K, N, 0, -lr);
-  else scalar(AXPY, a, 4, <usize>M << 2, g, w, M, K, N, 0, -lr);
-}
-
-// ---- scalar build --------------------------------------------------------------------------------------
-// Row r of the left operand starts at a + r·ar and steps by ak bytes along k. Four outputs of a row at a
-// time (each still summed over k in order), so a(r,k) is loaded once per four and B is read along its rows.
-@inline function finish(mode: i32, acc: f32, pc: usize, bias: usize, alpha: f32): f32 {
-  if (mode == BIAS) return acc + load<f32>(bias);
-  if (mode == BIAS_RELU) { const v = acc + load<f32>(bias); return v < 0 ? 0 : v; }
-  if (mode == AXPY) return load<f32>(pc) + alpha * acc;
+// ---- the epilogue, the same arithmetic in every build ----------------------------------------------------
+@inline function finish(flags: i32, acc: f32, bias: usize, gate: usize): f32 {
+  if (flags & EPI_BIAS) {
+    const v = acc + load<f32>(bias);
+    return (flags & EPI_RELU) != 0 && v < 0 ? 0 : v;
+  }
+  if (flags & EPI_MASK) return load<f32>(gate) > 0 ? acc : 0;
   return acc;
 }
 
-function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias: usize, alpha: f32): void {
-  const sb = <usize>N << 2, N4 = N & ~3;
-  for (let i = 0; i < M; i++) {
-    const pa = a + <usize>i * ar, pc = c + <usize>i * sb;
+// The epilogue over rows [0, mr) x columns [0, N) of C, after their last k. pmax(v, 0) is v < 0 ? 0 : v, and
+// and-ing with (gate > 0) gives acc or +0, lane by lane the same as finish().
+function epilogue(flags: i32, c: usize, ldc: usize, mr: i32, N: i32, bias: usize, gd: usize): void {
+  const N4 = N & ~3, zero = f32x4.splat(0);
+  for (let i = 0; i < mr; i++) {
+    const pc = c + <usize>i * ldc;
     let j = 0;
     for (; j < N4; j += 4) {
-      const o = <usize>j << 2;
-      let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0, pk = pa, pb = b + o;
+      const p = pc + (<usize>j << 2);
+      let v = v128.load(p);
+      if (flags & EPI_BIAS) {
+        v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+        if (flags & EPI_RELU) v = f32x4.pmax(v, zero);
+      } else v = v128.and(v, f32x4.gt(v128.load(p + gd), zero));
+      v128.store(p, v);
+    }
+    for (; j < N; j++) {
+      const p = pc + (<usize>j << 2);
+      store<f32>(p, finish(flags, load<f32>(p), bias + (<usize>j << 2), p + gd));
+    }
+  }
+}
+
+// ---- scalar build (and any call without scratch) --------------------------------------------------------
+// Four outputs of a row at a time, each still summed over k in order, so a(i,k) is loaded once per four.
+function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
+                M: i32, K: i32, N: i32, aux: usize): void {
+  const init = (flags & INIT_ACC) != 0, N4 = N & ~3, gd = aux - c;
+  for (let i = 0; i < M; i++) {
+    const pa = a + <usize>i * ars, pc = c + <usize>i * ldc;
+    let j = 0;
+    for (; j < N4; j += 4) {
+      const p = pc + (<usize>j << 2), q = aux + (<usize>j << 2);
+      let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0, pk = pa, pb = b + <usize>j * bcs;
+      if (init) { c0 = load<f32>(p); c1 = load<f32>(p, 4); c2 = load<f32>(p, 8); c3 = load<f32>(p, 12); }
       for (let k = 0; k < K; k++) {
         const av = load<f32>(pk);
         c0 = c0 + av * load<f32>(pb);
-        c1 = c1 + av * load<f32>(pb, 4);
-        c2 = c2 + av * load<f32>(pb, 8);
-        c3 = c3 + av * load<f32>(pb, 12);
-        pk += ak; pb += sb;
+        c1 = c1 + av * load<f32>(pb + bcs);
+        c2 = c2 + av * load<f32>(pb + 2 * bcs);
+        c3 = c3 + av * load<f32>(pb + 3 * bcs);
+        pk += aks; pb += brs;
       }
-      const p = pc + o, q = bias + o;
-      store<f32>(p, finish(mode, c0, p, q, alpha));
-      store<f32>(p + 4, finish(mode, c1, p + 4, q + 4, alpha));
-      store<f32>(p + 8, finish(mode, c2, p + 8, q + 8, alpha));
-      store<f32>(p + 12, finish(mode, c3, p + 12, q + 12, alpha));
+      store<f32>(p, finish(flags, c0, q, p + gd));
+      store<f32>(p + 4, finish(flags, c1, q + 4, p + 4 + gd));
+      store<f32>(p + 8, finish(flags, c2, q + 8, p + 8 + gd));
+      store<f32>(p + 12, finish(flags, c3, q + 12, p + 12 + gd));
     }
     for (; j < N; j++) {
-      const o = <usize>j << 2;
-      let acc: f32 = 0, pk = pa, pb = b + o;
+      const p = pc + (<usize>j << 2);
+      let acc: f32 = init ? load<f32>(p) : 0, pk = pa, pb = b + <usize>j * bcs;
       for (let k = 0; k < K; k++) {
         acc = acc + load<f32>(pk) * load<f32>(pb);
-        pk += ak; pb += sb;
+        pk += aks; pb += brs;
       }
-      store<f32>(pc + o, finish(mode, acc, pc + o, bias + o, alpha));
+      store<f32>(p, finish(flags, acc, aux + (<usize>j << 2), p + gd));
     }
   }
 }
@@ -109,13 +146,6 @@ function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
-@inline function epilogue(mode: i32, acc: v128, c: usize, bias: usize, alpha: v128): v128 {
-  if (mode == BIAS) return f32x4.add(acc, v128.load(bias));
-  if (mode == BIAS_RELU) return f32x4.pmax(f32x4.add(acc, v128.load(bias)), f32x4.splat(0));
-  if (mode == AXPY) return f32x4.add(v128.load(c), f32x4.mul(alpha, acc));
-  return acc;
-}
-
 // Stores the first nc (1..8) lanes of lo:hi at pc.
 @inline function storeTail(pc: usize, lo: v128, hi: v128, nc: i32): void {
   if (nc >= 8) { v128.store(pc, lo); v128.store(pc, hi, 16); return; }
@@ -124,85 +154,196 @@ function scalar(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M
   if (nc & 1) store<f32>(pc, f32x4.extract_lane(lo, 0));
 }
 
-// One 4x8 tile of C: rows a0..a3 of the left operand (ak bytes per k step) times columns b..b+8 of B.
-// Every epilogue is computed before any store, so aliased rows (the M tail) read C before it is written.
-@inline function tile(mode: i32, full: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, K: i32,
-                      b: usize, sb: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, bias: usize, alpha: f32): void {
-  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  if (mode == ACC) {
-    x00 = v128.load(c0); x01 = v128.load(c0, 16); x10 = v128.load(c1); x11 = v128.load(c1, 16);
-    x20 = v128.load(c2); x21 = v128.load(c2, 16); x30 = v128.load(c3); x31 = v128.load(c3, 16);
-  }
-  let pb = b, o: usize = 0;
-  for (let k = 0; k < K; k++) {
+// One 4x8 tile of C += a [kc][4] strip of A times a [kc][8] panel of B (bk bytes per k step): C rows c0..c3,
+// nc (1..8) columns real. A partial tile starts from whole vectors of C too: the lanes past nc are never
+// stored. Rows c1..c3 may alias c0 (the M tail); they are stored last to first, so the real row's store wins.
+@inline function tile8(init: bool, pa: usize, kc: i32, pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32): void {
+  const z = f32x4.splat(0);
+  let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z;
+  let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z;
+  let x20 = init ? v128.load(c2) : z, x21 = init ? v128.load(c2, 16) : z;
+  let x30 = init ? v128.load(c3) : z, x31 = init ? v128.load(c3, 16) : z;
+  const end = pa + (<usize>kc << 4);
+  while (pa < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let av = v128.load32_splat(a0 + o); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
-    av = v128.load32_splat(a1 + o);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
-    av = v128.load32_splat(a2 + o);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
-    av = v128.load32_splat(a3 + o);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
-    pb += sb; o += ak;
+    let av = v128.load32_splat(pa);     x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
+    av = v128.load32_splat(pa, 4);      x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
+    av = v128.load32_splat(pa, 8);      x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
+    av = v128.load32_splat(pa, 12);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
+    pa += 16; pb += bk;
   }
-  const va = f32x4.splat(alpha);
-  x00 = epilogue(mode, x00, c0, bias, va); x01 = epilogue(mode, x01, c0 + 16, bias + 16, va);
-  x10 = epilogue(mode, x10, c1, bias, va); x11 = epilogue(mode, x11, c1 + 16, bias + 16, va);
-  x20 = epilogue(mode, x20, c2, bias, va); x21 = epilogue(mode, x21, c2 + 16, bias + 16, va);
-  x30 = epilogue(mode, x30, c3, bias, va); x31 = epilogue(mode, x31, c3 + 16, bias + 16, va);
-  if (full) {
-    v128.store(c0, x00); v128.store(c0, x01, 16);
-    v128.store(c1, x10); v128.store(c1, x11, 16);
-    v128.store(c2, x20); v128.store(c2, x21, 16);
-    v128.store(c3, x30); v128.store(c3, x31, 16);
-  } else {
-    storeTail(c3, x30, x31, nc); storeTail(c2, x20, x21, nc);
-    storeTail(c1, x10, x11, nc); storeTail(c0, x00, x01, nc);
-  }
+  storeTail(c3, x30, x31, nc); storeTail(c2, x20, x21, nc);
+  storeTail(c1, x10, x11, nc); storeTail(c0, x00, x01, nc);
 }
 
-// A 4x4 tile: the same as tile() with one vector of B, for the last 1..4 columns (an output layer of 10
-// classes is a full 8-wide tile and one of these, rather than two 8-wide tiles).
-@inline function tile4(mode: i32, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, K: i32,
-                       b: usize, sb: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, bias: usize, alpha: f32): void {
-  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-  if (mode == ACC) { x0 = v128.load(c0); x1 = v128.load(c1); x2 = v128.load(c2); x3 = v128.load(c3); }
-  let pb = b, o: usize = 0;
-  for (let k = 0; k < K; k++) {
+// A 4x4 tile: the same with one vector of B, for the last 1..4 columns (an output layer of 10 classes is an
+// 8-wide tile and one of these, rather than two 8-wide tiles).
+@inline function tile4(init: bool, pa: usize, kc: i32, pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32): void {
+  const z = f32x4.splat(0);
+  let x0 = init ? v128.load(c0) : z, x1 = init ? v128.load(c1) : z;
+  let x2 = init ? v128.load(c2) : z, x3 = init ? v128.load(c3) : z;
+  const end = pa + (<usize>kc << 4);
+  while (pa < end) {
     const b0 = v128.load(pb);
-    x0 = mad(x0, v128.load32_splat(a0 + o), b0);
-    x1 = mad(x1, v128.load32_splat(a1 + o), b0);
-    x2 = mad(x2, v128.load32_splat(a2 + o), b0);
-    x3 = mad(x3, v128.load32_splat(a3 + o), b0);
-    pb += sb; o += ak;
+    x0 = mad(x0, v128.load32_splat(pa), b0);
+    x1 = mad(x1, v128.load32_splat(pa, 4), b0);
+    x2 = mad(x2, v128.load32_splat(pa, 8), b0);
+    x3 = mad(x3, v128.load32_splat(pa, 12), b0);
+    pa += 16; pb += bk;
   }
-  const va = f32x4.splat(alpha), z = f32x4.splat(0);
-  x0 = epilogue(mode, x0, c0, bias, va); x1 = epilogue(mode, x1, c1, bias, va);
-  x2 = epilogue(mode, x2, c2, bias, va); x3 = epilogue(mode, x3, c3, bias, va);
   storeTail(c3, x3, z, nc); storeTail(c2, x2, z, nc); storeTail(c1, x1, z, nc); storeTail(c0, x0, z, nc);
 }
 
-// The M and N tails, out of line so the full-tile loop stays tight: mr (1..4) rows, N columns from c.
-// Missing rows alias the last real one (XNNPACK's trick): the same work, the same stores.
-function edge(mode: i32, a: usize, ar: usize, ak: usize, K: i32, b: usize, sb: usize, c: usize, mr: i32, N: i32, bias: usize, alpha: f32): void {
-  const a1 = mr > 1 ? a + ar : a, c1 = mr > 1 ? c + sb : c;
-  const a2 = mr > 2 ? a1 + ar : a1, c2 = mr > 2 ? c1 + sb : c1;
-  const a3 = mr > 3 ? a2 + ar : a2, c3 = mr > 3 ? c2 + sb : c2;
-  for (let j = 0; j < N; j += 8) {
-    const o = <usize>j << 2, nc = N - j;
-    if (nc > 4) tile(mode, false, a, a1, a2, a3, ak, K, b + o, sb, c + o, c1 + o, c2 + o, c3 + o, min(8, nc), bias + o, alpha);
-    else tile4(mode, a, a1, a2, a3, ak, K, b + o, sb, c + o, c1 + o, c2 + o, c3 + o, nc, bias + o, alpha);
+// One strip of up to four rows of C (its A packed at pa) against every panel of a B slice: 8-wide panel p
+// at b + p·pj with bk bytes per k, then a 4-wide panel (bk4 bytes per k) for 1..4 columns left.
+function strip(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+  const c1 = mr > 1 ? c + ldc : c, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
+  let j = 0, pb = b;
+  for (; j + 8 <= N; j += 8) {
+    const o = <usize>j << 2;
+    tile8(init, pa, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, 8);
+    pb += pj;
+  }
+  if (j < N) {
+    const o = <usize>j << 2;
+    if (N - j > 4) tile8(init, pa, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, N - j);
+    else tile4(init, pa, kc, pb, bk4, c + o, c1 + o, c2 + o, c3 + o, N - j);
   }
 }
 
-@inline function drive(mode: i32, a: usize, ar: usize, ak: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias: usize, alpha: f32): void {
-  const sb = <usize>N << 2, M4 = M & ~3, N8 = N & ~7, t = <usize>N8 << 2;
-  for (let i = 0; i < M4; i += 4) {
-    const a0 = a + <usize>i * ar, c0 = c + <usize>i * sb;
-    for (let j = 0; j < N8; j += 8) {
-      const o = <usize>j << 2;
-      tile(mode, true, a0, a0 + ar, a0 + 2 * ar, a0 + 3 * ar, ak, K, b + o, sb,
-           c0 + o, c0 + sb + o, c0 + 2 * sb + o, c0 + 3 * sb + o, 8, bias + o, alpha);
+// Every strip of a short C (M <= FEW_ROWS, strips packed one after another at pa) against each panel in
+// turn: the panel-major order of strip().
+function panels(init: bool, pa: usize, M: i32, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, N: i32): void {
+  const sa = <usize>kc << 4;
+  let j = 0, pb = b;
+  for (; j < N; j += 8) {
+    const o = <usize>j << 2, nc = min(8, N - j);
+    for (let i = 0; i < M; i += 4) {
+      const mr = min(4, M - i), c0 = c + <usize>i * ldc + o;
+      const c1 = mr > 1 ? c0 + ldc : c0, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
+      const ps = pa + <usize>(i >> 2) * sa;
+      if (nc > 4) tile8(init, ps, kc, pb, bk, c0, c1, c2, c3, nc);
+      else tile4(init, ps, kc, pb, bk4, c0, c1, c2, c3, nc);
     }
-    if (N8 < N) edge(mode, a0, ar, ak, K, b + t, sb, c0 + t, 4, N - N8, bias + t, alpha);
+    pb += pj;
   }
-  if (M4 < M) edge(mode, a + <usize>M4 * ar, ar, ak, K, b, sb, c + <usize>M4 * sb, M - M4, N, bias, alpha);
+}
+
+// Packs the [kc, nc] slice of B at b into panels of 8 columns ([kc][8]), then a [kc][4] panel when 1..4
+// columns are left. Lanes past nc hold whatever follows in memory: their products are never stored.
+function packB(b: usize, brs: usize, bcs: usize, kc: i32, nc: i32, to: usize): void {
+  let j = 0, p = to;
+  for (; j + 4 < nc; j += 8) {
+    const pb = b + <usize>j * bcs;
+    if (bcs == 4) {
+      for (let k = 0; k < kc; k++) {
+        const q = pb + <usize>k * brs;
+        v128.store(p, v128.load(q)); v128.store(p, v128.load(q, 16), 16);
+        p += 32;
+      }
+    } else {
+      gatherPanel(pb, brs, bcs, min(8, nc - j), kc, p, 8);
+      p += <usize>kc * 32;
+    }
+  }
+  if (j < nc) {
+    const pb = b + <usize>j * bcs;
+    if (bcs == 4) for (let k = 0; k < kc; k++) { v128.store(p, v128.load(pb + <usize>k * brs)); p += 16; }
+    else gatherPanel(pb, brs, bcs, nc - j, kc, p, 4);
+  }
+}
+
+// Packs a [kc][w] panel (w = 4 or 8) from n <= w lines of an operand whose elements are ks bytes apart
+// along k and ls bytes apart from line to line; lines past n repeat line n-1. For B these lines are columns
+// (gemm_nt's weights); for A, the rows of a strip.
+function gatherPanel(x: usize, ks: usize, ls: usize, n: i32, kc: i32, to: usize, w: i32): void {
+  const wb = <usize>w << 2;
+  for (let g = 0; g < w; g += 4) {
+    const r0 = x + <usize>min(g, n - 1) * ls, r1 = x + <usize>min(g + 1, n - 1) * ls;
+    const r2 = x + <usize>min(g + 2, n - 1) * ls, r3 = x + <usize>min(g + 3, n - 1) * ls;
+    let p = to + (<usize>g << 2), k = 0;
+    if (ks == 4) {
+      // four k at a time from each of four lines, transposed in registers
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(p + wb, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+        v128.store(p + 2 * wb, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+        v128.store(p + 3 * wb, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+        p += 4 * wb;
+      }
+    }
+    for (; k < kc; k++) {
+      const o = <usize>k * ks;
+      v128.store(p, f32x4(load<f32>(r0 + o), load<f32>(r1 + o), load<f32>(r2 + o), load<f32>(r3 + o)));
+      p += wb;
+    }
+  }
+}
+
+// Packs rows i..i+mr-1 of A, k in [0, kc), as a [kc][4] strip (rows past mr repeat row mr-1).
+function packA(a: usize, ars: usize, aks: usize, mr: i32, kc: i32, to: usize): void {
+  if (ars == 4 && mr == 4) {
+    // four adjacent rows (Aᵀ·B): one vector per k
+    for (let k = 0; k < kc; k++) v128.store(to + (<usize>k << 4), v128.load(a + <usize>k * aks));
+  } else gatherPanel(a, aks, ars, mr, kc, to, 4);
+}
+
+// C = A·B in blocks (see the header).
+function blocked(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
+                 M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
+  const pa = scratch + PACK_B_BYTES, pack = bcs != 4 || M >= PACK_B_MIN_M, epi = flags & EPILOGUES;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc), cb = c + (<usize>jc << 2);
+    for (let pc = 0; pc < K || pc == 0; pc += KC) {
+      const kc = min(KC, K - pc), init = pc > 0 || (flags & INIT_ACC) != 0, last = pc + kc >= K;
+      let pb = b + <usize>pc * brs + <usize>jc * bcs, bk = brs, bk4 = brs, pj: usize = 32;
+      if (pack) {
+        packB(pb, brs, bcs, kc, nc, scratch);
+        pb = scratch; bk = 32; bk4 = 16; pj = <usize>kc * 32;
+      }
+      if (M <= FEW_ROWS) {
+        // a few strips (the swapped product's classes): all packed, then each panel of B taken through
+        // all of them while it is in L1
+        for (let i = 0; i < M; i += 4) packA(a + <usize>i * ars + <usize>pc * aks, ars, aks, min(4, M - i), kc, pa + (<usize>i * kc << 2));
+        panels(init, pa, M, kc, pb, bk, bk4, pj, cb, ldc, nc);
+        if (last && epi != 0) epilogue(flags, cb, ldc, M, nc, aux + (<usize>jc << 2), aux - c);
+      } else {
+        for (let i = 0; i < M; i += 4) {
+          const mr = min(4, M - i), ci = cb + <usize>i * ldc;
+          packA(a + <usize>i * ars + <usize>pc * aks, ars, aks, mr, kc, pa);
+          strip(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
+          if (last && epi != 0) epilogue(flags, ci, ldc, mr, nc, aux + (<usize>jc << 2), aux - c);
+        }
+      }
+    }
+  }
+}
+
+// C[M,N] = A[K,M]ᵀ·B[K,N] for narrow N, as Cᵀ[N,M] = Bᵀ·A: the N columns become rows of a 4x8-tiled product
+// whose long dimension is M, and each block of Cᵀ is then transposed into C through the epilogue. Each
+// element's sum over k is the same in either orientation (x·y = y·x exactly), so the result is bit-identical.
+// A(i,k) is at a + 4i + k·aks, B(k,j) at b + k·brs + 4j.
+function swapped(flags: i32, a: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32,
+                 aux: usize, scratch: usize): void {
+  const ct = scratch + PACK_B_BYTES + PACK_A_BYTES, init = (flags & INIT_ACC) != 0, gd = aux - c;
+  for (let i0 = 0; i0 < M; i0 += MS) {
+    const ms = min(MS, M - i0), ldt = <usize>ms << 2;
+    if (init) {
+      for (let i = 0; i < ms; i++) {
+        for (let j = 0; j < N; j++) store<f32>(ct + <usize>j * ldt + (<usize>i << 2), load<f32>(c + <usize>(i0 + i) * ldc + (<usize>j << 2)));
+      }
+    }
+    blocked(init ? INIT_ACC : 0, b, 4, brs, a + (<usize>i0 << 2), aks, 4, ct, ldt, N, K, ms, 0, scratch);
+    for (let i = 0; i < ms; i++) {
+      const pc = c + <usize>(i0 + i) * ldc;
+      for (let j = 0; j < N; j++) {
+        const p = pc + (<usize>j << 2);
+        store<f32>(p, finish(flags, load<f32>(ct + <usize>j * ldt + (<usize>i << 2)), aux + (<usize>j << 2), p + gd));
+      }
+    }
+  }
 }

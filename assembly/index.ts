@@ -1,5 +1,5 @@
 // The kernel module: every export is a flat function over byte pointers into the imported memory.
-export { gemm_nn, gemm_tn, gemm_nt, dense_forward, gemm_tn_update } from "./gemm";
+export { gemm, gemm_nn, gemm_tn, gemm_nt, dense_forward, GEMM_SCRATCH_BYTES } from "./gemm";
 export { transpose } from "./transpose";
 export { bias_add, relu_forward, relu_backward } from "./activations";
 export { softmax_rows, softmax_xent_backward, softmax_xent, xent_loss, count_correct } from "./softmax";

@@ -8,6 +8,7 @@
 // (4 bytes per f32 element of every input and output) and elements per second over its element count.
 
 import type { KernelExports } from "../src/kernels.js";
+import { GEMM_SCRATCH_BYTES } from "../src/arena.js";
 import * as gemm from "../src/reference/gemm.js";
 import * as act from "../src/reference/activations.js";
 import * as soft from "../src/reference/softmax.js";
@@ -58,6 +59,8 @@ export interface KernelCase {
 const LR = 1e-4;
 
 const T = (fill: Fill, ...shape: number[]): TensorSpec => ({ shape, fill });
+/** The scratch the matrix kernels pack their operands in. */
+const SCRATCH: TensorSpec = { shape: [GEMM_SCRATCH_BYTES / 4], fill: "zero", wasmOnly: true };
 
 function mm(
   kernel: string, M: number, K: number, N: number, shape: string, use: string,
@@ -68,38 +71,31 @@ function mm(
 
 const gemmNN = (M: number, K: number, N: number, use: string) =>
   mm("gemm_nn", M, K, N, `${M}x${K}·${K}x${N}`, use, {
-    tensors: { A: T("uniform", M, K), B: T("uniform", K, N), C: T("zero", M, N) },
-    wasm: (k, p) => () => k.gemm_nn(p.A, p.B, p.C, M, K, N),
+    tensors: { A: T("uniform", M, K), B: T("uniform", K, N), C: T("zero", M, N), S: SCRATCH },
+    wasm: (k, p) => () => k.gemm_nn(p.A, p.B, p.C, M, K, N, p.S),
     ts: (a) => () => gemm.gemm_nn(a.A, a.B, a.C, M, K, N),
   });
 
 const dense = (M: number, K: number, N: number, relu: 0 | 1, use: string) =>
   mm("dense_forward", M, K, N, `${M}x${K}·${K}x${N}${relu ? " +b +ReLU" : " +b"}`, use, {
-    tensors: { X: T("uniform", M, K), W: T("uniform", K, N), b: T("uniform", N), Y: T("zero", M, N) },
-    wasm: (k, p) => () => k.dense_forward(p.X, p.W, p.b, p.Y, M, K, N, relu),
+    tensors: { X: T("uniform", M, K), W: T("uniform", K, N), b: T("uniform", N), Y: T("zero", M, N), S: SCRATCH },
+    wasm: (k, p) => () => k.dense_forward(p.X, p.W, p.b, p.Y, M, K, N, relu, p.S),
     ts: (a) => () => gemm.dense_forward(a.X, a.W, a.b, a.Y, M, K, N, relu),
   }, relu ? "+relu" : "");
 
 // Shapes are (M, K, N) of C[M,N] = A[K,M]ᵀ·B[K,N]: M is fan-in, K the batch, N fan-out.
 const gemmTN = (M: number, K: number, N: number, use: string) =>
   mm("gemm_tn", M, K, N, `(${K}x${M})ᵀ·${K}x${N}`, use, {
-    tensors: { A: T("uniform", K, M), B: T("small", K, N), C: T("zero", M, N) },
-    wasm: (k, p) => () => k.gemm_tn(p.A, p.B, p.C, M, K, N),
+    tensors: { A: T("uniform", K, M), B: T("small", K, N), C: T("zero", M, N), S: SCRATCH },
+    wasm: (k, p) => () => k.gemm_tn(p.A, p.B, p.C, M, K, N, p.S),
     ts: (a) => () => gemm.gemm_tn(a.A, a.B, a.C, M, K, N),
   });
 
-const gemmTNUpdate = (M: number, K: number, N: number, use: string) =>
-  mm("gemm_tn_update", M, K, N, `W${M}x${N} -= lr·(${K}x${M})ᵀ·${K}x${N}`, use, {
-    tensors: { A: T("uniform", K, M), G: T("small", K, N), W: T("uniform", M, N) },
-    wasm: (k, p) => () => k.gemm_tn_update(p.A, p.G, p.W, M, K, N, LR),
-    ts: (a) => () => gemm.gemm_tn_update(a.A, a.G, a.W, M, K, N, LR),
-  });
-
-// C[M,N] = A[M,K]·B[N,K]ᵀ; the wasm kernel first transposes B into scratch (timed: it is part of the call).
+// C[M,N] = A[M,K]·B[N,K]ᵀ; the wasm kernel packs Bᵀ into scratch (timed: it is part of the call).
 const gemmNT = (M: number, K: number, N: number, use: string) =>
   mm("gemm_nt", M, K, N, `${M}x${K}·(${N}x${K})ᵀ`, use, {
-    tensors: { A: T("small", M, K), B: T("uniform", N, K), C: T("zero", M, N), BT: { shape: [K, N], fill: "zero", wasmOnly: true } },
-    wasm: (k, p) => () => k.gemm_nt(p.A, p.B, p.C, M, K, N, p.BT),
+    tensors: { A: T("small", M, K), B: T("uniform", N, K), C: T("zero", M, N), S: SCRATCH },
+    wasm: (k, p) => () => k.gemm_nt(p.A, p.B, p.C, M, K, N, p.S),
     ts: (a) => () => gemm.gemm_nt(a.A, a.B, a.C, M, K, N),
   });
 
@@ -174,9 +170,6 @@ export const CASES: readonly KernelCase[] = [
   gemmTN(784, 64, 128, "784→128 dW, batch 64"),
   gemmTN(784, 1000, 128, "784→128 dW, batch 1000"),
 
-  gemmTNUpdate(64, 1797, 32, "W1 update, fused (training uses gemm_tn + sgd)"),
-  gemmTNUpdate(32, 1797, 10, "W2 update, fused (training uses gemm_tn + sgd)"),
-  gemmTNUpdate(64, 1797, 10, "SLP W update, fused"),
 
   gemmNT(1797, 10, 32, "MLP G1 = G2·W2ᵀ (incl. transpose)"),
 

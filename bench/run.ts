@@ -254,7 +254,6 @@ const FAMILY_TITLES: Record<string, string> = {
   gemm_nn: "gemm_nn: C[M,N] = A[M,K]·B[K,N]",
   dense_forward: "dense_forward: Y = X·W + b (+ReLU), one fused kernel",
   gemm_tn: "gemm_tn: C[M,N] = A[K,M]ᵀ·B[K,N] (weight gradients; K is the batch)",
-  gemm_tn_update: "gemm_tn_update: W -= lr·Aᵀ·G, the weight gradient applied as it is formed",
   gemm_nt: "gemm_nt: C[M,N] = A[M,K]·B[N,K]ᵀ (deltas through the weights; the wasm kernel transposes B first, timed)",
   softmax: "softmax: row softmax, and fused with the cross-entropy gradient (GB/s: each input and output f32 once)",
   relu: "ReLU forward and backward (GB/s: each input and output f32 once)",
@@ -426,7 +425,7 @@ function targets(res: Results, impls: Impl[]): string[][] {
       const g = gflops(c, t)!;
       rows.push([`gemm_nn ${c.shape}, simd build ≥ 28 GFLOP/s`, `${rate(g)} GFLOP/s`, verdict(g >= 28)]);
     }
-    for (const id of ["gemm_tn/64x1797x32", "gemm_tn/32x1797x10", "gemm_tn_update/64x1797x32", "gemm_tn_update/32x1797x10", "gemm_nt/1797x10x32"]) {
+    for (const id of ["gemm_tn/64x1797x32", "gemm_tn/32x1797x10", "gemm_nt/1797x10x32"]) {
       const c2 = kcase(id), t2 = res.get("kernel", id, "simd")?.p50_ms;
       if (t2 === undefined) continue;
       const g = gflops(c2, t2)!;

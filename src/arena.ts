@@ -14,6 +14,8 @@ const BASE = PAGE_BYTES;
 /** The largest memory a wasm32 engine may give (4 GiB); engines may give less. */
 const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
+/** Scratch bytes a gemm call packs its operands in (assembly/gemm.ts: [256][256] of B, four [256][4] strips of A, 16 x 1024 of Cᵀ). */
+export const GEMM_SCRATCH_BYTES = 256 * 256 * 4 + 256 * 16 * 4 + 16 * 1024 * 4;
 
 export interface Tensor {
   readonly name: string;
@@ -93,6 +95,8 @@ export class Arena {
     this.layout = layout;
     const heapBase = Number(this.k.HEAP_BASE.value);
     if (heapBase > BASE) throw new Error(`kernel static data (${heapBase} B) overlaps the arena at ${BASE}`);
+    const scratch = Number(this.k.GEMM_SCRATCH_BYTES?.value ?? 0);
+    if (scratch > GEMM_SCRATCH_BYTES) throw new Error(`the kernels need ${scratch} B of gemm scratch, the arena places ${GEMM_SCRATCH_BYTES}`);
   }
 
   /** A live view of a tensor; the same object every time. */

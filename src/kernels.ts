@@ -10,16 +10,20 @@ export const KERNEL_BUILDS: readonly KernelBuild[] = ["scalar", "simd", "relaxed
 
 /** Every export is a flat function over byte pointers into the module's memory and element counts. */
 export interface KernelExports {
-  /** C[M,N] = A[M,K] · B[K,N] */
-  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number): void;
-  /** C[M,N] = A[K,M]ᵀ · B[K,N] */
-  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number): void;
-  /** C[M,N] = A[M,K] · B[N,K]ᵀ, with bt[K,N] as scratch for Bᵀ */
-  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, bt: number): void;
-  /** Y[M,N] = X[M,K] · W[K,N] + bias[N], then ReLU when relu != 0 */
-  dense_forward(x: number, w: number, bias: number, y: number, M: number, K: number, N: number, relu: number): void;
-  /** W[M,N] -= lr · A[K,M]ᵀ · G[K,N] */
-  gemm_tn_update(a: number, g: number, w: number, M: number, K: number, N: number, lr: number): void;
+  /**
+   * C[M,N] (flags) A·B with A(i,k) at a + i·ars + k·aks and B(k,j) at b + k·brs + j·bcs (byte strides), rows
+   * of C ldc bytes apart; flags: GemmFlags; aux: the bias or the gate; scratch: GEMM_SCRATCH_BYTES or 0.
+   */
+  gemm(flags: number, a: number, ars: number, aks: number, b: number, brs: number, bcs: number, c: number, ldc: number,
+       M: number, K: number, N: number, aux: number, scratch: number): void;
+  /** C[M,N] = A[M,K] · B[K,N]; with scratch (GEMM_SCRATCH_BYTES) the blocked SIMD kernel, without it the plain loop */
+  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
+  /** C[M,N] = A[K,M]ᵀ · B[K,N]; scratch as gemm_nn */
+  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
+  /** C[M,N] = A[M,K] · B[N,K]ᵀ; scratch as gemm_nn */
+  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
+  /** Y[M,N] = X[M,K] · W[K,N] + bias[N], then ReLU when relu != 0; scratch as gemm_nn */
+  dense_forward(x: number, w: number, bias: number, y: number, M: number, K: number, N: number, relu: number, scratch?: number): void;
   /** T[C,R] = A[R,C]ᵀ */
   transpose(a: number, t: number, R: number, C: number): void;
   /** X[M,N] += b[N] on every row */
@@ -49,7 +53,21 @@ export interface KernelExports {
   /** D[rows,cols] = S[idx[r], :] */
   gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
   readonly HEAP_BASE: WebAssembly.Global;
+  /** Bytes of scratch a gemm call packs its operands in. */
+  readonly GEMM_SCRATCH_BYTES: WebAssembly.Global;
 }
+
+/** gemm's flags (assembly/gemm.ts): how each element starts and the epilogue applied after its last k. */
+export const GemmFlags = {
+  /** start from the partial sum in C instead of 0 */
+  INIT_ACC: 1,
+  /** C = acc + bias[j] */
+  BIAS: 2,
+  /** with BIAS: C = max(acc + bias[j], 0) */
+  RELU: 4,
+  /** C = acc where gate(i,j) > 0, else 0 */
+  MASK: 8,
+} as const;
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
 
@@ -193,12 +211,12 @@ export function instantiate(module: WebAssembly.Module, pages: number): Instance
 
 type Fn = (...args: number[]) => number;
 
-// Fixed arity (the widest kernel takes 11 arguments; extra ones are ignored by wasm) rather than rest
+// Fixed arity (the widest kernel, gemm, takes 14 arguments; extra ones are ignored by wasm) rather than rest
 // parameters. Calls through it box float arguments, so hot loops use the raw exports instead.
 function guard(f: Fn, explain: (e: unknown) => unknown): Fn {
-  return (a, b, c, d, e, g, h, i, j, k, l) => {
+  return (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => {
     try {
-      return f(a, b, c, d, e, g, h, i, j, k, l);
+      return f(a, b, c, d, e, g, h, i, j, k, l, m, n, o);
     } catch (err) {
       throw explain(err);
     }

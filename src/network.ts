@@ -4,7 +4,7 @@
 // fixed sequence of kernel calls on fixed pointers, so an epoch allocates nothing and copies nothing outside
 // wasm memory.
 
-import { Arena, Layout, MAX_BYTES, tooBig, type Tensor } from "./arena.js";
+import { Arena, GEMM_SCRATCH_BYTES, Layout, MAX_BYTES, tooBig, type Tensor } from "./arena.js";
 import { UsageError } from "./errors.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
 import type { Params } from "./init.js";
@@ -55,8 +55,6 @@ interface Layer {
   readonly fanOut: number;
   readonly W: Tensor;
   readonly b: Tensor;
-  /** Scratch for Wᵀ (back-propagation through W). */
-  readonly WT: Tensor;
   /** Output: ReLU activations for hidden layers, logits for the last. */
   readonly A: Tensor;
   /** Gradient of the loss with respect to this layer's pre-activation output. */
@@ -86,6 +84,8 @@ export class Network {
   /** The view of idx: the row order of the current epoch's mini-batches. */
   private readonly order: Int32Array | undefined;
   private readonly P: Tensor;
+  /** Where the matrix kernels pack their operands. */
+  private readonly scratch: Tensor;
   private readonly acc: Stats = { correct: 0, loss: 0 };
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
   private readonly rows: number;
@@ -119,7 +119,6 @@ export class Network {
       const fanIn = layers[l - 1], fanOut = layers[l];
       layout.add(`W${l}`, fanIn, fanOut);
       layout.add(`b${l}`, fanOut);
-      layout.add(`WT${l}`, fanOut, fanIn);
       layout.add(`A${l}`, rows, fanOut);
       if (train > 0) {
         layout.add(`G${l}`, batch, fanOut);
@@ -136,6 +135,7 @@ export class Network {
       }
     }
     layout.add("P", rows, classes);
+    layout.add("scratch", GEMM_SCRATCH_BYTES / 4);
     return layout;
   }
 
@@ -168,7 +168,6 @@ export class Network {
         fanOut: layers[l],
         W: layout.get(`W${l}`),
         b: layout.get(`b${l}`),
-        WT: layout.get(`WT${l}`),
         A: layout.get(`A${l}`),
         G: t(`G${l}`),
         dW: t(`dW${l}`),
@@ -180,6 +179,7 @@ export class Network {
       });
     }
     this.P = layout.get("P");
+    this.scratch = layout.get("scratch");
     this.arena = new Arena(kernels, layout);
     // unwrapped kernels (the trap-naming wrapper would box float arguments every call); the public
     // methods below catch traps and name the kernel with explainTrap instead
@@ -236,7 +236,7 @@ export class Network {
     let input = x;
     for (let i = 0; i <= last; i++) {
       const l = L[i];
-      k.dense_forward(input, l.W.ptr, l.b.ptr, l.A.ptr, rows, l.fanIn, l.fanOut, i < last ? 1 : 0);
+      k.dense_forward(input, l.W.ptr, l.b.ptr, l.A.ptr, rows, l.fanIn, l.fanOut, i < last ? 1 : 0, this.scratch.ptr);
       input = l.A.ptr;
     }
   }
@@ -350,8 +350,6 @@ export class Network {
     if (withStats) this.accumulate(y, rows);
     this.gradients(x, rows);
     if (opt.kind === "sgd") {
-      // (gemm_tn_update would fuse the weight update into the gradient GEMM, bit-identically, but it cannot
-      // slice the batch for the cache as gemm_tn does, which saves far more than the fused pass over W)
       for (let i = 0; i < L.length; i++) {
         const l = L[i];
         k.sgd(l.W.ptr, l.dW!.ptr, l.fanIn * l.fanOut, opt.lr);
@@ -379,7 +377,7 @@ export class Network {
     const k = this.k, L = this.L;
     for (let i = L.length - 1; i >= 0; i--) {
       const l = L[i];
-      k.gemm_tn(i > 0 ? L[i - 1].A.ptr : x, l.G!.ptr, l.dW!.ptr, l.fanIn, rows, l.fanOut);
+      k.gemm_tn(i > 0 ? L[i - 1].A.ptr : x, l.G!.ptr, l.dW!.ptr, l.fanIn, rows, l.fanOut, this.scratch.ptr);
       k.colsum(l.G!.ptr, l.db!.ptr, rows, l.fanOut);
       if (i > 0) this.deltaBelow(l, L[i - 1], rows);
     }
@@ -387,7 +385,7 @@ export class Network {
 
   /** G_below = (G · Wᵀ) ⊙ (A_below > 0) */
   private deltaBelow(l: Layer, below: Layer, rows: number): void {
-    this.k.gemm_nt(l.G!.ptr, l.W.ptr, below.G!.ptr, rows, l.fanOut, l.fanIn, l.WT.ptr);
+    this.k.gemm_nt(l.G!.ptr, l.W.ptr, below.G!.ptr, rows, l.fanOut, l.fanIn, this.scratch.ptr);
     this.k.relu_backward(below.G!.ptr, below.A.ptr, below.G!.ptr, rows * l.fanIn);
   }
 

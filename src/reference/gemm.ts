@@ -30,7 +30,7 @@ export function gemm_tn(A: Float32Array, B: Float32Array, C: Float32Array, M: nu
 
 /**
  * C[M,N] = A[M,K] · B[N,K]ᵀ   (back-propagating deltas through a layer's weights)
- * The kernel takes one more argument, scratch space for Bᵀ; the reference reads B in place and needs none.
+ * The kernels take one more argument, scratch to pack operands in; the references need none.
  */
 export function gemm_nt(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
   for (let i = 0; i < M; i++) {
@@ -52,19 +52,6 @@ export function dense_forward(
       for (let k = 0; k < K; k++) s += X[i * K + k] * W[k * N + j];
       s += bias[j];
       Y[i * N + j] = relu && !(s > 0) ? 0 : s;
-    }
-  }
-}
-
-/** W[M,N] -= lr · A[K,M]ᵀ · G[K,N]   (the weight gradient applied as it is formed) */
-export function gemm_tn_update(A: Float32Array, G: Float32Array, W: Float32Array, M: number, K: number, N: number, lr: number): void {
-  // The kernel's lr parameter is an f32, so a JS number passed to it is rounded to f32 at the call.
-  const l = Math.fround(lr);
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += A[k * M + i] * G[k * N + j];
-      W[i * N + j] -= l * s;
     }
   }
 }

@@ -156,8 +156,8 @@ describe.concurrent("CLI: wrong flags exit 2 with one line, before any work", ()
     expect(r.ms).toBeLessThan(3000);
   });
 
-  it("hidden 20000,20000 (weights fit, the training arena does not): refused before initialising 400M weights", async () => {
-    const { r } = await flagFails(["--data", "small.csv", "--epochs", "1", "--hidden", "20000,20000"], [/\d+(\.\d+)? GiB/, /4 GiB/], {
+  it("hidden 30000,30000 (weights fit, the training arena does not): refused before initialising 900M weights", async () => {
+    const { r } = await flagFails(["--data", "small.csv", "--epochs", "1", "--hidden", "30000,30000"], [/\d+(\.\d+)? GiB/, /4 GiB/], {
       stdoutEmpty: false,
       timeoutMs: 4000,
     });
