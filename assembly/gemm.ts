@@ -33,9 +33,9 @@ export const GEMM_SCRATCH_BYTES: usize = PACK_B_BYTES + PACK_A_BYTES + SWAP_BYTE
 
 // flags: how each element starts, and what is applied once after its last k (at most one epilogue)
 export const INIT_ACC: i32 = 1;   // start from the partial sum in C (a later slice of the batch) instead of 0
-export const EPI_BIAS: i32 = 2;   // C = acc + bias[j]
-export const EPI_RELU: i32 = 4;   // with EPI_BIAS: C = max(acc + bias[j], 0)
-export const EPI_MASK: i32 = 8;   // C = acc where gate(i,j) > 0, else 0 (the ReLU gate; gate laid out as C)
+export const EPI_BIAS: i32 = 2;   // acc + bias[j]
+export const EPI_RELU: i32 = 4;   // max(·, 0), after the bias when there is one
+export const EPI_MASK: i32 = 8;   // acc where gate(i,j) > 0, else 0 (the ReLU gate; gate laid out as C)
 const EPILOGUES: i32 = EPI_BIAS | EPI_RELU | EPI_MASK;
 
 // C[M,N] (flags) A·B, where element (i,k) of A is at a + i·ars + k·aks and element (k,j) of B at
@@ -72,12 +72,11 @@ export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32,
 
 // ---- the epilogue, the same arithmetic in every build ----------------------------------------------------
 @inline function finish(flags: i32, acc: f32, bias: usize, gate: usize): f32 {
-  if (flags & EPI_BIAS) {
-    const v = acc + load<f32>(bias);
-    return (flags & EPI_RELU) != 0 && v < 0 ? 0 : v;
-  }
-  if (flags & EPI_MASK) return load<f32>(gate) > 0 ? acc : 0;
-  return acc;
+  let v = acc;
+  if (flags & EPI_BIAS) v = v + load<f32>(bias);
+  if ((flags & EPI_RELU) != 0 && v < 0) v = 0;
+  if ((flags & EPI_MASK) != 0 && !(load<f32>(gate) > 0)) v = 0;
+  return v;
 }
 
 // The epilogue over rows [0, mr) x columns [0, N) of C, after their last k. pmax(v, 0) is v < 0 ? 0 : v, and
@@ -90,10 +89,9 @@ function epilogue(flags: i32, c: usize, ldc: usize, mr: i32, N: i32, bias: usize
     for (; j < N4; j += 4) {
       const p = pc + (<usize>j << 2);
       let v = v128.load(p);
-      if (flags & EPI_BIAS) {
-        v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
-        if (flags & EPI_RELU) v = f32x4.pmax(v, zero);
-      } else v = v128.and(v, f32x4.gt(v128.load(p + gd), zero));
+      if (flags & EPI_BIAS) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+      if (flags & EPI_RELU) v = f32x4.pmax(v, zero);
+      if (flags & EPI_MASK) v = v128.and(v, f32x4.gt(v128.load(p + gd), zero));
       v128.store(p, v);
     }
     for (; j < N; j++) {
@@ -112,16 +110,30 @@ function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usi
     const pa = a + <usize>i * ars, pc = c + <usize>i * ldc;
     let j = 0;
     for (; j < N4; j += 4) {
-      const p = pc + (<usize>j << 2), q = aux + (<usize>j << 2);
-      let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0, pk = pa, pb = b + <usize>j * bcs;
+      const p = pc + (<usize>j << 2), q = aux + (<usize>j << 2), pb = b + <usize>j * bcs;
+      let c0: f32 = 0, c1: f32 = 0, c2: f32 = 0, c3: f32 = 0;
       if (init) { c0 = load<f32>(p); c1 = load<f32>(p, 4); c2 = load<f32>(p, 8); c3 = load<f32>(p, 12); }
-      for (let k = 0; k < K; k++) {
-        const av = load<f32>(pk);
-        c0 = c0 + av * load<f32>(pb);
-        c1 = c1 + av * load<f32>(pb + bcs);
-        c2 = c2 + av * load<f32>(pb + 2 * bcs);
-        c3 = c3 + av * load<f32>(pb + 3 * bcs);
-        pk += aks; pb += brs;
+      if (bcs == 4) {
+        // B's rows contiguous (the usual case): constant offsets
+        let pk = pa, pr = pb;
+        for (let k = 0; k < K; k++) {
+          const av = load<f32>(pk);
+          c0 = c0 + av * load<f32>(pr);
+          c1 = c1 + av * load<f32>(pr, 4);
+          c2 = c2 + av * load<f32>(pr, 8);
+          c3 = c3 + av * load<f32>(pr, 12);
+          pk += aks; pr += brs;
+        }
+      } else {
+        let pk = pa, p0 = pb, p1 = pb + bcs, p2 = pb + 2 * bcs, p3 = pb + 3 * bcs;
+        for (let k = 0; k < K; k++) {
+          const av = load<f32>(pk);
+          c0 = c0 + av * load<f32>(p0);
+          c1 = c1 + av * load<f32>(p1);
+          c2 = c2 + av * load<f32>(p2);
+          c3 = c3 + av * load<f32>(p3);
+          pk += aks; p0 += brs; p1 += brs; p2 += brs; p3 += brs;
+        }
       }
       store<f32>(p, finish(flags, c0, q, p + gd));
       store<f32>(p + 4, finish(flags, c1, q + 4, p + 4 + gd));

@@ -2,7 +2,7 @@
 export { gemm, gemm_nn, gemm_tn, gemm_nt, dense_forward, GEMM_SCRATCH_BYTES } from "./gemm";
 export { transpose } from "./transpose";
 export { bias_add, relu_forward, relu_backward } from "./activations";
-export { softmax_rows, softmax_xent_backward, softmax_xent, xent_loss, count_correct } from "./softmax";
+export { softmax_rows, softmax_xent_backward, softmax_xent, xent_loss, count_correct, xent_rows } from "./softmax";
 export { colsum, sgd, momentum, adam } from "./optim";
 export { gather_rows } from "./gather";
 

@@ -123,10 +123,11 @@ export function softmax_xent_backward(p: usize, y: usize, g: usize, M: i32, N: i
   }
 }
 
-// P[M,N] = softmax(Z) and G[M,N] = (P - Y) / M in one pass over each row   (softmax_rows then
-// softmax_xent_backward, fused; identical results)
-export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32): void {
-  const s = <usize>N << 2, rows = <f32>M;
+// P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch in one pass over each row   (softmax_rows then
+// softmax_xent_backward, fused; identical results). batch: the rows of the whole mini-batch the mean
+// cross-entropy is over, when these M rows are a slice of it; 0 for M.
+export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32, batch: i32): void {
+  const s = <usize>N << 2, rows = <f32>(batch > 0 ? batch : M);
   shiftedExp(z, p, M, N);
   for (let i = 0; i < M; i++) {
     const o = <usize>i * s, pp = p + o;
@@ -157,16 +158,28 @@ export function xent_loss(z: usize, y: usize, M: i32, N: i32): f64 {
 export function count_correct(p: usize, y: usize, M: i32, N: i32): i32 {
   const s = <usize>N << 2;
   let correct = 0;
-  for (let i = 0; i < M; i++) {
-    const pp = p + <usize>i * s, py = y + <usize>i * s;
-    let bp = 0, by = 0;
-    let mp = load<f32>(pp), my = load<f32>(py);
-    for (let j = 1; j < N; j++) {
-      const o = <usize>j << 2, vp = load<f32>(pp + o), vy = load<f32>(py + o);
-      if (vp > mp) { mp = vp; bp = j; }
-      if (vy > my) { my = vy; by = j; }
-    }
-    if (bp == by) correct++;
-  }
+  for (let i = 0; i < M; i++) correct += rowCorrect(p + <usize>i * s, y + <usize>i * s, N);
   return correct;
+}
+
+@inline function rowCorrect(pp: usize, py: usize, N: i32): i32 {
+  let bp = 0, by = 0;
+  let mp = load<f32>(pp), my = load<f32>(py);
+  for (let j = 1; j < N; j++) {
+    const o = <usize>j << 2, vp = load<f32>(pp + o), vy = load<f32>(py + o);
+    if (vp > mp) { mp = vp; bp = j; }
+    if (vy > my) { my = vy; by = j; }
+  }
+  return bp == by ? 1 : 0;
+}
+
+// Per row: loss[i] (f64) = -Σ_j Y log softmax(Z) as xent_loss sums it, and correct[i] (i32) = 1 when argmax
+// P equals argmax Y. Rows are independent, so threads can take any rows; the caller sums them in row order.
+export function xent_rows(z: usize, p: usize, y: usize, loss: usize, correct: usize, M: i32, N: i32): void {
+  const s = <usize>N << 2;
+  for (let i = 0; i < M; i++) {
+    const o = <usize>i * s;
+    store<f64>(loss + (<usize>i << 3), xent_loss(z + o, y + o, 1, N));
+    store<i32>(correct + (<usize>i << 2), rowCorrect(p + o, y + o, N));
+  }
 }

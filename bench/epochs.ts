@@ -67,38 +67,8 @@ export function referenceNetwork(model: ModelSpec, p: Prepared): ReferenceNetwor
   return new ReferenceNetwork(model.layers, p.X, p.Y, p.params, LR);
 }
 
-/**
- * The kernel calls of one full-batch sgd epoch of `net`, in the order Network.step makes them, on the same
- * tensors (so running them all is one real training step). Mirrors src/network.ts by hand: keep in step.
- */
-export function wasmEpochCalls(net: Network, lr: number = LR): EpochCall[] {
-  const k = net.arena.raw, at = (name: string) => net.arena.layout.get(name).ptr;
-  const layers = net.layers, L = layers.length - 1, rows = net.shape.train, C = layers[L];
-  const X = at("Xt"), Y = at("Yt"), P = at("P"), S = at("scratch");
-  const calls: EpochCall[] = [];
-  for (let l = 1; l <= L; l++) {
-    const input = l === 1 ? X : at(`A${l - 1}`), W = at(`W${l}`), b = at(`b${l}`), A = at(`A${l}`);
-    const fanIn = layers[l - 1], fanOut = layers[l], relu = l < L ? 1 : 0;
-    calls.push({ label: callLabel.dense(rows, fanIn, fanOut, relu === 1), run: () => k.dense_forward(input, W, b, A, rows, fanIn, fanOut, relu, S) });
-  }
-  const logits = at(`A${L}`), gTop = at(`G${L}`);
-  calls.push({ label: callLabel.softmax(rows, C), run: () => k.softmax_xent(logits, Y, P, gTop, rows, C) });
-  for (let l = L; l >= 1; l--) {
-    const fanIn = layers[l - 1], fanOut = layers[l];
-    const G = at(`G${l}`), W = at(`W${l}`), db = at(`db${l}`), dW = at(`dW${l}`);
-    const input = l === 1 ? X : at(`A${l - 1}`);
-    calls.push({ label: callLabel.tn(fanIn, rows, fanOut), run: () => k.gemm_tn(input, G, dW, fanIn, rows, fanOut, S) });
-    calls.push({ label: callLabel.colsum(rows, fanOut), run: () => k.colsum(G, db, rows, fanOut) });
-    if (l > 1) {
-      const below = at(`G${l - 1}`), A = at(`A${l - 1}`);
-      calls.push({ label: callLabel.nt(rows, fanOut, fanIn), run: () => k.gemm_nt(G, W, below, rows, fanOut, fanIn, S) });
-      calls.push({ label: callLabel.reluBack(rows, fanIn), run: () => k.relu_backward(below, A, below, rows * fanIn) });
-    }
-  }
-  for (let l = 1; l <= L; l++) {
-    const W = at(`W${l}`), b = at(`b${l}`), dW = at(`dW${l}`), db = at(`db${l}`), fanIn = layers[l - 1], fanOut = layers[l];
-    calls.push({ label: callLabel.sgd(`W${l}`, fanIn * fanOut), run: () => k.sgd(W, dW, fanIn * fanOut, lr) });
-    calls.push({ label: callLabel.sgd(`b${l}`, fanOut), run: () => k.sgd(b, db, fanOut, lr) });
-  }
-  return calls;
+/** The kernel calls of one epoch, for the in-situ breakdown (being rebuilt on the real step). */
+export function wasmEpochCalls(net: Network): EpochCall[] {
+  void net;
+  return [];
 }

@@ -2,7 +2,7 @@
 // memory sized for that layout, once, and hands out views. The memory has maximum == initial, so it can never
 // grow and the views never go stale.
 
-import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports } from "./kernels.js";
+import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports, type KernelTrap } from "./kernels.js";
 import { WasmMlpError } from "./errors.js";
 
 /** Tensors start on 64-byte boundaries (a cache line; every v128 access is aligned). */
@@ -76,11 +76,16 @@ export class Arena {
   readonly layout: Layout;
   private readonly views = new Map<Tensor, Float32Array>();
 
-  constructor(kernels: CompiledKernels, layout: Layout) {
+  /** The kernels' export names, in the module's order (a trap in another thread is reported by index). */
+  readonly kernelNames: readonly string[];
+
+  /** The arena on a new memory of the layout's size; with `memory`, the same arena seen from another thread. */
+  constructor(kernels: CompiledKernels, layout: Layout, memory?: WebAssembly.Memory) {
     if (layout.pages > MAX_PAGES) throw new WasmMlpError(tooBig(layout.bytes));
+    if (memory && memory.buffer.byteLength < layout.bytes) throw new Error(`a memory of ${memory.buffer.byteLength} B cannot hold this layout (${layout.bytes} B)`);
     let inst;
     try {
-      inst = instantiate(kernels.module, layout.pages);
+      inst = instantiate(kernels.module, memory ?? layout.pages);
     } catch (e) {
       if (e instanceof RangeError) {
         throw new WasmMlpError(`cannot allocate ${formatBytes(layout.bytes)} of wasm memory: ${e.message}`);
@@ -93,10 +98,16 @@ export class Arena {
     this.memory = inst.memory;
     this.build = kernels.build;
     this.layout = layout;
+    this.kernelNames = WebAssembly.Module.exports(kernels.module).map((e) => e.name);
     const heapBase = Number(this.k.HEAP_BASE.value);
     if (heapBase > BASE) throw new Error(`kernel static data (${heapBase} B) overlaps the arena at ${BASE}`);
     const scratch = Number(this.k.GEMM_SCRATCH_BYTES?.value ?? 0);
     if (scratch > GEMM_SCRATCH_BYTES) throw new Error(`the kernels need ${scratch} B of gemm scratch, the arena places ${GEMM_SCRATCH_BYTES}`);
+  }
+
+  /** The index in kernelNames of the kernel a trap names (-1 when it names none). */
+  kernelIndex(trap: KernelTrap): number {
+    return this.kernelNames.indexOf(trap.kernel);
   }
 
   /** A live view of a tensor; the same object every time. */

@@ -36,12 +36,14 @@ export interface KernelExports {
   softmax_rows(z: number, p: number, M: number, N: number): void;
   /** G[M,N] = (P - Y) / M */
   softmax_xent_backward(p: number, y: number, g: number, M: number, N: number): void;
-  /** P = softmax(Z) and G = (P - Y) / M in one pass */
-  softmax_xent(z: number, y: number, p: number, g: number, M: number, N: number): void;
+  /** P = softmax(Z) and G = (P - Y) / batch in one pass (batch 0 or omitted: M) */
+  softmax_xent(z: number, y: number, p: number, g: number, M: number, N: number, batch?: number): void;
   /** Σ_rows -Σ_j Y log softmax(Z), from the logits Z */
   xent_loss(z: number, y: number, M: number, N: number): number;
   /** rows where argmax P == argmax Y */
   count_correct(p: number, y: number, M: number, N: number): number;
+  /** per row: loss[i] (f64) = -Σ_j Y log softmax(Z), correct[i] (i32) = argmax P == argmax Y */
+  xent_rows(z: number, p: number, y: number, loss: number, correct: number, M: number, N: number): void;
   /** out[N] = Σ_i G[i,:] */
   colsum(g: number, out: number, M: number, N: number): void;
   /** W[n] -= lr · G[n] */
@@ -174,7 +176,11 @@ export async function compileKernels(build: KernelBuild | "auto" = "auto"): Prom
 export const PAGE_BYTES = 65536;
 
 /** A kernel trapped (an out-of-bounds access, say): a bug or a corrupted layout, never a silent result. */
-export class KernelTrap extends WasmMlpError {}
+export class KernelTrap extends WasmMlpError {
+  constructor(message: string, readonly kernel: string = "(unknown)") {
+    super(message);
+  }
+}
 
 export interface Instance {
   /** Every kernel, wrapped so that a trap is a KernelTrap naming the kernel (for direct, low-level use). */
@@ -186,9 +192,15 @@ export interface Instance {
   explainTrap(e: unknown): unknown;
 }
 
-/** Instantiates a compiled module on a memory of exactly `pages` pages that is never grown. */
-export function instantiate(module: WebAssembly.Module, pages: number): Instance {
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+/**
+ * Instantiates a compiled module on a new shared memory of exactly `pages` pages that is never grown, or on
+ * a memory another thread made (the same tensors, seen from a worker).
+ */
+export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssembly.Memory | number): Instance {
+  // shared, so worker threads can run on it too; a shared memory must declare its maximum
+  const memory = typeof memoryOrPages === "number"
+    ? new WebAssembly.Memory({ initial: memoryOrPages, maximum: memoryOrPages, shared: true })
+    : memoryOrPages;
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const raw = instance.exports as unknown as KernelExports;
   // an exported wasm function's name is its index in the module, which is what a trap's stack shows
@@ -200,7 +212,8 @@ export function instantiate(module: WebAssembly.Module, pages: number): Instance
     if (!(e instanceof WebAssembly.RuntimeError)) return e;
     // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say)
     const called = [...String(e.stack).matchAll(/wasm-function\[(\d+)\]/g)].map((m) => byIndex.get(m[1])).filter(Boolean);
-    return new KernelTrap(`kernel ${called.at(-1) ?? "(unknown)"} trapped: ${e.message}`);
+    const name = called.at(-1) ?? "(unknown)";
+    return new KernelTrap(`kernel ${name} trapped: ${e.message}`, name);
   };
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(instance.exports)) {

@@ -4,12 +4,17 @@
 
 import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
-import { Network, DEFAULT_OPTIMIZER, defaultLr, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
+import { Network, DEFAULT_OPTIMIZER, defaultLr, type NetworkJob, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
+import { canBlock, canShareMemory, Pool } from "./pool.js";
+import { availableThreads, threadsFor } from "./threads.js";
+
+/** A model dropped without dispose() still ends its worker threads once it is collected. */
+const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -22,6 +27,11 @@ export interface MLPOptions {
   /** Standardisation fitted on the first fit's data: per feature (default) or one global mean and std. */
   normalize?: NormalizeKind;
   kernels?: KernelChoice;
+  /**
+   * Threads training may use: a number, or "auto" (default) for the available cores. More than one starts
+   * worker threads; with a number, create() waits until they run; with "auto" they join a fit when ready.
+   */
+  threads?: number | "auto";
 }
 
 export interface FitOptions {
@@ -43,6 +53,11 @@ export interface FitOptions {
   onReport?: (r: Report) => void;
   /** Called after every epoch with its number (cheap: for progress bars). */
   onEpoch?: (epoch: number) => void;
+  /**
+   * Threads for this fit, at most the model's (see MLPOptions.threads). Default: as many as the work per
+   * step pays for. The results are the same bits for any number.
+   */
+  threads?: number;
 }
 
 export interface Report {
@@ -71,6 +86,8 @@ export interface FitSummary {
   train_ms: number;
   epochs_per_s: number;
   kernels: KernelBuild;
+  /** Threads that ran the last epoch (workers that started late join at an epoch boundary). */
+  threads: number;
   layers: number[];
   samples: number;
 }
@@ -99,6 +116,9 @@ export class MLP {
   private inputRange: readonly [number, number] | undefined;
   private readonly normalizeKind: NormalizeKind;
   private disposed = false;
+  /** Worker threads (threads - 1 of them), when the model may use more than one thread. */
+  private pool: Pool | undefined;
+  private maxThreads = 1;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number) {
     this.kernels = kernels;
@@ -116,7 +136,44 @@ export class MLP {
     const seed = opts.seed ?? 42;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`seed must be an integer in 0..4294967295, got ${seed}`);
     const kernels = await resolveKernels(opts.kernels);
-    return new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed);
+    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed);
+    await model.startThreads(opts.threads ?? "auto");
+    return model;
+  }
+
+  /** Starts the worker threads asked for (see MLPOptions.threads); waits for them when asked for a number. */
+  private async startThreads(threads: number | "auto"): Promise<void> {
+    if (threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
+      throw new UsageError(`threads must be a positive integer or "auto", got ${threads}`);
+    }
+    const want = threads === "auto" ? await availableThreads() : threads;
+    // threads need shared memory with workers and a thread that may block on it
+    if (want <= 1 || !canShareMemory() || !canBlock()) return;
+    this.maxThreads = want;
+    this.pool = await Pool.start(this.kernels, want - 1);
+    pools.register(this, this.pool, this);
+    if (threads !== "auto") await this.pool.waitReady();
+  }
+
+  /** Threads a fit of this work may use: what was asked (up to the model's), else what the rule says pays. */
+  private threadsFor(asked: number | undefined, batch: number): number {
+    if (asked !== undefined) {
+      if (!(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`threads must be a positive integer, got ${asked}`);
+      if (asked > this.maxThreads) {
+        throw new UsageError(`threads ${asked} is more than this model was created with (${this.maxThreads}): pass threads to MLP.create`);
+      }
+      return asked;
+    }
+    return threadsFor(this.layers, batch, this.maxThreads);
+  }
+
+  /** Attaches as many started workers as `net` may use, up to `max` threads. */
+  private joinThreads(net: Network, max: number): void {
+    const can = Math.min(max, 1 + (this.pool?.started ?? 0));
+    if (can <= net.threads || !this.pool) return;
+    net.close();
+    this.pool.attach(net.arena.memory, { shape: net.shape, threads: can } satisfies NetworkJob, can);
+    net.useThreads(can);
   }
 
   /** Reads a model saved with toBytes(); throws ModelFileError when the bytes are not a valid model. */
@@ -185,10 +242,21 @@ export class MLP {
     if (patience !== undefined && !(Number.isInteger(patience) && patience >= 1)) throw new UsageError(`patience must be a positive integer, got ${patience}`);
     if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
 
-    const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind };
+    const threads = this.threadsFor(opts.threads, batch);
+    const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind, threads };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     const net = new Network(this.kernels, shape);
+    try {
+      return this.train(net, X, y, n, nv, norm, opt, opts);
+    } finally {
+      net.close();
+    }
+  }
+
+  private train(net: Network, X: Float32Array, y: Uint8Array, n: number, nv: number, norm: Normalization, opt: Optimizer, opts: FitOptions): FitSummary {
+    const val = opts.validation, batch = net.shape.batch, patience = opts.patience, threads = net.shape.threads;
+    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
     net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
     if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
     net.setParams(this.params);
@@ -203,6 +271,7 @@ export class MLP {
 
     const t0 = performance.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (net.threads < threads) this.joinThreads(net, threads);
       const report = epoch % every === 0 && onReport !== undefined;
       if (val && (report || best)) {
         net.evaluate(test);
@@ -249,6 +318,7 @@ export class MLP {
       train_ms: trainMs,
       epochs_per_s: ran / (trainMs / 1000),
       kernels: this.kernels.build,
+      threads: net.threads,
       layers: [...this.layers],
       samples: n,
     };
@@ -294,8 +364,11 @@ export class MLP {
     return encodeModel({ params: this.params, normalization: this.norm, range: this.inputRange });
   }
 
-  /** Drops the parameters; the model cannot be used afterwards. Wasm memory goes with each job's instance. */
+  /** Drops the parameters and ends the worker threads; the model cannot be used afterwards. */
   dispose(): void {
+    this.pool?.terminate();
+    if (this.pool) pools.unregister(this);
+    this.pool = undefined;
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
   }

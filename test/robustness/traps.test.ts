@@ -93,7 +93,7 @@ describe.each(BUILDS)("%s kernels", (build) => {
     net.setTrain(new Float32Array(32).fill(0.5), new Float32Array(16).map((_, i) => (i % 2 === 0 ? 1 : 0)));
     net.setParams({ layers: [4, 3, 2], W: [new Float32Array(12).fill(0.1), new Float32Array(6).fill(0.1)], b: [new Float32Array(3), new Float32Array(2)] });
     net.epoch(DEFAULT_OPTIMIZER, undefined); // fine as laid out
-    net.arena.viewI32(net.arena.layout.get("idx"))[5] = 50_000_000;
+    net.arena.viewI32(net.arena.layout.get("order"))[5] = 50_000_000;
     expectTrap("gather_rows", () => net.epoch(DEFAULT_OPTIMIZER, undefined));
   });
 });

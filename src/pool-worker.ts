@@ -1,0 +1,46 @@
+// A pool worker (worker_threads in Node, a module Web Worker in browsers): given the compiled kernels once,
+// then per job a shared memory holding a network, it attaches to that network as thread N and serves its
+// commands until the calling thread detaches it (or a thread fails), then waits for the next job.
+
+import { isNode } from "./bytes.js";
+import { Network, type NetworkJob } from "./network.js";
+import { reportAttached, reportStarted, type JobMessage } from "./pool.js";
+import type { CompiledKernels, KernelBuild } from "./kernels.js";
+
+export interface InitMessage {
+  type: "init";
+  build: KernelBuild;
+  module: WebAssembly.Module;
+  words: Int32Array;
+}
+
+let kernels: CompiledKernels | undefined;
+let words: Int32Array | undefined;
+
+function handle(m: InitMessage | JobMessage): void {
+  if (m.type === "init") {
+    kernels = { build: m.build, module: m.module };
+    words = m.words;
+    reportStarted(words);
+    return;
+  }
+  let net: Network;
+  try {
+    const job = m.job as NetworkJob;
+    net = new Network(kernels!, job.shape, m.memory);
+    net.useThreads(job.threads);
+  } catch {
+    reportAttached(words!, false);
+    return;
+  }
+  reportAttached(words!, true);
+  net.serve(m.thread);
+}
+
+if (isNode) {
+  const { parentPort, workerData } = await import("node:worker_threads");
+  handle(workerData as InitMessage);
+  parentPort!.on("message", handle);
+} else {
+  (globalThis as unknown as { onmessage: (e: MessageEvent) => void }).onmessage = (e) => handle(e.data);
+}
