@@ -155,8 +155,8 @@ export class MLP {
     if (threads !== "auto") await this.pool.waitReady();
   }
 
-  /** Threads a fit of this work may use: what was asked (up to the model's), else what the rule says pays. */
-  private threadsFor(asked: number | undefined, batch: number): number {
+  /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */
+  threadsFor(batch: number, asked?: number): number {
     if (asked !== undefined) {
       if (!(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`threads must be a positive integer, got ${asked}`);
       if (asked > this.maxThreads) {
@@ -242,7 +242,7 @@ export class MLP {
     if (patience !== undefined && !(Number.isInteger(patience) && patience >= 1)) throw new UsageError(`patience must be a positive integer, got ${patience}`);
     if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
 
-    const threads = this.threadsFor(opts.threads, batch);
+    const threads = this.threadsFor(batch, opts.threads);
     const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind, threads };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);

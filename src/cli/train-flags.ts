@@ -28,6 +28,8 @@ Training
                            Adam's decay rates and epsilon                          [0.9, 0.999, 1e-8]
   --kernels auto|scalar|simd|relaxed
                            kernel build; auto takes the fastest this engine runs                [auto]
+  --threads N|auto         threads; auto: the cores, or one where the work per step is too small [auto]
+                           (the results are the same bits for any number)
 Data
   --dataset digits|mnist   the bundled 8x8 digits, or 10,000 MNIST digits (needs the mnist package)
   --data FILE              your own CSV (.gz too): numeric columns, the last one an integer class label
@@ -58,6 +60,7 @@ const FLAGS = {
   beta2: { type: "string" },
   eps: { type: "string" },
   kernels: { type: "string", default: "auto" },
+  threads: { type: "string", default: "auto" },
   dataset: { type: "string" },
   data: { type: "string" },
   normalize: { type: "string" },
@@ -87,6 +90,7 @@ export interface TrainCliConfig {
   beta2: number | undefined;
   eps: number | undefined;
   kernels: KernelBuild | "auto";
+  threads: number | "auto";
   dataset: "digits" | "mnist";
   data: string | undefined;
   normalize: NormalizeKind | undefined;
@@ -132,6 +136,7 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
     beta2: v.beta2 === undefined ? undefined : numberFlag(v, "beta2", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),
     eps: v.eps === undefined ? undefined : numberFlag(v, "eps", positive),
     kernels: choiceFlag(v, "kernels", ["auto", ...KERNEL_BUILDS] as const),
+    threads: v.threads === "auto" ? "auto" : intFlag(v, "threads", 1, 256),
     dataset: v.dataset === undefined ? "digits" : choiceFlag(v, "dataset", ["digits", "mnist"] as const),
     data: v.data === undefined ? undefined : nonEmpty(v, "data"),
     normalize: v.normalize === undefined ? undefined : choiceFlag(v, "normalize", ["feature", "global"] as const),

@@ -45,7 +45,8 @@ async function main(argv: string[]): Promise<void> {
 
   // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
   Network.assertFits({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
-  const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels });
+  const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels, threads: cfg.threads });
+  const threads = model.threadsFor(cfg.batch ?? train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   // the seed prints the SLP with one decimal and the MLP with none
   const digits = cfg.model === "slp" ? 1 : 0;
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
       `seed ${cfg.seed}`,
       `${normalize} standardisation`,
       `kernels: ${model.kernels.build}`,
+      `threads: ${threads}`,
     ];
     out(parts.join(" | "));
   }
@@ -94,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
       eps: cfg.eps,
       validation: test && { X: test.X, y: test.y },
       patience: cfg.patience,
+      threads,
       onReport,
       onEpoch,
     });
@@ -125,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let line = `Final      | Acc: ${pct(s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
   if (s.test_loss !== undefined) line += ` | Test acc: ${pct(s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
-  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels}`;
+  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
   out(line);
   if (s.best_epoch !== undefined) out(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (s.confusion && test) {
