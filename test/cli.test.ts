@@ -90,7 +90,7 @@ describe.concurrent("train CLI", () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(lines(json.stdout).at(-1)!).kernels).toBe("scalar");
     expect(human.code).toBe(0);
-    expect(lines(human.stdout).at(-1)).toMatch(/kernels: scalar$/);
+    expect(lines(human.stdout).at(-1)).toMatch(/kernels: scalar \| threads: \d+$/);
   });
 
   // the flags the seed-compatible CLI has always had; --help may list more
