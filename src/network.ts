@@ -51,6 +51,13 @@ export interface NetworkShape {
   optimizer: OptimizerKind;
   /** Threads that run it (default 1). */
   threads?: number;
+  /** Rows per slice of a step (default SLICE_ROWS; the bench compares it with one slice of the whole batch). */
+  sliceRows?: number;
+}
+
+export interface NetworkOptions {
+  memory?: WebAssembly.Memory;
+  wrap?: (raw: KernelExports, memory: WebAssembly.Memory) => KernelExports;
 }
 
 /** What a worker thread needs to attach to a network: its shape (which fixes its layout) and the thread count. */
@@ -189,12 +196,16 @@ export class Network {
   }
 
   /**
-   * A network on a memory of its own; with `memory`, the same network seen from another thread that runs
-   * `serve` on it (the memory must hold a network of exactly this shape).
+   * A network on a memory of its own. Options: `memory`, the same network seen from another thread that runs
+   * serve() on it (the memory must hold a network of exactly this shape); `wrap`, kernels to run in place of
+   * the module's (the plain TypeScript twins, or the module's timed call by call: see the bench).
    */
-  constructor(kernels: CompiledKernels, shape: NetworkShape, memory?: WebAssembly.Memory) {
+  constructor(kernels: CompiledKernels, shape: NetworkShape, opts: NetworkOptions = {}) {
+    const memory = opts.memory;
     const layout = Network.plan(shape);
-    this.shape = { ...shape, layers: [...shape.layers], batch: clampBatch(shape), threads: Math.max(1, shape.threads ?? 1) };
+    this.shape = {
+      ...shape, layers: [...shape.layers], batch: clampBatch(shape), threads: Math.max(1, shape.threads ?? 1), sliceRows: shape.sliceRows ?? SLICE_ROWS,
+    };
     const { layers, train, batch, eval: ne, optimizer } = this.shape;
     this.rows = Math.max(batch, ne, 1);
     this.optCode = OPT_CODE[optimizer];
@@ -224,7 +235,7 @@ export class Network {
     this.cmd = new Float64Array(buf, control.ptr + 4 * SYNC_WORDS, Cmd.Words);
     // unwrapped kernels (the trap-naming wrapper would box float arguments every call); command() and
     // serve() catch traps and name the kernel instead
-    this.k = this.arena.raw;
+    this.k = opts.wrap ? opts.wrap(this.arena.raw, this.arena.memory) : this.arena.raw;
     if (memory) return;
     // the columns of ones: set once, never written by a kernel (each layer writes fanOut columns)
     for (let l = 0; l < this.layers.length - 1; l++) {
@@ -508,8 +519,9 @@ export class Network {
   private runStep(t: number): void {
     const c = this.cmd, tr = need(this.training, "training data"), T = this.threads, n = c[Cmd.Rows];
     const gather = c[Cmd.Gather] === 1, set = gather ? need(tr.batch, "a mini-batch") : tr.set;
-    for (let s0 = 0; s0 < n; s0 += SLICE_ROWS) {
-      const s1 = Math.min(n, s0 + SLICE_ROWS), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
+    const slice = this.shape.sliceRows;
+    for (let s0 = 0; s0 < n; s0 += slice) {
+      const s1 = Math.min(n, s0 + slice), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
       if (r1 > r0) {
         if (gather) this.gather(tr, c[Cmd.At], r0, r1);
         this.rowsForward(set.X.ptr, r0, r1, t);

@@ -27,7 +27,7 @@ function handle(m: InitMessage | JobMessage): void {
   let net: Network;
   try {
     const job = m.job as NetworkJob;
-    net = new Network(kernels!, job.shape, m.memory);
+    net = new Network(kernels!, job.shape, { memory: m.memory });
     net.useThreads(job.threads);
   } catch {
     reportAttached(words!, false);

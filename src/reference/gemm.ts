@@ -56,6 +56,27 @@ export function dense_forward(
   }
 }
 
+/**
+ * The general product on one memory (`m`, a view of all of it; offsets and strides in elements): C[M,N]
+ * (flags) A·B with A(i,k) = m[a + i·ars + k·aks], B(k,j) = m[b + k·brs + j·bcs], rows of C ldc apart.
+ * flags: 1 start from C, 2 + bias m[aux + j], 4 ReLU, 8 keep only where the gate m[aux + i·ldc + j] > 0.
+ */
+export function gemm(
+  m: Float32Array, flags: number, a: number, ars: number, aks: number, b: number, brs: number, bcs: number, c: number, ldc: number,
+  M: number, K: number, N: number, aux: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = flags & 1 ? m[c + i * ldc + j] : 0;
+      for (let k = 0; k < K; k++) s += m[a + i * ars + k * aks] * m[b + k * brs + j * bcs];
+      if (flags & 2) s += m[aux + j];
+      if (flags & 4 && !(s > 0)) s = 0;
+      if (flags & 8 && !(m[aux + i * ldc + j] > 0)) s = 0;
+      m[c + i * ldc + j] = s;
+    }
+  }
+}
+
 /** T[C,R] = A[R,C]ᵀ */
 export function transpose(A: Float32Array, T: Float32Array, R: number, C: number): void {
   for (let i = 0; i < R; i++) {

@@ -64,8 +64,21 @@ export function count_correct(P: Float32Array, Y: Float32Array, M: number, N: nu
   return correct;
 }
 
-/** P[M,N] = softmax(Z) and G[M,N] = (P - Y) / M: softmax_rows then softmax_xent_backward, in one call. */
-export function softmax_xent(Z: Float32Array, Y: Float32Array, P: Float32Array, G: Float32Array, M: number, N: number): void {
+/**
+ * P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch (batch 0: M): softmax_rows then softmax_xent_backward, in
+ * one call. batch is the whole mini-batch's size when these M rows are a slice of it.
+ */
+export function softmax_xent(Z: Float32Array, Y: Float32Array, P: Float32Array, G: Float32Array, M: number, N: number, batch = 0): void {
   softmax_rows(Z, P, M, N);
-  softmax_xent_backward(P, Y, G, M, N);
+  const rows = batch > 0 ? batch : M, n = M * N;
+  for (let i = 0; i < n; i++) G[i] = (P[i] - Y[i]) / rows;
+}
+
+/** Per row: loss[i] = -Σ_j Y log softmax(Z) (as xent_loss), correct[i] = 1 when argmax P is argmax Y. */
+export function xent_rows(Z: Float32Array, P: Float32Array, Y: Float32Array, loss: Float64Array, correct: Int32Array, M: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    const r = i * N;
+    loss[i] = xent_loss(Z.subarray(r, r + N), Y.subarray(r, r + N), 1, N);
+    correct[i] = count_correct(P.subarray(r, r + N), Y.subarray(r, r + N), 1, N);
+  }
 }
