@@ -2,7 +2,7 @@
 // element counts. Rows are processed in chunks of four lanes; the scalar build keeps the same four partial
 // sums, so both builds give identical results. A row may be read up to 12 bytes past its end.
 
-import { exp_inplace } from "./expf";
+import { exp4, exp_inplace } from "./expf";
 
 // Lanes of the last, partial chunk of a row: all ones for the lanes that are inside it.
 @inline function tailMask(rem: i32): v128 {
@@ -96,9 +96,46 @@ import { exp_inplace } from "./expf";
   }
 }
 
+// Softmax of rows of 9 to 12 values (the usual 10 classes) held in three vectors: one load and one store
+// per value instead of the passes above, and the same operations in the same order lane by lane (rowMax's
+// pmax chain and its lane reduction, z - m, exp4, rowSum's four partial sums, the division), so the same
+// bits. With grad, also G = (P - Y) / rows.
+@inline function rows12(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32, rows: f32, grad: bool): void {
+  const s = <usize>N << 2, mask = tailMask(N - 8), vr = f32x4.splat(rows);
+  for (let i = 0; i < M; i++) {
+    const o = <usize>i * s, pz = z + o;
+    const z0 = v128.load(pz), z1 = v128.load(pz, 16), z2 = v128.load(pz, 32), first = v128.load32_splat(pz);
+    let vm = f32x4.pmax(f32x4.pmax(f32x4.pmax(first, z0), z1), v128.bitselect(z2, first, mask));
+    const a = f32x4.extract_lane(vm, 0), b = f32x4.extract_lane(vm, 1), c = f32x4.extract_lane(vm, 2), d = f32x4.extract_lane(vm, 3);
+    const ab = a < b ? b : a, cd = c < d ? d : c;
+    vm = f32x4.splat(ab < cd ? cd : ab);
+    const e0 = exp4(f32x4.sub(z0, vm)), e1 = exp4(f32x4.sub(z1, vm)), e2 = exp4(f32x4.sub(z2, vm));
+    const acc = f32x4.add(f32x4.add(e0, e1), v128.and(e2, mask));
+    const vs = f32x4.splat((f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)));
+    const p0 = f32x4.div(e0, vs), p1 = f32x4.div(e1, vs), p2 = f32x4.div(e2, vs);
+    const pp = p + o;
+    v128.store(pp, p0); v128.store(pp, p1, 16);
+    storeRest(pp + 32, p2, N - 8);
+    if (grad) {
+      const py = y + o, pg = g + o;
+      v128.store(pg, f32x4.div(f32x4.sub(p0, v128.load(py)), vr));
+      v128.store(pg, f32x4.div(f32x4.sub(p1, v128.load(py, 16)), vr), 16);
+      storeRest(pg + 32, f32x4.div(f32x4.sub(p2, v128.load(py, 32)), vr), N - 8);
+    }
+  }
+}
+
+// Stores the first n (1..4) lanes of v at p.
+@inline function storeRest(p: usize, v: v128, n: i32): void {
+  if (n == 4) { v128.store(p, v); return; }
+  if (n & 2) { v128.store_lane<f64>(p, v, 0); v = v128.shuffle<f32>(v, v, 2, 3, 2, 3); p += 8; }
+  if (n & 1) store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
 // P[M,N] = softmax(Z[M,N]) per row, stabilised by the row maximum   (in place when p == z)
 export function softmax_rows(z: usize, p: usize, M: i32, N: i32): void {
   const s = <usize>N << 2;
+  if (ASC_FEATURE_SIMD && N > 8 && N <= 12) { rows12(z, 0, p, 0, M, N, 0, false); return; }
   shiftedExp(z, p, M, N);
   for (let i = 0; i < M; i++) {
     const pp = p + <usize>i * s;
@@ -128,6 +165,7 @@ export function softmax_xent_backward(p: usize, y: usize, g: usize, M: i32, N: i
 // cross-entropy is over, when these M rows are a slice of it; 0 for M.
 export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32, batch: i32): void {
   const s = <usize>N << 2, rows = <f32>(batch > 0 ? batch : M);
+  if (ASC_FEATURE_SIMD && N > 8 && N <= 12) { rows12(z, y, p, g, M, N, rows, true); return; }
   shiftedExp(z, p, M, N);
   for (let i = 0; i < M; i++) {
     const o = <usize>i * s, pp = p + o;

@@ -25,7 +25,7 @@ import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean
 
 const FLOOR = 2 ** -125;
 const ROWS = [1, 2, 3, 5, 7, 9, 17, 33];
-const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 16, 17, 31, 33, 64];
+const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 16, 17, 31, 33, 64];
 
 
 /** Per-element softmax tolerance for logits Z[M,N] and reference probabilities want. */
@@ -313,5 +313,49 @@ describe.each(BUILDS)("%s build", (build) => {
       }
       expectClean(t, 6 * 8 * 2 + 6 * 2);
     });
+  });
+});
+
+describe("softmax: the SIMD builds give the scalar build's bits", () => {
+  let scalar: CompiledKernels, simd: CompiledKernels;
+  beforeAll(async () => {
+    [scalar, simd] = await Promise.all([loadBuild("scalar"), loadBuild("simd")]);
+  });
+
+  function run(compiled: CompiledKernels, M: number, N: number, batch: number): Float32Array[] {
+    const f = new Fixture(compiled, { Z: [M, N], Y: [M, N], P: [M, N], G: [M, N], P2: [M, N] }, { seed: seedOf("softmax-bits", M, N), outputs: ["P", "G", "P2"] });
+    f.set("Z", logits(30));
+    oneHot(f, "Y", M, N);
+    f.call(["P", "G"], (k) => k.softmax_xent(f.ptr("Z"), f.ptr("Y"), f.ptr("P"), f.ptr("G"), M, N, batch));
+    f.call(["P2"], (k) => k.softmax_rows(f.ptr("Z"), f.ptr("P2"), M, N));
+    return ["P", "G", "P2"].map((n) => f.view(n).slice());
+  }
+
+  it("softmax_xent (with a batch divisor) and softmax_rows on every row width", () => {
+    for (const N of COLS) {
+      for (const M of [1, 7, 33]) {
+        const a = run(scalar, M, N, 3 * M + 1), b = run(simd, M, N, 3 * M + 1);
+        a.forEach((x, i) => expect(Buffer.from(b[i].buffer).equals(Buffer.from(x.buffer)), `M=${M} N=${N} output ${i}`).toBe(true));
+      }
+    }
+  });
+});
+
+describe.each(BUILDS)("xent_rows, %s build", (build) => {
+  it("gives each row's loss and correctness as xent_loss and count_correct do for that row alone", async () => {
+    const compiled = await loadBuild(build);
+    for (const [M, N] of [[1, 2], [13, 10], [40, 3], [9, 17]]) {
+      const f = new Fixture(compiled, { Z: [M, N], Y: [M, N], P: [M, N], L: [2 * M], C: [M] }, { seed: seedOf("xent_rows", M, N), outputs: ["L", "C"] });
+      f.set("Z", logits(5));
+      oneHot(f, "Y", M, N);
+      f.call([], (k) => k.softmax_rows(f.ptr("Z"), f.ptr("P"), M, N));
+      f.call(["L", "C"], (k) => k.xent_rows(f.ptr("Z"), f.ptr("P"), f.ptr("Y"), f.ptr("L"), f.ptr("C"), M, N));
+      const loss = new Float64Array(f.memory.buffer, f.ptr("L"), M), correct = new Int32Array(f.memory.buffer, f.ptr("C"), M);
+      for (let i = 0; i < M; i++) {
+        const r = (n: string) => f.ptr(n) + 4 * i * N;
+        expect(loss[i], `loss of row ${i}`).toBe(f.k.xent_loss(r("Z"), r("Y"), 1, N));
+        expect(correct[i], `correct of row ${i}`).toBe(f.k.count_correct(r("P"), r("Y"), 1, N));
+      }
+    }
   });
 });
