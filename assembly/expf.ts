@@ -38,19 +38,42 @@ const MAGIC: f32 = 12582912.0;
   return p * reinterpret<f32>((reinterpret<i32>(t) + 127) << 23);
 }
 
-// exp of four lanes: the same operations as expf, lane by lane.
-@inline export function exp4(x: v128): v128 {
-  let a = f32x4.pmin(f32x4.pmax(x, f32x4.splat(LO)), f32x4.splat(HI));
-  const t = f32x4.add(f32x4.mul(a, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
-  const n = f32x4.sub(t, f32x4.splat(MAGIC));
-  a = f32x4.sub(f32x4.sub(a, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(P0), a), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, a), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, a), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, a), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, a), f32x4.splat(P5));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(a, a)), a), f32x4.splat(1));
-  return f32x4.mul(p, i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23));
+// exp of four lanes: the same operations as expf, lane by lane. The constants come in as vectors the caller
+// made once, outside its loop: a v128 constant costs V8 several instructions each time it is materialised,
+// and V8 does not hoist them out of loops by itself. In order: LO, HI, LOG2E, MAGIC, LN2_HI, LN2_LO, 1,
+// 127 (i32), P0..P5 (see expConstant).
+@inline export function exp4(x: v128, lo: v128, hi: v128, log2e: v128, magic: v128, c1: v128, c2: v128, one: v128, bias: v128,
+                             p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128): v128 {
+  let a = f32x4.pmin(f32x4.pmax(x, lo), hi);
+  const t = f32x4.add(f32x4.mul(a, log2e), magic), n = f32x4.sub(t, magic);
+  a = f32x4.sub(f32x4.sub(a, f32x4.mul(n, c1)), f32x4.mul(n, c2));
+  let p = f32x4.add(f32x4.mul(p0, a), p1);
+  p = f32x4.add(f32x4.mul(p, a), p2);
+  p = f32x4.add(f32x4.mul(p, a), p3);
+  p = f32x4.add(f32x4.mul(p, a), p4);
+  p = f32x4.add(f32x4.mul(p, a), p5);
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(a, a)), a), one);
+  return f32x4.mul(p, i32x4.shl(i32x4.add(t, bias), 23));
+}
+
+// The i-th constant of exp4 as a vector.
+@inline export function expConstant(i: i32): v128 {
+  switch (i) {
+    case 0: return f32x4.splat(LO);
+    case 1: return f32x4.splat(HI);
+    case 2: return f32x4.splat(LOG2E);
+    case 3: return f32x4.splat(MAGIC);
+    case 4: return f32x4.splat(LN2_HI);
+    case 5: return f32x4.splat(LN2_LO);
+    case 6: return f32x4.splat(1);
+    case 7: return i32x4.splat(127);
+    case 8: return f32x4.splat(P0);
+    case 9: return f32x4.splat(P1);
+    case 10: return f32x4.splat(P2);
+    case 11: return f32x4.splat(P3);
+    case 12: return f32x4.splat(P4);
+    default: return f32x4.splat(P5);
+  }
 }
 
 // X[n] = exp(X[n]) in place, eight lanes a step, with the constants held in locals: materialising a v128

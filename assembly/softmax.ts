@@ -2,7 +2,7 @@
 // element counts. Rows are processed in chunks of four lanes; the scalar build keeps the same four partial
 // sums, so both builds give identical results. A row may be read up to 12 bytes past its end.
 
-import { exp4, exp_inplace } from "./expf";
+import { exp4, expConstant as k, exp_inplace } from "./expf";
 
 // Lanes of the last, partial chunk of a row: all ones for the lanes that are inside it.
 @inline function tailMask(rem: i32): v128 {
@@ -102,6 +102,8 @@ import { exp4, exp_inplace } from "./expf";
 // bits. With grad, also G = (P - Y) / rows.
 @inline function rows12(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32, rows: f32, grad: bool): void {
   const s = <usize>N << 2, mask = tailMask(N - 8), vr = f32x4.splat(rows);
+  const k0 = k(0), k1 = k(1), k2 = k(2), k3 = k(3), k4 = k(4), k5 = k(5), k6 = k(6), k7 = k(7);
+  const k8 = k(8), k9 = k(9), k10 = k(10), k11 = k(11), k12 = k(12), k13 = k(13);
   for (let i = 0; i < M; i++) {
     const o = <usize>i * s, pz = z + o;
     const z0 = v128.load(pz), z1 = v128.load(pz, 16), z2 = v128.load(pz, 32), first = v128.load32_splat(pz);
@@ -109,7 +111,9 @@ import { exp4, exp_inplace } from "./expf";
     const a = f32x4.extract_lane(vm, 0), b = f32x4.extract_lane(vm, 1), c = f32x4.extract_lane(vm, 2), d = f32x4.extract_lane(vm, 3);
     const ab = a < b ? b : a, cd = c < d ? d : c;
     vm = f32x4.splat(ab < cd ? cd : ab);
-    const e0 = exp4(f32x4.sub(z0, vm)), e1 = exp4(f32x4.sub(z1, vm)), e2 = exp4(f32x4.sub(z2, vm));
+    const e0 = exp4(f32x4.sub(z0, vm), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13);
+    const e1 = exp4(f32x4.sub(z1, vm), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13);
+    const e2 = exp4(f32x4.sub(z2, vm), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13);
     const acc = f32x4.add(f32x4.add(e0, e1), v128.and(e2, mask));
     const vs = f32x4.splat((f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)));
     const p0 = f32x4.div(e0, vs), p1 = f32x4.div(e1, vs), p2 = f32x4.div(e2, vs);
