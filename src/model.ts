@@ -10,6 +10,7 @@ import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
+import { lrAt, LR_SCHEDULES, type LrSchedule } from "./schedule.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -27,6 +28,8 @@ export interface MLPOptions {
 export interface FitOptions {
   epochs?: number;
   lr?: number;
+  /** How the learning rate changes over the epochs (see schedule.ts); constant by default. */
+  lrSchedule?: LrSchedule;
   /** Report every this many epochs (epoch 0 included). */
   every?: number;
   /** Rows per step; full batch when absent. */
@@ -176,6 +179,8 @@ export class MLP {
     if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`epochs must be a positive integer, got ${epochs}`);
     if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`every must be a positive integer, got ${every}`);
     if (!(opt.lr > 0 && Number.isFinite(opt.lr))) throw new UsageError(`learning rate must be a finite number above 0, got ${opt.lr}`);
+    const schedule = opts.lrSchedule ?? "constant", baseLr = opt.lr;
+    if (!LR_SCHEDULES.includes(schedule)) throw new UsageError(`lrSchedule must be one of ${LR_SCHEDULES.join(", ")}, got ${JSON.stringify(schedule)}`);
     const batch = opts.batch ?? n;
     if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`batch must be a positive integer, got ${batch}`);
     if (batch > n) throw new UsageError(`batch ${batch} is larger than the ${n} training rows`);
@@ -213,6 +218,7 @@ export class MLP {
           } else if (++sinceBest >= patience!) break;
         }
       }
+      if (schedule !== "constant") opt.lr = lrAt(schedule, baseLr, epoch, epochs);
       net.epoch(opt, rng, report ? train : undefined);
       ran = epoch + 1;
       if (report) {
@@ -226,7 +232,7 @@ export class MLP {
       // a NaN or infinity anywhere reaches the output layer's weights within one step
       if (!Number.isFinite(watch[0][0] + watch[1][0])) {
         throw new DivergenceError(
-          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${opt.lr}`,
+          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${baseLr}`,
         );
       }
       if (onEpoch) onEpoch(epoch);

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
     const parts = [
       `${cfg.model.toUpperCase()} ${layers.join("-")}`,
       `${name}: ${train.n} training rows${test ? `, ${test.n} held out` : ""}`,
-      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}`,
+      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}${cfg.lrSchedule === "constant" ? "" : ` ${cfg.lrSchedule}`}`,
       `seed ${cfg.seed}`,
       `${normalize} standardisation`,
       `kernels: ${model.kernels.build}`,
@@ -85,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
     s = model.fit(train.X, train.y, {
       epochs: cfg.epochs,
       lr: cfg.lr,
+      lrSchedule: cfg.lrSchedule,
       every: cfg.every,
       batch: cfg.batch,
       optimizer: cfg.optimizer,
