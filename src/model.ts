@@ -46,6 +46,13 @@ export interface FitOptions {
   onReport?: (r: Report) => void;
   /** Called after every epoch with its number (cheap: for progress bars). */
   onEpoch?: (epoch: number) => void;
+  /**
+   * Stops training between two epochs once aborted; the model keeps the weights reached (the best kept ones
+   * with patience) and the summary says `interrupted: true`. `fit` is synchronous, so the signal must be
+   * aborted by code that runs during it (an onEpoch that reads a flag another thread sets); with `fitAsync`,
+   * which yields to the event loop every few milliseconds, any event can abort it (a message, a click, SIGINT).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Report {
@@ -59,8 +66,10 @@ export interface Report {
 }
 
 export interface FitSummary {
-  /** Epochs run (fewer than asked when early stopping fired). */
+  /** Epochs run (fewer than asked when early stopping fired or the signal was aborted). */
   epochs: number;
+  /** True when the signal stopped training before the last epoch (absent otherwise). */
+  interrupted?: boolean;
   /** Of the trained (or, with patience, the best) weights, on the training data. */
   accuracy: number;
   loss: number;
@@ -102,6 +111,8 @@ export class MLP {
   private inputRange: readonly [number, number] | undefined;
   private readonly normalizeKind: NormalizeKind;
   private disposed = false;
+  /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
+  private busy = false;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number) {
     this.kernels = kernels;
@@ -164,6 +175,44 @@ export class MLP {
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
   fit(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): FitSummary {
+    this.notBusy();
+    const run = this.training(X, y, opts);
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * fit, yielding to the event loop between two epochs every YIELD_MS milliseconds (a yield costs
+   * microseconds), so that events are handled while it trains: an AbortSignal aborted by one (a message to
+   * a Worker, a button, SIGINT) stops it after the current epoch. The same epochs and weights as fit; the
+   * model keeps its previous weights until the promise resolves, and cannot start another fit meanwhile.
+   */
+  async fitAsync(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): Promise<FitSummary> {
+    this.notBusy();
+    const run = this.training(X, y, opts);
+    this.busy = true;
+    try {
+      let paused = 0, since = performance.now();
+      for (;;) {
+        const r = run.next(paused);
+        if (r.done) return r.value;
+        paused = 0;
+        const now = performance.now();
+        if (now - since >= YIELD_MS) {
+          await nextTask();
+          since = performance.now();
+          paused = since - now;
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** fit's work, suspended after each epoch; resumed with the milliseconds spent away (not training time). */
+  private *training(X: Float32Array, y: Uint8Array, opts: FitOptions): Generator<void, FitSummary, number | undefined> {
     this.alive();
     const n = this.checkData(X, y, "training data");
     const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
@@ -204,10 +253,15 @@ export class MLP {
     let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0;
     const last = this.layers.length - 1;
     const watch = [net.view(`b${last}`), net.view(`W${last}`)];
-    const onReport = opts.onReport, onEpoch = opts.onEpoch;
+    const onReport = opts.onReport, onEpoch = opts.onEpoch, signal = opts.signal;
+    let interrupted = false, pausedMs = 0;
 
     const t0 = performance.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const report = epoch % every === 0 && onReport !== undefined;
       if (val && (report || best)) {
         net.evaluate(test);
@@ -236,8 +290,9 @@ export class MLP {
         );
       }
       if (onEpoch) onEpoch(epoch);
+      pausedMs += (yield) ?? 0;
     }
-    const trainMs = performance.now() - t0;
+    const trainMs = performance.now() - t0 - pausedMs;
 
     if (best && bestLoss < Infinity) {
       // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
@@ -253,7 +308,7 @@ export class MLP {
       accuracy: train.correct / n,
       loss: train.loss,
       train_ms: trainMs,
-      epochs_per_s: ran / (trainMs / 1000),
+      epochs_per_s: ran > 0 ? ran / (trainMs / 1000) : 0,
       kernels: this.kernels.build,
       layers: [...this.layers],
       samples: n,
@@ -265,6 +320,7 @@ export class MLP {
       summary.confusion = confusionMatrix(net.evalProbabilities(), val.y, this.classes);
     }
     if (best) summary.best_epoch = bestEpoch;
+    if (interrupted) summary.interrupted = true;
     return summary;
   }
 
@@ -335,9 +391,29 @@ export class MLP {
     return n;
   }
 
+  private notBusy(): void {
+    if (this.busy) throw new UsageError("this model is already training (fitAsync); wait for it to finish");
+  }
+
   private alive(): void {
     if (this.disposed) throw new UsageError("this model has been disposed");
   }
+}
+
+/** How long fitAsync trains between two yields to the event loop. */
+const YIELD_MS = 20;
+
+/** Resolves in a later task, after pending events: setImmediate in Node, a MessageChannel message in browsers (no 4 ms timer clamp). */
+function nextTask(): Promise<void> {
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 function checkLayers(layers: number[]): number[] {
