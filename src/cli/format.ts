@@ -68,6 +68,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary, testRows: numbe
     ];
   }
   const out: string[] = [];
+  if (s.interrupted) out.push(`Interrupted (Ctrl+C) after ${s.epochs} of ${cfg.epochs} epochs`);
   let line = `Final      | Acc: ${pct(cfg, s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
   if (s.test_loss !== undefined) line += ` | Test acc: ${pct(cfg, s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
   line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels}`;

@@ -7,6 +7,7 @@ import { MLP, type FitSummary, type Report } from "../model.js";
 import { stratifiedSplit } from "../split.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { headerLine, reportLine, summaryLines } from "./format.js";
+import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
 import { DataError, UsageError } from "../errors.js";
@@ -49,11 +50,17 @@ async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
   return { name, layers, normalize, train, test };
 }
 
-/** Trains, printing each report (above a progress bar on a terminal); returns the summary and the reports. */
-async function train(cfg: TrainCliConfig, model: MLP, p: Prepared, out: (line: string) => void): Promise<{ summary: FitSummary; reports: Report[] }> {
+/**
+ * Trains, printing each report (above a progress bar on a terminal), until the last epoch or an interrupt;
+ * returns the summary and the reports.
+ */
+async function train(
+  cfg: TrainCliConfig, model: MLP, p: Prepared, out: (line: string) => void, interrupt: Interrupt,
+): Promise<{ summary: FitSummary; reports: Report[] }> {
   const reports: Report[] = [];
   const tty = !cfg.json && process.stdout.isTTY === true;
   const progress = tty && cfg.epochs >= 200 ? new (await import("../progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
+  if (progress) interrupt.say = (line) => progress.log(line);
   let latest: Report | undefined;
   const onReport = (r: Report) => {
     reports.push(r);
@@ -63,7 +70,7 @@ async function train(cfg: TrainCliConfig, model: MLP, p: Prepared, out: (line: s
   };
   const onEpoch = progress ? (epoch: number) => progress.update(epoch + 1, { accuracy: latest?.accuracy, test_accuracy: latest?.test_accuracy }) : undefined;
   try {
-    const summary = model.fit(p.train.X, p.train.y, {
+    const summary = await model.fitAsync(p.train.X, p.train.y, {
       epochs: cfg.epochs,
       lr: cfg.lr,
       lrSchedule: cfg.lrSchedule,
@@ -78,6 +85,7 @@ async function train(cfg: TrainCliConfig, model: MLP, p: Prepared, out: (line: s
       patience: cfg.patience,
       onReport,
       onEpoch,
+      signal: interrupt.signal,
     });
     return { summary, reports };
   } finally {
@@ -109,9 +117,16 @@ async function main(argv: string[]): Promise<void> {
   if (!cfg.json) {
     out(headerLine(cfg, { layers: p.layers, name: p.name, trainRows: p.train.n, testRows: p.test?.n, normalize: p.normalize, kernels: model.kernels.build }));
   }
-  const { summary, reports } = await train(cfg, model, p, out);
-  await writeOutputs(cfg, model, p, reports);
-  for (const line of summaryLines(cfg, summary, p.test?.n)) out(line);
+  // from here on, Ctrl+C stops training after the current epoch and keeps what it reached
+  const interrupt = new Interrupt();
+  try {
+    const { summary, reports } = await train(cfg, model, p, out, interrupt);
+    await writeOutputs(cfg, model, p, reports);
+    for (const line of summaryLines(cfg, summary, p.test?.n)) out(line);
+    if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 await runCli("train", main);
