@@ -234,6 +234,33 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(sha256OfWeights(model.getParams())).toBe(h.weightsSha256);
   });
 
+  it("Stop ends the run after the current epoch and keeps the weights it reached: Node's after as many epochs, bit for bit", async () => {
+    await page.fill("#epochs", "20000");
+    await page.click("#train-button");
+    // the worker trains with fitAsync, which yields between epochs, so the stop message reaches it mid-run
+    await page.waitForFunction(() => /^[1-9]\d{2,} of 20000$/.test(document.getElementById("epoch")!.textContent ?? ""), undefined, { timeout: 20_000 });
+    await page.click("#stop-button");
+    await page.waitForFunction(() => {
+      const h = (window as unknown as { __wasmMlp: TestHook }).__wasmMlp;
+      return h.summary?.interrupted === true && h.weightsSha256 !== undefined;
+    }, undefined, { timeout: 20_000 });
+    const h = await hook();
+    const n = h.summary!.epochs;
+    expect(n).toBeGreaterThanOrEqual(100);
+    expect(n).toBeLessThan(20000);
+    expect(await page.textContent("#status")).toMatch(new RegExp(`^Stopped after ${n} of 20000 epochs .*the model below has the weights it reached`));
+    expect(await page.textContent("#epoch")).toBe(`${n} of 20000`);
+    expect(await page.locator("#train-button").isEnabled()).toBe(true);
+    expect(await page.textContent('[data-ex="weights"]')).toContain(`after ${n} epochs`);
+
+    const cfg = h.config!;
+    const model = await MLP.create({ layers: [64, cfg.hidden, 10], seed: cfg.seed, kernels: h.build! });
+    const data = await loadDigits();
+    const summary = model.fit(data.X, data.y, { epochs: n, lr: cfg.lr });
+    expect(summary.accuracy).toBe(h.summary!.accuracy);
+    expect(sha256OfWeights(model.getParams())).toBe(h.weightsSha256);
+  });
+
   it("logged no errors", () => {
     expect(pageErrors).toEqual([]);
   });
