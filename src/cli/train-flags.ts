@@ -46,6 +46,9 @@ Output
   --save FILE              save the trained model (.wmlp)
   --plot FILE              write an SVG chart of loss and accuracy per report
   --help                   this text
+
+Ctrl+C stops training after the current epoch, then prints the summary and writes --save and --plot from
+the weights reached (exit status 130); a second Ctrl+C quits at once without saving.
 `;
 
 const FLAGS = {
