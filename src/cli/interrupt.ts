@@ -18,7 +18,7 @@ export class Interrupt {
       process.exit(INTERRUPT_EXIT);
     }
     this.controller.abort();
-    this.say("train: interrupted; stopping after the current epoch to print, save and plot what it reached (Ctrl+C again quits at once, saving nothing)");
+    this.say("train: interrupted; stopping after the current epoch and keeping the weights reached (Ctrl+C again quits at once, saving nothing)");
   };
 
   constructor() {
