@@ -1,20 +1,22 @@
 // `npm run demo`: builds the kernels and host if stale, builds the demo page into dist/web with vite,
-// and serves it on localhost (PORT, else 5173; the next free port if that one is taken).
+// and serves it on localhost (PORT, else 5173; the next free port if that one is taken). All in this one
+// process: the staleness check and both builds run here, not in child processes.
 
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { build } from "./build.mjs";
 import { serve } from "./serve.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-function run(args) {
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+try {
+  await build({ ifStale: true });
+  const vite = await import("vite");
+  await vite.build({ configFile: join(root, "web", "vite.config.ts") });
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
 }
-
-run([join(root, "scripts", "build.mjs"), "--if-stale"]);
-run([join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", join(root, "web", "vite.config.ts")]);
 
 const wanted = process.env.PORT !== undefined ? Number(process.env.PORT) : 5173;
 if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {

@@ -19,6 +19,8 @@ export { initParams, INITS } from "./init.js";
 export type { Params, InitKind } from "./init.js";
 export { MT19937 } from "./mt19937.js";
 export { OPTIMIZERS } from "./network.js";
+export { lrAt, LR_SCHEDULES } from "./schedule.js";
+export type { LrSchedule } from "./schedule.js";
 export type { OptimizerKind } from "./network.js";
 
 // The low level: the kernels and the arena, for people who build other networks on them.

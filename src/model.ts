@@ -10,6 +10,7 @@ import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
+import { lrAt, LR_SCHEDULES, type LrSchedule } from "./schedule.js";
 import { canBlock, canShareMemory, Pool } from "./pool.js";
 import { availableThreads, threadsFor } from "./threads.js";
 
@@ -37,6 +38,8 @@ export interface MLPOptions {
 export interface FitOptions {
   epochs?: number;
   lr?: number;
+  /** How the learning rate changes over the epochs (see schedule.ts); constant by default. */
+  lrSchedule?: LrSchedule;
   /** Report every this many epochs (epoch 0 included). */
   every?: number;
   /** Rows per step; full batch when absent. */
@@ -58,6 +61,13 @@ export interface FitOptions {
    * step pays for. The results are the same bits for any number.
    */
   threads?: number;
+  /**
+   * Stops training between two epochs once aborted; the model keeps the weights reached (the best kept ones
+   * with patience) and the summary says `interrupted: true`. `fit` is synchronous, so the signal must be
+   * aborted by code that runs during it (an onEpoch that reads a flag another thread sets); with `fitAsync`,
+   * which yields to the event loop every few milliseconds, any event can abort it (a message, a click, SIGINT).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Report {
@@ -71,8 +81,10 @@ export interface Report {
 }
 
 export interface FitSummary {
-  /** Epochs run (fewer than asked when early stopping fired). */
+  /** Epochs run (fewer than asked when early stopping fired or the signal was aborted). */
   epochs: number;
+  /** True when the signal stopped training before the last epoch (absent otherwise). */
+  interrupted?: boolean;
   /** Of the trained (or, with patience, the best) weights, on the training data. */
   accuracy: number;
   loss: number;
@@ -119,6 +131,8 @@ export class MLP {
   /** Worker threads (threads - 1 of them), when the model may use more than one thread. */
   private pool: Pool | undefined;
   private maxThreads = 1;
+  /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
+  private busy = false;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number) {
     this.kernels = kernels;
@@ -218,6 +232,44 @@ export class MLP {
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
   fit(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): FitSummary {
+    this.notBusy();
+    const run = this.training(X, y, opts);
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * fit, yielding to the event loop between two epochs every YIELD_MS milliseconds (a yield costs
+   * microseconds), so that events are handled while it trains: an AbortSignal aborted by one (a message to
+   * a Worker, a button, SIGINT) stops it after the current epoch. The same epochs and weights as fit; the
+   * model keeps its previous weights until the promise resolves, and cannot start another fit meanwhile.
+   */
+  async fitAsync(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): Promise<FitSummary> {
+    this.notBusy();
+    const run = this.training(X, y, opts);
+    this.busy = true;
+    try {
+      let paused = 0, since = performance.now();
+      for (;;) {
+        const r = run.next(paused);
+        if (r.done) return r.value;
+        paused = 0;
+        const now = performance.now();
+        if (now - since >= YIELD_MS) {
+          await nextTask();
+          since = performance.now();
+          paused = since - now;
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** fit's work, suspended after each epoch; resumed with the milliseconds spent away (not training time). */
+  private *training(X: Float32Array, y: Uint8Array, opts: FitOptions): Generator<void, FitSummary, number | undefined> {
     this.alive();
     const n = this.checkData(X, y, "training data");
     const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
@@ -233,6 +285,8 @@ export class MLP {
     if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`epochs must be a positive integer, got ${epochs}`);
     if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`every must be a positive integer, got ${every}`);
     if (!(opt.lr > 0 && Number.isFinite(opt.lr))) throw new UsageError(`learning rate must be a finite number above 0, got ${opt.lr}`);
+    const schedule = opts.lrSchedule ?? "constant", baseLr = opt.lr;
+    if (!LR_SCHEDULES.includes(schedule)) throw new UsageError(`lrSchedule must be one of ${LR_SCHEDULES.join(", ")}, got ${JSON.stringify(schedule)}`);
     const batch = opts.batch ?? n;
     if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`batch must be a positive integer, got ${batch}`);
     if (batch > n) throw new UsageError(`batch ${batch} is larger than the ${n} training rows`);
@@ -248,15 +302,16 @@ export class MLP {
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     const net = new Network(this.kernels, shape);
     try {
-      return this.train(net, X, y, n, nv, norm, opt, opts);
+      return yield* this.train(net, X, y, n, nv, norm, opt, schedule, opts);
     } finally {
       net.close();
     }
   }
 
-  private train(net: Network, X: Float32Array, y: Uint8Array, n: number, nv: number, norm: Normalization, opt: Optimizer, opts: FitOptions): FitSummary {
+  private *train(net: Network, X: Float32Array, y: Uint8Array, n: number, nv: number, norm: Normalization, opt: Optimizer,
+                 schedule: LrSchedule, opts: FitOptions): Generator<void, FitSummary, number | undefined> {
     const val = opts.validation, batch = net.shape.batch, patience = opts.patience, threads = net.shape.threads;
-    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
+    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100, baseLr = opt.lr;
     net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
     if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
     net.setParams(this.params);
@@ -267,10 +322,15 @@ export class MLP {
     let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0;
     const last = this.layers.length - 1;
     const watch = [net.view(`b${last}`), net.view(`W${last}`)];
-    const onReport = opts.onReport, onEpoch = opts.onEpoch;
+    const onReport = opts.onReport, onEpoch = opts.onEpoch, signal = opts.signal;
+    let interrupted = false, pausedMs = 0;
 
     const t0 = performance.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       if (net.threads < threads) this.joinThreads(net, threads);
       const report = epoch % every === 0 && onReport !== undefined;
       if (val && (report || best)) {
@@ -282,6 +342,7 @@ export class MLP {
           } else if (++sinceBest >= patience!) break;
         }
       }
+      if (schedule !== "constant") opt.lr = lrAt(schedule, baseLr, epoch, epochs);
       net.epoch(opt, rng, report ? train : undefined);
       ran = epoch + 1;
       if (report) {
@@ -295,12 +356,13 @@ export class MLP {
       // a NaN or infinity anywhere reaches the output layer's weights within one step
       if (!Number.isFinite(watch[0][0] + watch[1][0])) {
         throw new DivergenceError(
-          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${opt.lr}`,
+          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${baseLr}`,
         );
       }
       if (onEpoch) onEpoch(epoch);
+      pausedMs += (yield) ?? 0;
     }
-    const trainMs = performance.now() - t0;
+    const trainMs = performance.now() - t0 - pausedMs;
 
     if (best && bestLoss < Infinity) {
       // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
@@ -316,7 +378,7 @@ export class MLP {
       accuracy: train.correct / n,
       loss: train.loss,
       train_ms: trainMs,
-      epochs_per_s: ran / (trainMs / 1000),
+      epochs_per_s: ran > 0 ? ran / (trainMs / 1000) : 0,
       kernels: this.kernels.build,
       threads: net.threads,
       layers: [...this.layers],
@@ -329,6 +391,7 @@ export class MLP {
       summary.confusion = confusionMatrix(net.evalProbabilities(), val.y, this.classes);
     }
     if (best) summary.best_epoch = bestEpoch;
+    if (interrupted) summary.interrupted = true;
     return summary;
   }
 
@@ -402,9 +465,29 @@ export class MLP {
     return n;
   }
 
+  private notBusy(): void {
+    if (this.busy) throw new UsageError("this model is already training (fitAsync); wait for it to finish");
+  }
+
   private alive(): void {
     if (this.disposed) throw new UsageError("this model has been disposed");
   }
+}
+
+/** How long fitAsync trains between two yields to the event loop. */
+const YIELD_MS = 20;
+
+/** Resolves in a later task, after pending events: setImmediate in Node, a MessageChannel message in browsers (no 4 ms timer clamp). */
+function nextTask(): Promise<void> {
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 function checkLayers(layers: number[]): number[] {

@@ -140,6 +140,7 @@ describe.concurrent("train CLI", () => {
     { args: ["--every", "0"], mentions: "--every" },
     { args: ["--normalize", "minmax"], mentions: "--normalize" },
     { args: ["--kernels", "gpu"], mentions: "--kernels" },
+    { args: ["--lr-schedule", "linear"], mentions: "--lr-schedule" },
     { args: ["--json=yes"], mentions: "--json" },
     { args: ["extra"], mentions: "extra" },
     { args: ["--epochs", "5", "extra"], mentions: "extra" },

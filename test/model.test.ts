@@ -112,6 +112,40 @@ describe("MLP", () => {
   });
 });
 
+describe("MLP.fit lrSchedule", () => {
+  // full-batch SGD keeps no state between epochs, so a scheduled run must equal one-epoch fits at each rate
+  const epochByEpoch = async (rates: number[]) => {
+    const m = await MLP.create({ layers: [64, 16, 10], seed: 9 });
+    for (const lr of rates) m.fit(digits.X, digits.y, { epochs: 1, lr });
+    return m.getParams();
+  };
+  const scheduled = async (lrSchedule: "constant" | "step" | "cosine" | undefined, epochs: number) => {
+    const m = await MLP.create({ layers: [64, 16, 10], seed: 9 });
+    m.fit(digits.X, digits.y, { epochs, lr: 0.2, lrSchedule });
+    return m.getParams();
+  };
+
+  it("step trains each epoch at lrAt's rate, bit for bit", async () => {
+    expect(await scheduled("step", 4)).toEqual(await epochByEpoch([0.2, 0.2, 0.02, 0.002]));
+  });
+
+  it("cosine trains each epoch at lrAt's rate, bit for bit", async () => {
+    const rates = [0, 1, 2, 3].map((e) => (0.2 * (1 + Math.cos((Math.PI * e) / 4))) / 2);
+    expect(await scheduled("cosine", 4)).toEqual(await epochByEpoch(rates));
+    expect(await scheduled("cosine", 4)).not.toEqual(await scheduled("constant", 4));
+  });
+
+  it("constant is the default and changes nothing", async () => {
+    expect(await scheduled("constant", 3)).toEqual(await scheduled(undefined, 3));
+    expect(await scheduled(undefined, 3)).toEqual(await epochByEpoch([0.2, 0.2, 0.2]));
+  });
+
+  it("an unknown schedule is a UsageError naming the choices", async () => {
+    const m = await MLP.create({ layers: [64, 10] });
+    expect(() => m.fit(digits.X, digits.y, { lrSchedule: "linear" as never })).toThrow(/lrSchedule must be one of constant, step, cosine, got "linear"/);
+  });
+});
+
 describe("stratifiedSplit", () => {
   it("holds out the same fraction of every class, disjointly, reproducibly", () => {
     const a = stratifiedSplit(digits, 0.2, 42), b = stratifiedSplit(digits, 0.2, 42), c = stratifiedSplit(digits, 0.2, 43);

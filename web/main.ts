@@ -118,12 +118,10 @@ form.addEventListener("input", () => {
 
 stopButton.addEventListener("click", () => {
   if (!training || !worker) return;
-  // fit() runs to the end once started: stopping means ending the worker (and starting a fresh one)
-  worker.terminate();
-  worker = undefined;
-  setTraining(false);
-  status.textContent = `Stopped at epoch ${byId("epoch").textContent}.${model ? " The previous model still answers below." : ""}`;
-  startWorker();
+  // the worker ends the run after the current epoch and sends the model it reached, as at the end of a run
+  worker.postMessage({ type: "stop" });
+  stopButton.disabled = true;
+  status.textContent = "Stopping after the current epoch…";
   trainButton.focus();
 });
 
@@ -184,16 +182,19 @@ async function finish(summary: FitSummary, confusion: number[][], bytes: Uint8Ar
   model = next;
   snapshot = final;
   snapshotLr = run?.config.lr;
+  const planned = run?.config.epochs ?? summary.epochs;
   setTraining(false);
-  progress.value = 1;
+  progress.value = summary.epochs / planned;
   chart.add({ epoch: summary.epochs, loss: summary.loss, accuracy: summary.accuracy });
   chartCanvas.setAttribute("aria-label", chart.describe());
-  byId("epoch").textContent = `${summary.epochs} of ${summary.epochs}`;
+  byId("epoch").textContent = `${summary.epochs} of ${planned}`;
   byId("loss").textContent = summary.loss.toFixed(4);
   byId("accuracy").textContent = pct(summary.accuracy);
   byId("rate").textContent = `${Math.round(summary.epochs_per_s).toLocaleString("en")} epochs/s`;
   const seconds = (summary.train_ms / 1000).toFixed(2);
-  status.textContent = `Done: ${summary.epochs} epochs in ${seconds} s on the ${BUILD_NAMES[build]} kernels; training accuracy ${pct(summary.accuracy)}.`;
+  status.textContent = summary.interrupted
+    ? `Stopped after ${summary.epochs} of ${planned} epochs (${seconds} s on the ${BUILD_NAMES[build]} kernels); the model below has the weights it reached, training accuracy ${pct(summary.accuracy)}.`
+    : `Done: ${summary.epochs} epochs in ${seconds} s on the ${BUILD_NAMES[build]} kernels; training accuracy ${pct(summary.accuracy)}.`;
 
   const final$ = byId("final");
   final$.textContent = `Final training accuracy: ${pct(summary.accuracy)} (${Math.round(summary.accuracy * summary.samples)} of ${summary.samples} digits), loss ${summary.loss.toFixed(4)}.`;

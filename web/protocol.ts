@@ -22,7 +22,10 @@ export interface Snapshot {
   epoch: number;
 }
 
-export type ToWorker = { type: "train"; config: TrainConfig };
+export type ToWorker =
+  | { type: "train"; config: TrainConfig }
+  /** End the run after the current epoch, keeping the weights reached (a "done" message follows). */
+  | { type: "stop" };
 
 export type FromWorker =
   /** The data set, once, so the page can show and explain samples. */

@@ -1,6 +1,7 @@
 // The training worker: loads the digits, builds the MLP on the best kernel build this browser validates,
-// and trains it, posting a progress message at every report. fit() is synchronous, so it runs here and
-// the page stays responsive; the page ends a run early by terminating the worker.
+// and trains it, posting a progress message at every report. Training runs here, so the page stays
+// responsive; fitAsync yields between epochs every few milliseconds, so a "stop" message from the page is
+// received mid-run and ends it after the current epoch, with the weights reached.
 
 import digitsUrl from "../data/digits.csv.gz?url";
 import { MLP, fitNormalization, loadDigits, type Dataset, type Normalization, type Params } from "../src/index.ts";
@@ -9,6 +10,8 @@ import type { FromWorker, Snapshot, ToWorker, TrainConfig } from "./protocol.ts"
 const post = (msg: FromWorker, transfer: Transferable[] = []) => postMessage(msg, { transfer });
 
 let data: Promise<Dataset> | undefined;
+/** Aborts the run in progress. */
+let stop: AbortController | undefined;
 
 function loadData(): Promise<Dataset> {
   data ??= loadDigits(new URL(digitsUrl, import.meta.url)).then((d) => {
@@ -26,6 +29,8 @@ function snapshot(params: Params, norm: Normalization, epoch: number): Snapshot 
 const buffers = (s: Snapshot) => [...s.W, ...s.b, s.mean, s.divisor].map((a) => a.buffer as ArrayBuffer);
 
 async function train(config: TrainConfig): Promise<void> {
+  // from the start, so that a stop while the data or the kernels load is not lost
+  stop = new AbortController();
   const d = await loadData();
   const model = await MLP.create({ layers: [d.features, config.hidden, d.classes], seed: config.seed, kernels: "auto" });
   // the same standardisation fit() is about to fit, so the untrained network can be explained too
@@ -33,7 +38,7 @@ async function train(config: TrainConfig): Promise<void> {
   post({ type: "start", build: model.kernels.build, config, initial }, buffers(initial));
 
   let t0 = -1;
-  const summary = model.fit(d.X, d.y, {
+  const summary = await model.fitAsync(d.X, d.y, {
     epochs: config.epochs,
     lr: config.lr,
     every: config.every,
@@ -43,7 +48,9 @@ async function train(config: TrainConfig): Promise<void> {
       if (t0 < 0) t0 = now;
       post({ type: "progress", report, elapsedMs: now - t0 });
     },
+    signal: stop.signal,
   });
+  stop = undefined;
   const evaluation = model.evaluate(d.X, d.y);
   const bytes = model.toBytes();
   const final = snapshot(model.getParams(), model.normalization!, summary.epochs);
@@ -54,6 +61,8 @@ async function train(config: TrainConfig): Promise<void> {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (e.data.type === "train") {
     train(e.data.config).catch((err: unknown) => post({ type: "error", message: err instanceof Error ? err.message : String(err) }));
+  } else if (e.data.type === "stop") {
+    stop?.abort();
   }
 };
 

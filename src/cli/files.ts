@@ -1,7 +1,7 @@
 // Output files that are never half-written: check the destination before the work, write beside it, then
 // rename over it (atomic on one file system), so a crash or an interrupt leaves the old file intact.
 
-import { constants } from "node:fs";
+import { constants, unlinkSync } from "node:fs";
 import { access, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
@@ -32,11 +32,15 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
   }
 }
 
+/** Temporary files being written now (removed by removeUnfinishedWrites when the process must quit at once). */
+const unfinished = new Set<string>();
+
 /** Writes `data` to `path` through a temporary file in the same directory and a rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await removeStaleTemps(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fh;
+  unfinished.add(tmp);
   try {
     fh = await open(tmp, "wx");
     await fh.writeFile(data);
@@ -49,7 +53,24 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await unlink(tmp).catch(() => {});
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot write ${path}: ${code ?? (e as Error).message}`);
+  } finally {
+    unfinished.delete(tmp);
   }
+}
+
+/**
+ * Removes the temporary files of writes still in progress, synchronously, for a process about to exit in
+ * the middle of them (a second Ctrl+C): their destinations were never touched, and nothing is left beside.
+ */
+export function removeUnfinishedWrites(): void {
+  for (const tmp of unfinished) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created yet, or gone */
+    }
+  }
+  unfinished.clear();
 }
 
 /** Temp files of earlier writes to `path` whose process was killed before its rename. */

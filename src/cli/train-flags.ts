@@ -6,6 +6,7 @@ import { KERNEL_BUILDS, type KernelBuild } from "../kernels.js";
 import { OPTIMIZERS, type OptimizerKind } from "../network.js";
 import type { NormalizeKind } from "../normalize.js";
 import { UsageError } from "../errors.js";
+import { LR_SCHEDULES, type LrSchedule } from "../schedule.js";
 import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
 export const TRAIN_HELP = `Usage: npm run train -- [flags]
@@ -21,6 +22,9 @@ Model
 Training
   --epochs N               epochs                                                                [1000]
   --lr X                   learning rate                                        [0.1; 0.001 with adam]
+  --lr-schedule constant|step|cosine
+                           the rate over the epochs: fixed; /10 at half-way and /100 at three
+                           quarters; or cosine decay from --lr towards 0                    [constant]
   --batch N                mini-batch size, reshuffled each epoch                         [full batch]
   --optimizer sgd|momentum|adam                                                                  [sgd]
   --momentum X             momentum coefficient                                                  [0.9]
@@ -44,6 +48,9 @@ Output
   --save FILE              save the trained model (.wmlp)
   --plot FILE              write an SVG chart of loss and accuracy per report
   --help                   this text
+
+Ctrl+C stops training after the current epoch, then prints the summary and writes --save and --plot from
+the weights reached (exit status 130); a second Ctrl+C quits at once without saving.
 `;
 
 const FLAGS = {
@@ -53,6 +60,7 @@ const FLAGS = {
   seed: { type: "string", default: "42" },
   epochs: { type: "string", default: "1000" },
   lr: { type: "string" },
+  "lr-schedule": { type: "string", default: "constant" },
   batch: { type: "string" },
   optimizer: { type: "string", default: "sgd" },
   momentum: { type: "string" },
@@ -83,6 +91,7 @@ export interface TrainCliConfig {
   seed: number;
   epochs: number;
   lr: number | undefined;
+  lrSchedule: LrSchedule;
   batch: number | undefined;
   optimizer: OptimizerKind;
   momentum: number | undefined;
@@ -129,6 +138,7 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
     seed: intFlag(v, "seed", 0, 0xffffffff),
     epochs: intFlag(v, "epochs", 1, 1e9),
     lr: v.lr === undefined ? undefined : numberFlag(v, "lr", (x) => (x > 0 && x <= 1e6 ? undefined : "must be greater than 0 and at most 1e6")),
+    lrSchedule: choiceFlag(v, "lr-schedule", LR_SCHEDULES),
     batch: v.batch === undefined ? undefined : intFlag(v, "batch", 1, 1e9),
     optimizer,
     momentum: v.momentum === undefined ? undefined : numberFlag(v, "momentum", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),

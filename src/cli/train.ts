@@ -5,12 +5,22 @@ import { loadCsv, loadDigits } from "../data.js";
 import type { Dataset } from "../csv.js";
 import { MLP, type FitSummary, type Report } from "../model.js";
 import { stratifiedSplit } from "../split.js";
-import { formatConfusion, metricsJson } from "../metrics.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
+import { headerLine, reportLine, summaryLines } from "./format.js";
+import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
 import { DataError, UsageError } from "../errors.js";
-import { Network, defaultLr } from "../network.js";
+import { Network } from "../network.js";
+import type { NormalizeKind } from "../normalize.js";
+
+interface Prepared {
+  name: string;
+  layers: number[];
+  normalize: NormalizeKind;
+  train: Dataset;
+  test: Dataset | undefined;
+}
 
 async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
   if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
@@ -21,15 +31,8 @@ async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: str
   return { data: await loadDigits(), name: "digits" };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const cfg = parseTrainFlags(argv);
-  if (cfg === "help") {
-    process.stdout.write(TRAIN_HELP);
-    return;
-  }
-  if (cfg.save) await checkWritable(cfg.save, "--save");
-  if (cfg.plot) await checkWritable(cfg.plot, "--plot");
-
+/** Loads and splits the data and checks that the network fits, before any weight is made. */
+async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
   const { data, name } = await loadData(cfg);
   const present = new Set(data.y).size;
   if (present < 2) throw new DataError(`${name}: every row has label ${data.y[0]}; a classifier needs rows of at least two classes`);
@@ -42,51 +45,35 @@ async function main(argv: string[]): Promise<void> {
   if (cfg.batch !== undefined && cfg.batch > train.n) {
     throw new UsageError(`--batch ${cfg.batch} is larger than the ${train.n} training rows`);
   }
-
   // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
   Network.assertFits({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
-  const model = await MLP.create({ layers, seed: cfg.seed, init: cfg.init, normalize, kernels: cfg.kernels, threads: cfg.threads });
-  const threads = model.threadsFor(cfg.batch ?? train.n, cfg.threads === "auto" ? undefined : cfg.threads);
-  const out = (line: string) => process.stdout.write(line + "\n");
-  // the seed prints the SLP with one decimal and the MLP with none
-  const digits = cfg.model === "slp" ? 1 : 0;
-  const pct = (x: number, d = digits) => `${(x * 100).toFixed(d)}%`;
+  return { name, layers, normalize, train, test };
+}
+
+/**
+ * Trains, printing each report (above a progress bar on a terminal), until the last epoch or an interrupt;
+ * returns the summary and the reports.
+ */
+async function train(
+  cfg: TrainCliConfig, model: MLP, p: Prepared, threads: number, out: (line: string) => void, interrupt: Interrupt,
+): Promise<{ summary: FitSummary; reports: Report[] }> {
   const reports: Report[] = [];
   const tty = !cfg.json && process.stdout.isTTY === true;
   const progress = tty && cfg.epochs >= 200 ? new (await import("../progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
+  if (progress) interrupt.say = (line) => progress.log(line);
   let latest: Report | undefined;
-
-  if (!cfg.json) {
-    const parts = [
-      `${cfg.model.toUpperCase()} ${layers.join("-")}`,
-      `${name}: ${train.n} training rows${test ? `, ${test.n} held out` : ""}`,
-      `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}`,
-      `seed ${cfg.seed}`,
-      `${normalize} standardisation`,
-      `kernels: ${model.kernels.build}`,
-      `threads: ${threads}`,
-    ];
-    out(parts.join(" | "));
-  }
   const onReport = (r: Report) => {
     reports.push(r);
     latest = r;
-    if (cfg.json) {
-      out(JSON.stringify({ epoch: r.epoch, accuracy: round(r.accuracy), loss: round(r.loss), ...(r.test_loss !== undefined && { test_accuracy: round(r.test_accuracy!), test_loss: round(r.test_loss) }) }));
-      return;
-    }
-    let line = `Epoch ${String(r.epoch).padStart(4)} | Acc: ${pct(r.accuracy)} | Loss: ${r.loss.toFixed(4)}`;
-    if (r.test_loss !== undefined) line += ` | Test acc: ${pct(r.test_accuracy!)} | Test loss: ${r.test_loss.toFixed(4)}`;
-    if (progress) progress.log(line);
-    else out(line);
+    if (progress) progress.log(reportLine(cfg, r));
+    else out(reportLine(cfg, r));
   };
   const onEpoch = progress ? (epoch: number) => progress.update(epoch + 1, { accuracy: latest?.accuracy, test_accuracy: latest?.test_accuracy }) : undefined;
-
-  let s: FitSummary;
   try {
-    s = model.fit(train.X, train.y, {
+    const summary = await model.fitAsync(p.train.X, p.train.y, {
       epochs: cfg.epochs,
       lr: cfg.lr,
+      lrSchedule: cfg.lrSchedule,
       every: cfg.every,
       batch: cfg.batch,
       optimizer: cfg.optimizer,
@@ -94,54 +81,54 @@ async function main(argv: string[]): Promise<void> {
       beta1: cfg.beta1,
       beta2: cfg.beta2,
       eps: cfg.eps,
-      validation: test && { X: test.X, y: test.y },
+      validation: p.test && { X: p.test.X, y: p.test.y },
       patience: cfg.patience,
       threads,
       onReport,
       onEpoch,
+      signal: interrupt.signal,
     });
+    return { summary, reports };
   } finally {
     progress?.done();
   }
+}
 
+/** Writes --save and --plot, each through a temporary file and a rename. */
+async function writeOutputs(cfg: TrainCliConfig, model: MLP, p: Prepared, reports: Report[]): Promise<void> {
   if (cfg.save) await writeFileAtomic(cfg.save, model.toBytes());
   if (cfg.plot) {
     const { renderCurvesSvg } = await import("../plot.js");
-    await writeFileAtomic(cfg.plot, renderCurvesSvg(reports, { title: `${cfg.model.toUpperCase()} ${layers.join("-")} on ${name}` }));
+    await writeFileAtomic(cfg.plot, renderCurvesSvg(reports, { title: `${cfg.model.toUpperCase()} ${p.layers.join("-")} on ${p.name}` }));
   }
+}
 
-  if (cfg.json) {
-    out(
-      JSON.stringify({
-        ...s,
-        accuracy: round(s.accuracy),
-        loss: round(s.loss),
-        ...(s.test_loss !== undefined && { test_accuracy: round(s.test_accuracy!), test_loss: round(s.test_loss) }),
-        train_ms: round(s.train_ms, 3),
-        epochs_per_s: round(s.epochs_per_s, 1),
-        ...(s.confusion && metricsJson(s.confusion)),
-        ...(cfg.save && { saved: cfg.save }),
-        ...(cfg.plot && { plot: cfg.plot }),
-      }),
-    );
+async function main(argv: string[]): Promise<void> {
+  const cfg = parseTrainFlags(argv);
+  if (cfg === "help") {
+    process.stdout.write(TRAIN_HELP);
     return;
   }
-  let line = `Final      | Acc: ${pct(s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
-  if (s.test_loss !== undefined) line += ` | Test acc: ${pct(s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
-  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
-  out(line);
-  if (s.best_epoch !== undefined) out(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
-  if (s.confusion && test) {
-    out(`Held-out confusion matrix (${test.n} rows; rows: true class, columns: predicted):`);
-    for (const l of formatConfusion(s.confusion)) out("  " + l);
+  if (cfg.save) await checkWritable(cfg.save, "--save");
+  if (cfg.plot) await checkWritable(cfg.plot, "--plot");
+
+  const p = await prepare(cfg);
+  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads });
+  const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
+  const out = (line: string) => process.stdout.write(line + "\n");
+  if (!cfg.json) {
+    out(headerLine(cfg, { layers: p.layers, name: p.name, trainRows: p.train.n, testRows: p.test?.n, normalize: p.normalize, kernels: model.kernels.build, threads }));
   }
-  if (cfg.save) out(`Saved the model to ${cfg.save}`);
-  if (cfg.plot) out(`Wrote the chart to ${cfg.plot}`);
+  // from here on, Ctrl+C stops training after the current epoch and keeps what it reached
+  const interrupt = new Interrupt();
+  try {
+    const { summary, reports } = await train(cfg, model, p, threads, out, interrupt);
+    await writeOutputs(cfg, model, p, reports);
+    for (const line of summaryLines(cfg, summary, p.test?.n)) out(line);
+    if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;
+  } finally {
+    interrupt.dispose();
+  }
 }
-
-function round(x: number, digits = 6): number {
-  return Number(x.toFixed(digits));
-}
-
 
 await runCli("train", main);
