@@ -26,11 +26,14 @@ export const MIME = {
   ".txt": "text/plain; charset=utf-8",
 };
 
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads, need it). */
+export const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 /**
- * Serves `dir` on 127.0.0.1:`port` (0 for any free port). Resolves once listening, with the server and
- * its base URL; rejects with the listen error (EADDRINUSE, ...).
+ * Serves `dir` on 127.0.0.1:`port` (0 for any free port), cross-origin isolated unless `isolate` is false.
+ * Resolves once listening, with the server and its base URL; rejects with the listen error (EADDRINUSE, ...).
  */
-export function serve(dir, port = 0, host = "127.0.0.1") {
+export function serve(dir, port = 0, host = "127.0.0.1", { isolate = true } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const send = (code, text) => {
@@ -63,6 +66,8 @@ export function serve(dir, port = 0, host = "127.0.0.1") {
       // hashed assets never change; the page itself is always revalidated
       "Cache-Control": file.includes(`${sep}assets${sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
       "X-Content-Type-Options": "nosniff",
+      // cross-origin isolation: the page may share memory with workers, so training can use every core
+      ...(isolate && ISOLATION),
     });
     if (req.method === "HEAD") return res.end();
     createReadStream(file).on("error", () => res.destroy()).pipe(res);

@@ -22,7 +22,7 @@ interface Port {
 }
 
 // The pool's own words (not the job's memory): how many workers have started, and attached to the current job.
-const STARTED = 0, ATTACHED = 1, FAILED = 2;
+const STARTED = 0, ATTACHED = 1, FAILED = 2, DEAD = 3;
 /** How long a job waits for its workers to attach before giving up (they are idle: it takes milliseconds). */
 const ATTACH_TIMEOUT_MS = 10_000;
 
@@ -34,15 +34,28 @@ function workerUrl(): URL {
 
 type NodeWorkers = typeof import("node:worker_threads");
 
+/** A worker died (its script failed to load, say): whoever waits on the pool hears of it at once. */
+function failed(init: unknown): void {
+  const words = (init as { words: Int32Array }).words;
+  Atomics.store(words, DEAD, 1);
+  Atomics.notify(words, STARTED);
+  Atomics.notify(words, ATTACHED);
+}
+
 function spawn(data: unknown, node: NodeWorkers | undefined): Port {
   if (node) {
     // no execArgv: the parent's (an --eval script, --input-type) are not the worker's
     const w = new node.Worker(workerUrl(), { workerData: data, execArgv: [] });
     w.unref();
-    w.on("error", () => {}); // a worker that dies is noticed by the job that waits for it
+    w.on("error", () => failed(data));
     return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
   }
-  const w = new Worker(workerUrl(), { type: "module" });
+  // written out in full so that bundlers (Vite, webpack) see a worker and bundle pool-worker with it
+  const w = new Worker(new URL("./pool-worker.js", import.meta.url), { type: "module" });
+  w.onerror = (e) => {
+    e.preventDefault();
+    failed(data);
+  };
   w.postMessage(data);
   return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
 }
@@ -78,8 +91,9 @@ export class Pool {
     return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);
   }
 
-  /** How many workers are running (a job can use this many plus the calling thread). */
+  /** How many workers are running (a job can use this many plus the calling thread; none once one has died). */
   get started(): number {
+    if (Atomics.load(this.words, DEAD) !== 0) return 0;
     return Math.min(this.ports.length, Atomics.load(this.words, STARTED));
   }
 
@@ -87,6 +101,7 @@ export class Pool {
   async waitReady(): Promise<void> {
     const deadline = Date.now() + ATTACH_TIMEOUT_MS;
     while (this.started < this.ports.length) {
+      if (Atomics.load(this.words, DEAD) !== 0) throw new WasmMlpError("a worker thread failed to start");
       if (Date.now() > deadline) throw new WasmMlpError(`worker threads did not start within ${ATTACH_TIMEOUT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -110,7 +125,7 @@ export class Pool {
     const deadline = Date.now() + ATTACH_TIMEOUT_MS;
     for (;;) {
       const n = Atomics.load(this.words, ATTACHED);
-      if (Atomics.load(this.words, FAILED) !== 0) throw new WasmMlpError("a worker thread could not attach to the job");
+      if (Atomics.load(this.words, FAILED) !== 0 || Atomics.load(this.words, DEAD) !== 0) throw new WasmMlpError("a worker thread could not attach to the job");
       if (n >= threads - 1) return;
       if (Date.now() > deadline) throw new WasmMlpError(`worker threads did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.words, ATTACHED, n, 50);

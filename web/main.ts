@@ -31,6 +31,8 @@ const BUILD_NAMES: Record<KernelBuild, string> = { relaxed: "relaxed SIMD", simd
 /** What the e2e test reads: the last run and a fingerprint of its weights. */
 interface TestHook {
   build?: KernelBuild;
+  /** Threads the last run was to train on. */
+  threads?: number;
   config?: TrainConfig;
   summary?: FitSummary;
   /** Progress messages received during the last run. */
@@ -82,7 +84,8 @@ function readConfig(): TrainConfig | undefined {
   }
   formError.hidden = true;
   const v = (name: string) => byId<HTMLInputElement>(name).valueAsNumber;
-  return { hidden: v("hidden"), lr: v("lr"), epochs: v("epochs"), seed: v("seed"), every: v("every") };
+  const threads = byId<HTMLSelectElement>("threads").value;
+  return { hidden: v("hidden"), lr: v("lr"), epochs: v("epochs"), seed: v("seed"), every: v("every"), threads: threads === "auto" ? "auto" : Number(threads) };
 }
 
 function setTraining(on: boolean): void {
@@ -90,7 +93,17 @@ function setTraining(on: boolean): void {
   trainButton.disabled = on;
   stopButton.disabled = !on;
   for (const el of form.querySelectorAll("input")) el.readOnly = on;
+  byId<HTMLSelectElement>("threads").disabled = on;
 }
+
+/** The thread choices: auto, then 1 up to this machine's cores. */
+function fillThreads(): void {
+  const select = byId<HTMLSelectElement>("threads"), cores = navigator.hardwareConcurrency || 1;
+  select.options[0].textContent = `auto (${cores} core${cores === 1 ? "" : "s"})`;
+  for (let t = 1; t <= cores; t++) select.add(new Option(String(t), String(t)));
+  if (!crossOriginIsolated) byId("threads-hint").textContent = "1: this page is not cross-origin isolated, so it cannot share memory with more";
+}
+fillThreads();
 
 form.addEventListener("submit", (e) => {
   e.preventDefault();
@@ -152,6 +165,8 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       hook.reports = 0;
       byId("build").innerHTML = `${BUILD_NAMES[msg.build]} <small>kernels.${msg.build}.wasm</small>`;
       byId("build").dataset.build = msg.build;
+      hook.threads = msg.threads;
+      byId("threads-used").textContent = msg.isolated ? String(msg.threads) : "1 (not cross-origin isolated)";
       if (!model) { snapshot = msg.initial; snapshotLr = msg.config.lr; explain(); }
       break;
     case "progress": {
@@ -192,6 +207,7 @@ async function finish(summary: FitSummary, confusion: number[][], bytes: Uint8Ar
   byId("accuracy").textContent = pct(summary.accuracy);
   byId("rate").textContent = `${Math.round(summary.epochs_per_s).toLocaleString("en")} epochs/s`;
   const seconds = (summary.train_ms / 1000).toFixed(2);
+  byId("threads-used").textContent = String(summary.threads);
   status.textContent = summary.interrupted
     ? `Stopped after ${summary.epochs} of ${planned} epochs (${seconds} s on the ${BUILD_NAMES[build]} kernels); the model below has the weights it reached, training accuracy ${pct(summary.accuracy)}.`
     : `Done: ${summary.epochs} epochs in ${seconds} s on the ${BUILD_NAMES[build]} kernels; training accuracy ${pct(summary.accuracy)}.`;

@@ -9,6 +9,8 @@ export interface TrainConfig {
   epochs: number;
   seed: number;
   every: number;
+  /** Threads to train on, or "auto" (the cores, where the work pays for them). */
+  threads: number | "auto";
 }
 
 /** Parameters and standardisation as plain arrays, enough to redo a forward pass by hand. */
@@ -31,7 +33,7 @@ export type FromWorker =
   /** The data set, once, so the page can show and explain samples. */
   | { type: "data"; X: Float32Array; y: Uint8Array; n: number }
   /** The model is built and about to train; `initial` holds its untrained weights. */
-  | { type: "start"; build: KernelBuild; config: TrainConfig; initial: Snapshot }
+  | { type: "start"; build: KernelBuild; threads: number; isolated: boolean; config: TrainConfig; initial: Snapshot }
   /** One onReport, with the time since the epoch loop began. */
   | { type: "progress"; report: Report; elapsedMs: number }
   | { type: "done"; summary: FitSummary; evaluation: Evaluation; bytes: Uint8Array; final: Snapshot }

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 /**
  * The library reaches for node:fs and node:v8 only when it runs in Node (behind `isNode` checks, through
  * dynamic imports). In the page those imports become a module that throws if it is ever loaded, instead
@@ -39,5 +41,7 @@ export default defineConfig({
   },
   // module workers, so the worker can share chunks with the page and import the library as ESM
   worker: { format: "es", plugins: () => [nodeBuiltinsStub] },
-  server: { fs: { allow: [here("..")] } },
+  // cross-origin isolation, as scripts/serve.mjs sends it: the page may share memory with its workers
+  server: { fs: { allow: [here("..")] }, headers: ISOLATION },
+  preview: { headers: ISOLATION },
 });

@@ -32,16 +32,19 @@ async function train(config: TrainConfig): Promise<void> {
   // from the start, so that a stop while the data or the kernels load is not lost
   stop = new AbortController();
   const d = await loadData();
-  const model = await MLP.create({ layers: [d.features, config.hidden, d.classes], seed: config.seed, kernels: "auto" });
+  // threads need a cross-origin isolated page (to share memory with workers); elsewhere the model uses one
+  const model = await MLP.create({ layers: [d.features, config.hidden, d.classes], seed: config.seed, kernels: "auto", threads: config.threads });
+  const threads = model.threadsFor(d.n, config.threads === "auto" ? undefined : config.threads);
   // the same standardisation fit() is about to fit, so the untrained network can be explained too
   const initial = snapshot(model.getParams(), fitNormalization(d.X, d.n, d.features, "feature"), 0);
-  post({ type: "start", build: model.kernels.build, config, initial }, buffers(initial));
+  post({ type: "start", build: model.kernels.build, threads, isolated: self.crossOriginIsolated, config, initial }, buffers(initial));
 
   let t0 = -1;
   const summary = await model.fitAsync(d.X, d.y, {
     epochs: config.epochs,
     lr: config.lr,
     every: config.every,
+    threads,
     onReport: (report) => {
       // the first report comes after the first epoch; time from there, like the summary's epoch rate
       const now = performance.now();

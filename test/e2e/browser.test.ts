@@ -22,7 +22,8 @@ const EPOCHS = 500;
 
 interface TestHook {
   build?: KernelBuild;
-  config?: { hidden: number; lr: number; epochs: number; seed: number; every: number };
+  config?: { hidden: number; lr: number; epochs: number; seed: number; every: number; threads: number | "auto" };
+  threads?: number;
   summary?: FitSummary;
   reports?: number;
   weightsSha256?: string;
@@ -109,8 +110,13 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(await page.locator("#sample-button").isEnabled()).toBe(true);
   });
 
-  it(`trains ${EPOCHS} epochs in the worker to at least 97% training accuracy, live`, async () => {
+  it("is cross-origin isolated, so training can share memory with more workers", async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  });
+
+  it(`trains ${EPOCHS} epochs on two threads in the worker to at least 97% training accuracy, live`, async () => {
     await page.fill("#epochs", String(EPOCHS));
+    await page.selectOption("#threads", "2");
     // the page stays responsive while the worker trains: record the longest gap between animation frames
     await page.evaluate(() => {
       const w = window as unknown as { __longestFrameGap: number };
@@ -131,8 +137,11 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(await page.textContent("#final")).toMatch(/Final training accuracy: \d+\.\d%/);
 
     const h = await hook();
-    expect(h.config).toEqual({ hidden: 32, lr: 0.1, epochs: EPOCHS, seed: 42, every: 10 });
+    expect(h.config).toEqual({ hidden: 32, lr: 0.1, epochs: EPOCHS, seed: 42, every: 10, threads: 2 });
     expect(h.summary!.epochs).toBe(EPOCHS);
+    expect(h.threads).toBe(2);
+    expect(h.summary!.threads).toBe(2);
+    expect(await page.textContent("#threads-used")).toBe("2");
     expect(h.summary!.accuracy).toBe(accuracy);
     // training on the page's thread would freeze it for the whole fit; in the worker, frames keep coming
     // (half the fit's time allows for a busy machine, which slows the fit as much as the frames)
@@ -222,12 +231,13 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(await page.textContent("#prediction")).toContain("Draw a digit");
   });
 
-  it("trained bit for bit the same weights as Node with the same kernel build", async () => {
+  it("trained on two threads bit for bit the same weights as Node on one, with the same kernel build", async () => {
     const h = await hook();
     const cfg = h.config!;
     const data = await loadDigits();
-    const model = await MLP.create({ layers: [64, cfg.hidden, 10], seed: cfg.seed, kernels: h.build! });
-    const summary = model.fit(data.X, data.y, { epochs: cfg.epochs, lr: cfg.lr, every: cfg.every, onReport: () => {} });
+    const model = await MLP.create({ layers: [64, cfg.hidden, 10], seed: cfg.seed, kernels: h.build!, threads: 1 });
+    const summary = model.fit(data.X, data.y, { epochs: cfg.epochs, lr: cfg.lr, every: cfg.every, threads: 1, onReport: () => {} });
+    expect(summary.threads).toBe(1);
     expect(summary.kernels).toBe(h.build);
     expect(summary.accuracy).toBe(h.summary!.accuracy);
     expect(h.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -259,6 +269,26 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     const summary = model.fit(data.X, data.y, { epochs: n, lr: cfg.lr });
     expect(summary.accuracy).toBe(h.summary!.accuracy);
     expect(sha256OfWeights(model.getParams())).toBe(h.weightsSha256);
+  });
+
+  it("on a page that is not cross-origin isolated, trains on one thread and says why", async () => {
+    const plain = await serve(OUT, 0, "127.0.0.1", { isolate: false });
+    const other = await browser!.newPage();
+    try {
+      await other.goto(plain.url);
+      expect(await other.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await other.textContent("#threads-hint")).toMatch(/not cross-origin isolated/);
+      await other.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("Ready"), undefined, { timeout: 20_000 });
+      await other.fill("#epochs", "20");
+      await other.click("#train-button");
+      await other.waitForSelector("#final[data-accuracy]", { timeout: 20_000 });
+      expect(await other.textContent("#threads-used")).toBe("1");
+      const h = await other.evaluate(() => (window as unknown as { __wasmMlp: TestHook }).__wasmMlp);
+      expect(h.summary!.threads).toBe(1);
+    } finally {
+      await other.close();
+      await new Promise<void>((r) => plain.server.close(() => r()));
+    }
   });
 
   it("logged no errors", () => {
