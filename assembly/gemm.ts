@@ -11,15 +11,17 @@
 //
 // The SIMD path is shaped like GotoBLAS/BLIS: C is walked in blocks of NC columns and K in slices of KC; the
 // slice of B a block needs is packed into 8-column micro-panels ([kc][8], contiguous) that stay in L2 while
-// the 4-row strips of A stream past them; each strip of A is packed into [kc][4], so the micro-kernel reads
-// both operands through one pointer each with constant offsets; the micro-kernel holds a 4x8 tile of C in
-// eight registers (XNNPACK's f32-gemm 4x8 wasmsimd loadsplat). Why 4x8: V8 gives wasm 15 vector registers on
-// x86-64 and schedules every load of a k step before its multiply-adds, so a tile needs accumulators + B
-// vectors + A splats <= 15: 4x8 (8 + 2 + 4) fits; 6x8 and 5x8 spill (measured 30-40% slower); 3x12 and 2x16
-// fit but were no faster. A narrow C (the output layer's 10 classes) in Aᵀ·B is computed as (Bᵀ·A)ᵀ, so
-// the ten columns become rows of a 4x8-tiled product and the long batch dimension fills the vectors.
+// the 4-row strips of A stream past them; the micro-kernel holds a 4x8 tile of C in eight registers
+// (XNNPACK's f32-gemm 4x8 wasmsimd loadsplat). Why 4x8: V8 gives wasm 15 vector registers on x86-64 and
+// schedules every load of a k step before its multiply-adds, so a tile needs accumulators + B vectors + A
+// splats <= 15: 4x8 (8 + 2 + 4) fits; 6x8 and 5x8 spill (measured 30-40% slower); 2x16 fits but was no
+// faster. A is read in place whenever its strip's rows are contiguous along k (A·B) or adjacent (Aᵀ·B):
+// packing it too was measured 5-12% slower here, the copy costing more than the address arithmetic it
+// saves; it is packed only when neither holds. Narrow C (the output layer's 10 classes) gets its own
+// shapes: 3x12 tiles (nine accumulators), or for Aᵀ·B without fused multiply-adds, (Bᵀ·A)ᵀ so that the ten
+// columns become rows of a 4x8-tiled product whose long dimension is the batch.
 
-const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a [KC][4] strip (4 KB) stay in L1
+const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a strip's rows of A stay in L1
 const NC: i32 = 256;          // columns per block: the packed [KC][NC] slice of B (256 KB) stays in L2
 const MS: i32 = 1024;         // columns of Cᵀ per block of a swapped product: 16 x MS floats (64 KB)
 const PACK_B_MIN_M: i32 = 32; // packing B pays when at least this many rows (eight strips) read each panel
@@ -46,6 +48,9 @@ export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs
   if (M <= 0 || N <= 0) return;
   if (!ASC_FEATURE_SIMD || scratch == 0) scalar(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux);
   // narrow C, and both operands cheap to read the other way round: see swapped()
+  // 9 to 12 columns (the output layer) in 3x12 tiles; for Aᵀ·B without fused multiply-adds (whose temporaries
+  // crowd the registers), the swapped product below was faster (measured)
+  else if (N > 8 && N <= 12 && bcs == 4 && (aks == 4 || (ASC_FEATURE_RELAXED_SIMD && ars == 4))) narrow(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux);
   else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) swapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
   else blocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
 }
@@ -166,61 +171,118 @@ function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usi
   if (nc & 1) store<f32>(pc, f32x4.extract_lane(lo, 0));
 }
 
-// One 4x8 tile of C += a [kc][4] strip of A times a [kc][8] panel of B (bk bytes per k step): C rows c0..c3,
-// nc (1..8) columns real. A partial tile starts from whole vectors of C too: the lanes past nc are never
-// stored. Rows c1..c3 may alias c0 (the M tail); they are stored last to first, so the real row's store wins.
-@inline function tile8(init: bool, pa: usize, kc: i32, pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32): void {
+// The epilogues a tile applies itself after its last k (the others run as a pass over the strip): the ones
+// training uses on every step, so they cost no second pass over C.
+const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
+
+// Row r of A at step offset o, as the micro-kernel reads it: packed (a [kc][4] strip at a0, rows 4 bytes
+// apart, 16 bytes per k step) or in place (rows at a0..a3). The packed form takes constant offsets from one
+// pointer, which saves V8 an address computation per load; in place saves the packing pass, which pays when
+// the strip meets few panels.
+@inline function splatA(direct: bool, a0: usize, a1: usize, a2: usize, a3: usize, o: usize, r: i32): v128 {
+  if (direct) return v128.load32_splat((r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3) + o);
+  if (r == 0) return v128.load32_splat(a0 + o);
+  if (r == 1) return v128.load32_splat(a0 + o, 4);
+  if (r == 2) return v128.load32_splat(a0 + o, 8);
+  return v128.load32_splat(a0 + o, 12);
+}
+
+@inline function finishTile(epi: i32, x: v128, gate: usize): v128 {
+  if (epi == TILE_RELU) return f32x4.pmax(x, f32x4.splat(0));
+  if (epi == TILE_MASK) return v128.and(x, f32x4.gt(v128.load(gate), f32x4.splat(0)));
+  return x;
+}
+
+// One 4x8 tile of C += rows of A (see splatA; ak bytes per k step, kc steps) times a [kc][8] panel of B (bk
+// bytes per k step), then the tile's epilogue: C rows c0..c3, nc (1..8) columns real, the gate gd bytes past
+// C. A partial tile starts from whole vectors of C too: the lanes past nc are never stored. Rows c1..c3 may
+// alias c0 (the M tail); they are stored last to first, so the real row's store wins.
+@inline function tile8(epi: i32, direct: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32, pb: usize, bk: usize,
+                       c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, gd: usize): void {
   const z = f32x4.splat(0);
   let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z;
   let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z;
   let x20 = init ? v128.load(c2) : z, x21 = init ? v128.load(c2, 16) : z;
   let x30 = init ? v128.load(c3) : z, x31 = init ? v128.load(c3, 16) : z;
-  const end = pa + (<usize>kc << 4);
-  while (pa < end) {
+  let o: usize = 0;
+  const end = <usize>kc * ak;
+  while (o < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let av = v128.load32_splat(pa);     x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
-    av = v128.load32_splat(pa, 4);      x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
-    av = v128.load32_splat(pa, 8);      x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
-    av = v128.load32_splat(pa, 12);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
-    pa += 16; pb += bk;
+    let av = splatA(direct, a0, a1, a2, a3, o, 0); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
+    av = splatA(direct, a0, a1, a2, a3, o, 1);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
+    av = splatA(direct, a0, a1, a2, a3, o, 2);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
+    av = splatA(direct, a0, a1, a2, a3, o, 3);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
+    o += ak; pb += bk;
   }
+  x00 = finishTile(epi, x00, c0 + gd); x01 = finishTile(epi, x01, c0 + gd + 16);
+  x10 = finishTile(epi, x10, c1 + gd); x11 = finishTile(epi, x11, c1 + gd + 16);
+  x20 = finishTile(epi, x20, c2 + gd); x21 = finishTile(epi, x21, c2 + gd + 16);
+  x30 = finishTile(epi, x30, c3 + gd); x31 = finishTile(epi, x31, c3 + gd + 16);
   storeTail(c3, x30, x31, nc); storeTail(c2, x20, x21, nc);
   storeTail(c1, x10, x11, nc); storeTail(c0, x00, x01, nc);
 }
 
-// A 4x4 tile: the same with one vector of B, for the last 1..4 columns (an output layer of 10 classes is an
-// 8-wide tile and one of these, rather than two 8-wide tiles).
-@inline function tile4(init: bool, pa: usize, kc: i32, pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, nc: i32): void {
+// A 4x4 tile: the same with one vector of B ([kc][4] panel), for the last 1..4 columns (an output layer of
+// 10 classes is an 8-wide tile and one of these, rather than two 8-wide tiles).
+@inline function tile4(epi: i32, direct: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32, pb: usize, bk: usize,
+                       c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, gd: usize): void {
   const z = f32x4.splat(0);
   let x0 = init ? v128.load(c0) : z, x1 = init ? v128.load(c1) : z;
   let x2 = init ? v128.load(c2) : z, x3 = init ? v128.load(c3) : z;
-  const end = pa + (<usize>kc << 4);
-  while (pa < end) {
+  let o: usize = 0;
+  const end = <usize>kc * ak;
+  while (o < end) {
     const b0 = v128.load(pb);
-    x0 = mad(x0, v128.load32_splat(pa), b0);
-    x1 = mad(x1, v128.load32_splat(pa, 4), b0);
-    x2 = mad(x2, v128.load32_splat(pa, 8), b0);
-    x3 = mad(x3, v128.load32_splat(pa, 12), b0);
-    pa += 16; pb += bk;
+    x0 = mad(x0, splatA(direct, a0, a1, a2, a3, o, 0), b0);
+    x1 = mad(x1, splatA(direct, a0, a1, a2, a3, o, 1), b0);
+    x2 = mad(x2, splatA(direct, a0, a1, a2, a3, o, 2), b0);
+    x3 = mad(x3, splatA(direct, a0, a1, a2, a3, o, 3), b0);
+    o += ak; pb += bk;
   }
+  x0 = finishTile(epi, x0, c0 + gd); x1 = finishTile(epi, x1, c1 + gd);
+  x2 = finishTile(epi, x2, c2 + gd); x3 = finishTile(epi, x3, c3 + gd);
   storeTail(c3, x3, z, nc); storeTail(c2, x2, z, nc); storeTail(c1, x1, z, nc); storeTail(c0, x0, z, nc);
 }
 
-// One strip of up to four rows of C (its A packed at pa) against every panel of a B slice: 8-wide panel p
-// at b + p·pj with bk bytes per k, then a 4-wide panel (bk4 bytes per k) for 1..4 columns left.
-function strip(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+// One strip of up to four rows of C against every panel of a B slice: 8-wide panel p at b + p·pj with bk
+// bytes per k, then a 4-wide panel (bk4 bytes per k) for 1..4 columns left. Missing rows alias the last real
+// one (XNNPACK's trick): in the packed strip they were copied so, in place they are the same row again.
+@inline function stripOf(epi: i32, direct: bool, init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize,
+                         pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
   const c1 = mr > 1 ? c + ldc : c, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
+  const a1 = mr > 1 ? pa + ar : pa, a2 = mr > 2 ? a1 + ar : a1, a3 = mr > 3 ? a2 + ar : a2;
   let j = 0, pb = b;
   for (; j + 8 <= N; j += 8) {
     const o = <usize>j << 2;
-    tile8(init, pa, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, 8);
+    tile8(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, 8, gd);
     pb += pj;
   }
   if (j < N) {
     const o = <usize>j << 2;
-    if (N - j > 4) tile8(init, pa, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, N - j);
-    else tile4(init, pa, kc, pb, bk4, c + o, c1 + o, c2 + o, c3 + o, N - j);
+    if (N - j > 4) tile8(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
+    else tile4(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk4, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
   }
+}
+
+// The strip kernels, one per (epilogue, A in place or packed): separate functions, because inlined side by
+// side the optimiser merges them back into one with the epilogue as a variable.
+function stripPacked(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+  stripOf(TILE_NONE, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+}
+function stripPackedRelu(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+  stripOf(TILE_RELU, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+}
+function stripPackedMask(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
+  stripOf(TILE_MASK, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, gd);
+}
+function stripDirect(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+  stripOf(TILE_NONE, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+}
+function stripDirectRelu(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
+  stripOf(TILE_RELU, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+}
+function stripDirectMask(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
+  stripOf(TILE_MASK, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, gd);
 }
 
 // Every strip of a short C (M <= FEW_ROWS, strips packed one after another at pa) against each panel in
@@ -234,8 +296,8 @@ function panels(init: bool, pa: usize, M: i32, kc: i32, b: usize, bk: usize, bk4
       const mr = min(4, M - i), c0 = c + <usize>i * ldc + o;
       const c1 = mr > 1 ? c0 + ldc : c0, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
       const ps = pa + <usize>(i >> 2) * sa;
-      if (nc > 4) tile8(init, ps, kc, pb, bk, c0, c1, c2, c3, nc);
-      else tile4(init, ps, kc, pb, bk4, c0, c1, c2, c3, nc);
+      if (nc > 4) tile8(TILE_NONE, false, init, ps, 0, 0, 0, 16, kc, pb, bk, c0, c1, c2, c3, nc, 0);
+      else tile4(TILE_NONE, false, init, ps, 0, 0, 0, 16, kc, pb, bk4, c0, c1, c2, c3, nc, 0);
     }
     pb += pj;
   }
@@ -324,14 +386,85 @@ function blocked(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: us
         panels(init, pa, M, kc, pb, bk, bk4, pj, cb, ldc, nc);
         if (last && epi != 0) epilogue(flags, cb, ldc, M, nc, aux + (<usize>jc << 2), aux - c);
       } else {
+        // the tiles apply ReLU or the gate themselves; a bias (dense_forward) takes a pass after each strip
+        const te = !last ? TILE_NONE : epi == EPI_RELU ? TILE_RELU : epi == EPI_MASK ? TILE_MASK : TILE_NONE;
+        const pass = last && epi != 0 && epi != EPI_RELU && epi != EPI_MASK;
         for (let i = 0; i < M; i += 4) {
-          const mr = min(4, M - i), ci = cb + <usize>i * ldc;
-          packA(a + <usize>i * ars + <usize>pc * aks, ars, aks, mr, kc, pa);
-          strip(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
-          if (last && epi != 0) epilogue(flags, ci, ldc, mr, nc, aux + (<usize>jc << 2), aux - c);
+          const mr = min(4, M - i), ci = cb + <usize>i * ldc, ai = a + <usize>i * ars + <usize>pc * aks;
+          if (aks == 4 || ars == 4) {
+            if (te == TILE_RELU) stripDirectRelu(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
+            else if (te == TILE_MASK) stripDirectMask(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc, aux - c);
+            else stripDirect(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
+          } else {
+            packA(ai, ars, aks, mr, kc, pa);
+            if (te == TILE_RELU) stripPackedRelu(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
+            else if (te == TILE_MASK) stripPackedMask(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc, aux - c);
+            else stripPacked(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
+          }
+          if (pass) epilogue(flags, ci, ldc, mr, nc, aux + (<usize>jc << 2), aux - c);
         }
       }
     }
+  }
+}
+
+// One 3x12 tile of C += rows a0..a2 of A (ak bytes per k step, in place) times B's 12 columns at pb (bk bytes
+// per k step, read in place: the lanes past nc are never stored), then the tile's epilogue. Nine
+// accumulators, three B vectors and three A splats fill V8's fifteen vector registers with fused
+// multiply-adds; nine chains hide the multiply-add's latency better than a 4x8 tile's eight.
+@inline function tile12(epi: i32, init: bool, a0: usize, a1: usize, a2: usize, ak: usize, kc: i32, pb: usize, bk: usize,
+                        c0: usize, c1: usize, c2: usize, nc: i32, gd: usize): void {
+  const z = f32x4.splat(0);
+  let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z, x02 = init ? v128.load(c0, 32) : z;
+  let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z, x12 = init ? v128.load(c1, 32) : z;
+  let x20 = init ? v128.load(c2) : z, x21 = init ? v128.load(c2, 16) : z, x22 = init ? v128.load(c2, 32) : z;
+  let o: usize = 0;
+  const end = <usize>kc * ak;
+  while (o < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
+    let av = v128.load32_splat(a0 + o); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1); x02 = mad(x02, av, b2);
+    av = v128.load32_splat(a1 + o);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1); x12 = mad(x12, av, b2);
+    av = v128.load32_splat(a2 + o);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1); x22 = mad(x22, av, b2);
+    o += ak; pb += bk;
+  }
+  x00 = finishTile(epi, x00, c0 + gd); x01 = finishTile(epi, x01, c0 + gd + 16); x02 = finishTile(epi, x02, c0 + gd + 32);
+  x10 = finishTile(epi, x10, c1 + gd); x11 = finishTile(epi, x11, c1 + gd + 16); x12 = finishTile(epi, x12, c1 + gd + 32);
+  x20 = finishTile(epi, x20, c2 + gd); x21 = finishTile(epi, x21, c2 + gd + 16); x22 = finishTile(epi, x22, c2 + gd + 32);
+  storeTail(c2 + 32, x22, z, nc - 8); storeTail(c2, x20, x21, 8);
+  storeTail(c1 + 32, x12, z, nc - 8); storeTail(c1, x10, x11, 8);
+  storeTail(c0 + 32, x02, z, nc - 8); storeTail(c0, x00, x01, 8);
+}
+
+@inline function narrowOf(epi: i32, init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize,
+                          c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
+  for (let i = 0; i < M; i += 3) {
+    const mr = min(3, M - i), a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
+    const a1 = mr > 1 ? a0 + ars : a0, c1 = mr > 1 ? c0 + ldc : c0;
+    const a2 = mr > 2 ? a1 + ars : a1, c2 = mr > 2 ? c1 + ldc : c1;
+    tile12(epi, init, a0, a1, a2, aks, kc, b, brs, c0, c1, c2, N, gd);
+  }
+}
+
+function narrowPlain(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
+  narrowOf(TILE_NONE, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
+}
+function narrowRelu(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
+  narrowOf(TILE_RELU, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
+}
+function narrowMask(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
+  narrowOf(TILE_MASK, init, a, ars, aks, kc, b, brs, c, ldc, M, N, gd);
+}
+
+// C = A·B for 9 to 12 columns (the output layer) in 3x12 tiles, A and B read in place, K in slices of KC.
+function narrow(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, aux: usize): void {
+  const epi = flags & EPILOGUES;
+  for (let pc = 0; pc < K || pc == 0; pc += KC) {
+    const kc = min(KC, K - pc), init = pc > 0 || (flags & INIT_ACC) != 0, last = pc + kc >= K;
+    const ap = a + <usize>pc * aks, bp = b + <usize>pc * brs;
+    if (last && epi == EPI_RELU) narrowRelu(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
+    else if (last && epi == EPI_MASK) narrowMask(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N, aux - c);
+    else narrowPlain(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
+    if (last && epi != 0 && epi != EPI_RELU && epi != EPI_MASK) epilogue(flags, c, ldc, M, N, aux, aux - c);
   }
 }
 
