@@ -75,11 +75,13 @@ export interface Stats {
 
 /**
  * Rows of the batch a step takes through the forward pass, softmax and deltas before adding their share to
- * the weight gradients, while their activations and deltas are still in L2 (the seed's MLP needs ~0.7 KB a
- * row, so 256 rows and the weights take ~200 KB of a 512 KB L2). Every dW element is still summed over the
- * rows in order from 0: each slice starts from the partial sums the previous one left in dW.
+ * the weight gradients, while their activations and deltas are still in L2: the seed's MLP needs ~0.7 KB a
+ * row, so 512 rows and the weights take ~370 KB, inside a 512 KB L2 (the smallest here; measured on the
+ * seed's MLP, 512 beat 128, 256, 1024 and the whole batch of 1797, with one thread and with two). Every dW
+ * element is still summed over the rows in order from 0: each slice starts from the partial sums the
+ * previous one left in dW.
  */
-export const SLICE_ROWS = 256;
+export const SLICE_ROWS = 512;
 
 /**
  * One dense layer. W is [fanIn + 1, fanOut]: the weights, then the bias as the last row, because the
