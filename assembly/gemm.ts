@@ -16,9 +16,9 @@
 // schedules every load of a k step before its multiply-adds, so a tile needs accumulators + B vectors + A
 // splats <= 15: 4x8 (8 + 2 + 4) fits; 6x8 and 5x8 spill (measured 30-40% slower); 2x16 fits but was no
 // faster. A is read in place whenever its strip's rows are contiguous along k (A·B) or adjacent (Aᵀ·B):
-// packing it too was measured 5-12% slower here, the copy costing more than the address arithmetic it
-// saves; it is packed only when neither holds. Narrow C (the output layer's 10 classes) gets its own
-// shapes: 3x12 tiles (nine accumulators), or for Aᵀ·B without fused multiply-adds, (Bᵀ·A)ᵀ so that the ten
+// packing it as well was measured 5-12% slower here, the copy costing more than the address arithmetic it
+// saves; it is packed only when neither holds. Narrow C (the output layer's 10 classes) gets shapes of its
+// own: 3x12 tiles (nine accumulators), or, for Aᵀ·B without fused multiply-adds, (Bᵀ·A)ᵀ, so that the ten
 // columns become rows of a 4x8-tiled product whose long dimension is the batch.
 
 const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a strip's rows of A stay in L1
@@ -26,14 +26,13 @@ const NC: i32 = 256;          // columns per block: the packed [KC][NC] slice of
 const MS: i32 = 1024;         // columns of Cᵀ per block of a swapped product: 16 x MS floats (64 KB)
 const PACK_B_MIN_M: i32 = 32; // packing B pays when at least this many rows (eight strips) read each panel
 const PACK_B_BYTES: usize = <usize>KC * NC * 4;
-const FEW_ROWS: i32 = 16;    // C with at most this many rows: all its strips packed, each panel read once for all
-const PACK_A_BYTES: usize = <usize>KC * 4 * FEW_ROWS;
+const PACK_A_BYTES: usize = <usize>KC * 4 * 4;
 const SWAP_BYTES: usize = <usize>16 * MS * 4;
 
-// The scratch one gemm call packs its operands in (the packed B slice, one packed strip of A, a block of Cᵀ).
+// The scratch one gemm call packs its operands in (the packed B slice, a packed strip of A, a block of Cᵀ).
 export const GEMM_SCRATCH_BYTES: usize = PACK_B_BYTES + PACK_A_BYTES + SWAP_BYTES;
 
-// flags: how each element starts, and what is applied once after its last k (at most one epilogue)
+// flags: how each element starts, and what is applied once after its last k
 export const INIT_ACC: i32 = 1;   // start from the partial sum in C (a later slice of the batch) instead of 0
 export const EPI_BIAS: i32 = 2;   // acc + bias[j]
 export const EPI_RELU: i32 = 4;   // max(·, 0), after the bias when there is one
@@ -46,13 +45,12 @@ const EPILOGUES: i32 = EPI_BIAS | EPI_RELU | EPI_MASK;
 export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
                      M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
-  if (!ASC_FEATURE_SIMD || scratch == 0) scalar(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux);
-  // narrow C, and both operands cheap to read the other way round: see swapped()
-  // 9 to 12 columns (the output layer) in 3x12 tiles; for Aᵀ·B without fused multiply-adds (whose temporaries
-  // crowd the registers), the swapped product below was faster (measured)
-  else if (N > 8 && N <= 12 && bcs == 4 && (aks == 4 || (ASC_FEATURE_RELAXED_SIMD && ars == 4))) narrow(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux);
-  else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) swapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
-  else blocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
+  if (!ASC_FEATURE_SIMD || scratch == 0) gemmScalar(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux);
+  // for Aᵀ·B without fused multiply-adds (whose temporaries crowd the registers) the swapped product was
+  // faster than 3x12 tiles (measured)
+  else if (N > 8 && N <= 12 && bcs == 4 && (aks == 4 || (ASC_FEATURE_RELAXED_SIMD && ars == 4))) gemmNarrow(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux);
+  else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) gemmSwapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
+  else gemmBlocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
 }
 
 // C[M,N] = A[M,K] · B[K,N]
@@ -75,8 +73,10 @@ export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32,
   gemm(relu ? EPI_BIAS | EPI_RELU : EPI_BIAS, x, <usize>K << 2, 4, w, <usize>N << 2, 4, y, <usize>N << 2, M, K, N, bias, scratch);
 }
 
-// ---- the epilogue, the same arithmetic in every build ----------------------------------------------------
-@inline function finish(flags: i32, acc: f32, bias: usize, gate: usize): f32 {
+// ---- epilogues: the same arithmetic in every build and on every path ------------------------------------
+// pmax(v, 0) is v < 0 ? 0 : v, and and-ing with (gate > 0) gives v or +0: lane by lane, epilogueOne.
+
+@inline function epilogueOne(flags: i32, acc: f32, bias: usize, gate: usize): f32 {
   let v = acc;
   if (flags & EPI_BIAS) v = v + load<f32>(bias);
   if ((flags & EPI_RELU) != 0 && v < 0) v = 0;
@@ -84,11 +84,11 @@ export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32,
   return v;
 }
 
-// The epilogue over rows [0, mr) x columns [0, N) of C, after their last k. pmax(v, 0) is v < 0 ? 0 : v, and
-// and-ing with (gate > 0) gives acc or +0, lane by lane the same as finish().
-function epilogue(flags: i32, c: usize, ldc: usize, mr: i32, N: i32, bias: usize, gd: usize): void {
+// The epilogue as a pass over rows [0, rows) x columns [0, N) of C, after their last k (the bias of
+// dense_forward; the tiles apply ReLU and the gate themselves).
+function epilogueRows(flags: i32, c: usize, ldc: usize, rows: i32, N: i32, bias: usize, gd: usize): void {
   const N4 = N & ~3, zero = f32x4.splat(0);
-  for (let i = 0; i < mr; i++) {
+  for (let i = 0; i < rows; i++) {
     const pc = c + <usize>i * ldc;
     let j = 0;
     for (; j < N4; j += 4) {
@@ -101,15 +101,35 @@ function epilogue(flags: i32, c: usize, ldc: usize, mr: i32, N: i32, bias: usize
     }
     for (; j < N; j++) {
       const p = pc + (<usize>j << 2);
-      store<f32>(p, finish(flags, load<f32>(p), bias + (<usize>j << 2), p + gd));
+      store<f32>(p, epilogueOne(flags, load<f32>(p), bias + (<usize>j << 2), p + gd));
     }
   }
 }
 
+// The epilogues a tile applies itself after its last k: the ones training runs every step.
+const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
+
+@inline function epilogueTile(kind: i32, x: v128, gate: usize): v128 {
+  if (kind == TILE_RELU) return f32x4.pmax(x, f32x4.splat(0));
+  if (kind == TILE_MASK) return v128.and(x, f32x4.gt(v128.load(gate), f32x4.splat(0)));
+  return x;
+}
+
+/** Which epilogue the last slice's tiles apply, and whether a pass must follow them. */
+@inline function tileEpilogue(flags: i32): i32 {
+  const e = flags & EPILOGUES;
+  return e == EPI_RELU ? TILE_RELU : e == EPI_MASK ? TILE_MASK : TILE_NONE;
+}
+
+@inline function needsPass(flags: i32): bool {
+  const e = flags & EPILOGUES;
+  return e != 0 && e != EPI_RELU && e != EPI_MASK;
+}
+
 // ---- scalar build (and any call without scratch) --------------------------------------------------------
 // Four outputs of a row at a time, each still summed over k in order, so a(i,k) is loaded once per four.
-function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
-                M: i32, K: i32, N: i32, aux: usize): void {
+function gemmScalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
+                    M: i32, K: i32, N: i32, aux: usize): void {
   const init = (flags & INIT_ACC) != 0, N4 = N & ~3, gd = aux - c;
   for (let i = 0; i < M; i++) {
     const pa = a + <usize>i * ars, pc = c + <usize>i * ldc;
@@ -140,10 +160,10 @@ function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usi
           pk += aks; p0 += brs; p1 += brs; p2 += brs; p3 += brs;
         }
       }
-      store<f32>(p, finish(flags, c0, q, p + gd));
-      store<f32>(p + 4, finish(flags, c1, q + 4, p + 4 + gd));
-      store<f32>(p + 8, finish(flags, c2, q + 8, p + 8 + gd));
-      store<f32>(p + 12, finish(flags, c3, q + 12, p + 12 + gd));
+      store<f32>(p, epilogueOne(flags, c0, q, p + gd));
+      store<f32>(p + 4, epilogueOne(flags, c1, q + 4, p + 4 + gd));
+      store<f32>(p + 8, epilogueOne(flags, c2, q + 8, p + 8 + gd));
+      store<f32>(p + 12, epilogueOne(flags, c3, q + 12, p + 12 + gd));
     }
     for (; j < N; j++) {
       const p = pc + (<usize>j << 2);
@@ -152,53 +172,41 @@ function scalar(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usi
         acc = acc + load<f32>(pk) * load<f32>(pb);
         pk += aks; pb += brs;
       }
-      store<f32>(p, finish(flags, acc, aux + (<usize>j << 2), p + gd));
+      store<f32>(p, epilogueOne(flags, acc, aux + (<usize>j << 2), p + gd));
     }
   }
 }
 
-// ---- SIMD builds ---------------------------------------------------------------------------------------
+// ---- SIMD builds: micro-kernels ---------------------------------------------------------------------------
 @inline function mad(acc: v128, x: v128, y: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
-// Stores the first nc (1..8) lanes of lo:hi at pc.
-@inline function storeTail(pc: usize, lo: v128, hi: v128, nc: i32): void {
-  if (nc >= 8) { v128.store(pc, lo); v128.store(pc, hi, 16); return; }
-  if (nc & 4) { v128.store(pc, lo); lo = hi; pc += 16; }
-  if (nc & 2) { v128.store_lane<f64>(pc, lo, 0); lo = v128.shuffle<f32>(lo, lo, 2, 3, 2, 3); pc += 8; }
-  if (nc & 1) store<f32>(pc, f32x4.extract_lane(lo, 0));
+// Stores the first n (1..8) lanes of lo:hi at p.
+@inline function storeFirst(p: usize, lo: v128, hi: v128, n: i32): void {
+  if (n >= 8) { v128.store(p, lo); v128.store(p, hi, 16); return; }
+  if (n & 4) { v128.store(p, lo); lo = hi; p += 16; }
+  if (n & 2) { v128.store_lane<f64>(p, lo, 0); lo = v128.shuffle<f32>(lo, lo, 2, 3, 2, 3); p += 8; }
+  if (n & 1) store<f32>(p, f32x4.extract_lane(lo, 0));
 }
 
-// The epilogues a tile applies itself after its last k (the others run as a pass over the strip): the ones
-// training uses on every step, so they cost no second pass over C.
-const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
-
-// Row r of A at step offset o, as the micro-kernel reads it: packed (a [kc][4] strip at a0, rows 4 bytes
-// apart, 16 bytes per k step) or in place (rows at a0..a3). The packed form takes constant offsets from one
-// pointer, which saves V8 an address computation per load; in place saves the packing pass, which pays when
-// the strip meets few panels.
-@inline function splatA(direct: bool, a0: usize, a1: usize, a2: usize, a3: usize, o: usize, r: i32): v128 {
-  if (direct) return v128.load32_splat((r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3) + o);
+// Row r of A at step offset o, as the micro-kernel reads it: in place (rows at a0..a3) or packed (a [kc][4]
+// strip at a0: rows 4 bytes apart, 16 bytes per k step, read through one pointer with constant offsets).
+@inline function splatRow(packed: bool, a0: usize, a1: usize, a2: usize, a3: usize, o: usize, r: i32): v128 {
+  if (!packed) return v128.load32_splat((r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3) + o);
   if (r == 0) return v128.load32_splat(a0 + o);
   if (r == 1) return v128.load32_splat(a0 + o, 4);
   if (r == 2) return v128.load32_splat(a0 + o, 8);
   return v128.load32_splat(a0 + o, 12);
 }
 
-@inline function finishTile(epi: i32, x: v128, gate: usize): v128 {
-  if (epi == TILE_RELU) return f32x4.pmax(x, f32x4.splat(0));
-  if (epi == TILE_MASK) return v128.and(x, f32x4.gt(v128.load(gate), f32x4.splat(0)));
-  return x;
-}
-
-// One 4x8 tile of C += rows of A (see splatA; ak bytes per k step, kc steps) times a [kc][8] panel of B (bk
-// bytes per k step), then the tile's epilogue: C rows c0..c3, nc (1..8) columns real, the gate gd bytes past
-// C. A partial tile starts from whole vectors of C too: the lanes past nc are never stored. Rows c1..c3 may
+// One 4x8 tile of C += rows of A (see splatRow; ak bytes per k step, kc steps) times a [kc][8] panel of B (bk
+// bytes per k step), then the tile's epilogue: C rows c0..c3, n (1..8) columns real, the gate gd bytes past
+// C. A partial tile starts from whole vectors of C too: the lanes past n are never stored. Rows c1..c3 may
 // alias c0 (the M tail); they are stored last to first, so the real row's store wins.
-@inline function tile8(epi: i32, direct: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32, pb: usize, bk: usize,
-                       c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, gd: usize): void {
+@inline function tile4x8(epi: i32, packed: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32,
+                         pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, n: i32, gd: usize): void {
   const z = f32x4.splat(0);
   let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z;
   let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z;
@@ -208,24 +216,24 @@ const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
   const end = <usize>kc * ak;
   while (o < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let av = splatA(direct, a0, a1, a2, a3, o, 0); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
-    av = splatA(direct, a0, a1, a2, a3, o, 1);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
-    av = splatA(direct, a0, a1, a2, a3, o, 2);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
-    av = splatA(direct, a0, a1, a2, a3, o, 3);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
+    let av = splatRow(packed, a0, a1, a2, a3, o, 0); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1);
+    av = splatRow(packed, a0, a1, a2, a3, o, 1);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1);
+    av = splatRow(packed, a0, a1, a2, a3, o, 2);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1);
+    av = splatRow(packed, a0, a1, a2, a3, o, 3);     x30 = mad(x30, av, b0); x31 = mad(x31, av, b1);
     o += ak; pb += bk;
   }
-  x00 = finishTile(epi, x00, c0 + gd); x01 = finishTile(epi, x01, c0 + gd + 16);
-  x10 = finishTile(epi, x10, c1 + gd); x11 = finishTile(epi, x11, c1 + gd + 16);
-  x20 = finishTile(epi, x20, c2 + gd); x21 = finishTile(epi, x21, c2 + gd + 16);
-  x30 = finishTile(epi, x30, c3 + gd); x31 = finishTile(epi, x31, c3 + gd + 16);
-  storeTail(c3, x30, x31, nc); storeTail(c2, x20, x21, nc);
-  storeTail(c1, x10, x11, nc); storeTail(c0, x00, x01, nc);
+  x00 = epilogueTile(epi, x00, c0 + gd); x01 = epilogueTile(epi, x01, c0 + gd + 16);
+  x10 = epilogueTile(epi, x10, c1 + gd); x11 = epilogueTile(epi, x11, c1 + gd + 16);
+  x20 = epilogueTile(epi, x20, c2 + gd); x21 = epilogueTile(epi, x21, c2 + gd + 16);
+  x30 = epilogueTile(epi, x30, c3 + gd); x31 = epilogueTile(epi, x31, c3 + gd + 16);
+  storeFirst(c3, x30, x31, n); storeFirst(c2, x20, x21, n);
+  storeFirst(c1, x10, x11, n); storeFirst(c0, x00, x01, n);
 }
 
 // A 4x4 tile: the same with one vector of B ([kc][4] panel), for the last 1..4 columns (an output layer of
 // 10 classes is an 8-wide tile and one of these, rather than two 8-wide tiles).
-@inline function tile4(epi: i32, direct: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32, pb: usize, bk: usize,
-                       c0: usize, c1: usize, c2: usize, c3: usize, nc: i32, gd: usize): void {
+@inline function tile4x4(epi: i32, packed: bool, init: bool, a0: usize, a1: usize, a2: usize, a3: usize, ak: usize, kc: i32,
+                         pb: usize, bk: usize, c0: usize, c1: usize, c2: usize, c3: usize, n: i32, gd: usize): void {
   const z = f32x4.splat(0);
   let x0 = init ? v128.load(c0) : z, x1 = init ? v128.load(c1) : z;
   let x2 = init ? v128.load(c2) : z, x3 = init ? v128.load(c3) : z;
@@ -233,79 +241,109 @@ const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
   const end = <usize>kc * ak;
   while (o < end) {
     const b0 = v128.load(pb);
-    x0 = mad(x0, splatA(direct, a0, a1, a2, a3, o, 0), b0);
-    x1 = mad(x1, splatA(direct, a0, a1, a2, a3, o, 1), b0);
-    x2 = mad(x2, splatA(direct, a0, a1, a2, a3, o, 2), b0);
-    x3 = mad(x3, splatA(direct, a0, a1, a2, a3, o, 3), b0);
+    x0 = mad(x0, splatRow(packed, a0, a1, a2, a3, o, 0), b0);
+    x1 = mad(x1, splatRow(packed, a0, a1, a2, a3, o, 1), b0);
+    x2 = mad(x2, splatRow(packed, a0, a1, a2, a3, o, 2), b0);
+    x3 = mad(x3, splatRow(packed, a0, a1, a2, a3, o, 3), b0);
     o += ak; pb += bk;
   }
-  x0 = finishTile(epi, x0, c0 + gd); x1 = finishTile(epi, x1, c1 + gd);
-  x2 = finishTile(epi, x2, c2 + gd); x3 = finishTile(epi, x3, c3 + gd);
-  storeTail(c3, x3, z, nc); storeTail(c2, x2, z, nc); storeTail(c1, x1, z, nc); storeTail(c0, x0, z, nc);
+  x0 = epilogueTile(epi, x0, c0 + gd); x1 = epilogueTile(epi, x1, c1 + gd);
+  x2 = epilogueTile(epi, x2, c2 + gd); x3 = epilogueTile(epi, x3, c3 + gd);
+  storeFirst(c3, x3, z, n); storeFirst(c2, x2, z, n); storeFirst(c1, x1, z, n); storeFirst(c0, x0, z, n);
 }
+
+// One 3x12 tile of C += rows a0..a2 of A (in place) times B's 12 columns at pb (read in place: the lanes past
+// n are never stored), then the tile's epilogue. Nine accumulators, three B vectors and three A splats fill
+// V8's fifteen vector registers with fused multiply-adds; nine chains hide the multiply-add's latency better
+// than a 4x8 tile's eight.
+@inline function tile3x12(epi: i32, init: bool, a0: usize, a1: usize, a2: usize, ak: usize, kc: i32, pb: usize, bk: usize,
+                          c0: usize, c1: usize, c2: usize, n: i32, gd: usize): void {
+  const z = f32x4.splat(0);
+  let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z, x02 = init ? v128.load(c0, 32) : z;
+  let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z, x12 = init ? v128.load(c1, 32) : z;
+  let x20 = init ? v128.load(c2) : z, x21 = init ? v128.load(c2, 16) : z, x22 = init ? v128.load(c2, 32) : z;
+  let o: usize = 0;
+  const end = <usize>kc * ak;
+  while (o < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
+    let av = v128.load32_splat(a0 + o); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1); x02 = mad(x02, av, b2);
+    av = v128.load32_splat(a1 + o);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1); x12 = mad(x12, av, b2);
+    av = v128.load32_splat(a2 + o);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1); x22 = mad(x22, av, b2);
+    o += ak; pb += bk;
+  }
+  x00 = epilogueTile(epi, x00, c0 + gd); x01 = epilogueTile(epi, x01, c0 + gd + 16); x02 = epilogueTile(epi, x02, c0 + gd + 32);
+  x10 = epilogueTile(epi, x10, c1 + gd); x11 = epilogueTile(epi, x11, c1 + gd + 16); x12 = epilogueTile(epi, x12, c1 + gd + 32);
+  x20 = epilogueTile(epi, x20, c2 + gd); x21 = epilogueTile(epi, x21, c2 + gd + 16); x22 = epilogueTile(epi, x22, c2 + gd + 32);
+  storeFirst(c2 + 32, x22, z, n - 8); storeFirst(c2, x20, x21, 8);
+  storeFirst(c1 + 32, x12, z, n - 8); storeFirst(c1, x10, x11, 8);
+  storeFirst(c0 + 32, x02, z, n - 8); storeFirst(c0, x00, x01, 8);
+}
+
+// ---- SIMD builds: strips of tiles -------------------------------------------------------------------------
 
 // One strip of up to four rows of C against every panel of a B slice: 8-wide panel p at b + p·pj with bk
 // bytes per k, then a 4-wide panel (bk4 bytes per k) for 1..4 columns left. Missing rows alias the last real
-// one (XNNPACK's trick): in the packed strip they were copied so, in place they are the same row again.
-@inline function stripOf(epi: i32, direct: bool, init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize,
-                         pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
-  const c1 = mr > 1 ? c + ldc : c, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
-  const a1 = mr > 1 ? pa + ar : pa, a2 = mr > 2 ? a1 + ar : a1, a3 = mr > 3 ? a2 + ar : a2;
+// one (XNNPACK's trick): the same work, the same stores (a packed strip repeats that row).
+@inline function stripOf(epi: i32, packed: bool, init: bool, a: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize,
+                         pj: usize, c: usize, ldc: usize, rows: i32, N: i32, gd: usize): void {
+  const c1 = rows > 1 ? c + ldc : c, c2 = rows > 2 ? c1 + ldc : c1, c3 = rows > 3 ? c2 + ldc : c2;
+  const a1 = rows > 1 ? a + ar : a, a2 = rows > 2 ? a1 + ar : a1, a3 = rows > 3 ? a2 + ar : a2;
   let j = 0, pb = b;
   for (; j + 8 <= N; j += 8) {
     const o = <usize>j << 2;
-    tile8(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, 8, gd);
+    tile4x8(epi, packed, init, a, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, 8, gd);
     pb += pj;
   }
   if (j < N) {
     const o = <usize>j << 2;
-    if (N - j > 4) tile8(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
-    else tile4(epi, direct, init, pa, a1, a2, a3, ak, kc, pb, bk4, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
+    if (N - j > 4) tile4x8(epi, packed, init, a, a1, a2, a3, ak, kc, pb, bk, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
+    else tile4x4(epi, packed, init, a, a1, a2, a3, ak, kc, pb, bk4, c + o, c1 + o, c2 + o, c3 + o, N - j, gd);
   }
 }
 
-// The strip kernels, one per (epilogue, A in place or packed): separate functions, because inlined side by
-// side the optimiser merges them back into one with the epilogue as a variable.
-function stripPacked(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
-  stripOf(TILE_NONE, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+// The strips, one function per (epilogue, A in place or packed): inlined side by side, the optimiser
+// merges copies that differ in a constant back into one with a variable, which costs the tiles their speed.
+function stripInPlace(init: bool, a: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, rows: i32, N: i32): void {
+  stripOf(TILE_NONE, false, init, a, ar, ak, kc, b, bk, bk4, pj, c, ldc, rows, N, 0);
 }
-function stripPackedRelu(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
-  stripOf(TILE_RELU, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
+function stripInPlaceRelu(init: bool, a: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, rows: i32, N: i32): void {
+  stripOf(TILE_RELU, false, init, a, ar, ak, kc, b, bk, bk4, pj, c, ldc, rows, N, 0);
 }
-function stripPackedMask(init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
-  stripOf(TILE_MASK, false, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, mr, N, gd);
+function stripInPlaceMask(init: bool, a: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, rows: i32, N: i32, gd: usize): void {
+  stripOf(TILE_MASK, false, init, a, ar, ak, kc, b, bk, bk4, pj, c, ldc, rows, N, gd);
 }
-function stripDirect(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
-  stripOf(TILE_NONE, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
-}
-function stripDirectRelu(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32): void {
-  stripOf(TILE_RELU, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, 0);
-}
-function stripDirectMask(init: bool, pa: usize, ar: usize, ak: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, mr: i32, N: i32, gd: usize): void {
-  stripOf(TILE_MASK, true, init, pa, ar, ak, kc, b, bk, bk4, pj, c, ldc, mr, N, gd);
+function stripPacked(epi: i32, init: bool, pa: usize, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, rows: i32, N: i32, gd: usize): void {
+  // (rare: A's rows neither contiguous nor adjacent; one variable epilogue is fine here)
+  if (epi == TILE_RELU) stripOf(TILE_RELU, true, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, rows, N, 0);
+  else if (epi == TILE_MASK) stripOf(TILE_MASK, true, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, rows, N, gd);
+  else stripOf(TILE_NONE, true, init, pa, 4, 16, kc, b, bk, bk4, pj, c, ldc, rows, N, 0);
 }
 
-// Every strip of a short C (M <= FEW_ROWS, strips packed one after another at pa) against each panel in
-// turn: the panel-major order of strip().
-function panels(init: bool, pa: usize, M: i32, kc: i32, b: usize, bk: usize, bk4: usize, pj: usize, c: usize, ldc: usize, N: i32): void {
-  const sa = <usize>kc << 4;
-  let j = 0, pb = b;
-  for (; j < N; j += 8) {
-    const o = <usize>j << 2, nc = min(8, N - j);
-    for (let i = 0; i < M; i += 4) {
-      const mr = min(4, M - i), c0 = c + <usize>i * ldc + o;
-      const c1 = mr > 1 ? c0 + ldc : c0, c2 = mr > 2 ? c1 + ldc : c1, c3 = mr > 3 ? c2 + ldc : c2;
-      const ps = pa + <usize>(i >> 2) * sa;
-      if (nc > 4) tile8(TILE_NONE, false, init, ps, 0, 0, 0, 16, kc, pb, bk, c0, c1, c2, c3, nc, 0);
-      else tile4(TILE_NONE, false, init, ps, 0, 0, 0, 16, kc, pb, bk4, c0, c1, c2, c3, nc, 0);
-    }
-    pb += pj;
+@inline function strips3x12(epi: i32, init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize,
+                            c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
+  for (let i = 0; i < M; i += 3) {
+    const rows = min(3, M - i), a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
+    const a1 = rows > 1 ? a0 + ars : a0, c1 = rows > 1 ? c0 + ldc : c0;
+    const a2 = rows > 2 ? a1 + ars : a1, c2 = rows > 2 ? c1 + ldc : c1;
+    tile3x12(epi, init, a0, a1, a2, aks, kc, b, brs, c0, c1, c2, N, gd);
   }
 }
+
+function strips3x12Plain(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
+  strips3x12(TILE_NONE, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
+}
+function strips3x12Relu(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
+  strips3x12(TILE_RELU, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
+}
+function strips3x12Mask(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
+  strips3x12(TILE_MASK, init, a, ars, aks, kc, b, brs, c, ldc, M, N, gd);
+}
+
+// ---- SIMD builds: packing -------------------------------------------------------------------------------
 
 // Packs the [kc, nc] slice of B at b into panels of 8 columns ([kc][8]), then a [kc][4] panel when 1..4
 // columns are left. Lanes past nc hold whatever follows in memory: their products are never stored.
-function packB(b: usize, brs: usize, bcs: usize, kc: i32, nc: i32, to: usize): void {
+function packPanels(b: usize, brs: usize, bcs: usize, kc: i32, nc: i32, to: usize): void {
   let j = 0, p = to;
   for (; j + 4 < nc; j += 8) {
     const pb = b + <usize>j * bcs;
@@ -358,113 +396,47 @@ function gatherPanel(x: usize, ks: usize, ls: usize, n: i32, kc: i32, to: usize,
   }
 }
 
-// Packs rows i..i+mr-1 of A, k in [0, kc), as a [kc][4] strip (rows past mr repeat row mr-1).
-function packA(a: usize, ars: usize, aks: usize, mr: i32, kc: i32, to: usize): void {
-  if (ars == 4 && mr == 4) {
-    // four adjacent rows (Aᵀ·B): one vector per k
-    for (let k = 0; k < kc; k++) v128.store(to + (<usize>k << 4), v128.load(a + <usize>k * aks));
-  } else gatherPanel(a, aks, ars, mr, kc, to, 4);
-}
+// ---- SIMD builds: the products ----------------------------------------------------------------------------
 
 // C = A·B in blocks (see the header).
-function blocked(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
-                 M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
-  const pa = scratch + PACK_B_BYTES, pack = bcs != 4 || M >= PACK_B_MIN_M, epi = flags & EPILOGUES;
+function gemmBlocked(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
+                     M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
+  const pa = scratch + PACK_B_BYTES, pack = bcs != 4 || M >= PACK_B_MIN_M, inPlace = aks == 4 || ars == 4, gd = aux - c;
   for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc), cb = c + (<usize>jc << 2);
+    const nc = min(NC, N - jc), cb = c + (<usize>jc << 2), bias = aux + (<usize>jc << 2);
     for (let pc = 0; pc < K || pc == 0; pc += KC) {
       const kc = min(KC, K - pc), init = pc > 0 || (flags & INIT_ACC) != 0, last = pc + kc >= K;
       let pb = b + <usize>pc * brs + <usize>jc * bcs, bk = brs, bk4 = brs, pj: usize = 32;
       if (pack) {
-        packB(pb, brs, bcs, kc, nc, scratch);
+        packPanels(pb, brs, bcs, kc, nc, scratch);
         pb = scratch; bk = 32; bk4 = 16; pj = <usize>kc * 32;
       }
-      if (M <= FEW_ROWS) {
-        // a few strips (the swapped product's classes): all packed, then each panel of B taken through
-        // all of them while it is in L1
-        for (let i = 0; i < M; i += 4) packA(a + <usize>i * ars + <usize>pc * aks, ars, aks, min(4, M - i), kc, pa + (<usize>i * kc << 2));
-        panels(init, pa, M, kc, pb, bk, bk4, pj, cb, ldc, nc);
-        if (last && epi != 0) epilogue(flags, cb, ldc, M, nc, aux + (<usize>jc << 2), aux - c);
-      } else {
-        // the tiles apply ReLU or the gate themselves; a bias (dense_forward) takes a pass after each strip
-        const te = !last ? TILE_NONE : epi == EPI_RELU ? TILE_RELU : epi == EPI_MASK ? TILE_MASK : TILE_NONE;
-        const pass = last && epi != 0 && epi != EPI_RELU && epi != EPI_MASK;
-        for (let i = 0; i < M; i += 4) {
-          const mr = min(4, M - i), ci = cb + <usize>i * ldc, ai = a + <usize>i * ars + <usize>pc * aks;
-          if (aks == 4 || ars == 4) {
-            if (te == TILE_RELU) stripDirectRelu(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
-            else if (te == TILE_MASK) stripDirectMask(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc, aux - c);
-            else stripDirect(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
-          } else {
-            packA(ai, ars, aks, mr, kc, pa);
-            if (te == TILE_RELU) stripPackedRelu(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
-            else if (te == TILE_MASK) stripPackedMask(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc, aux - c);
-            else stripPacked(init, pa, kc, pb, bk, bk4, pj, ci, ldc, mr, nc);
-          }
-          if (pass) epilogue(flags, ci, ldc, mr, nc, aux + (<usize>jc << 2), aux - c);
+      const epi = last ? tileEpilogue(flags) : TILE_NONE, pass = last && needsPass(flags);
+      for (let i = 0; i < M; i += 4) {
+        const rows = min(4, M - i), ci = cb + <usize>i * ldc, ai = a + <usize>i * ars + <usize>pc * aks;
+        if (inPlace) {
+          if (epi == TILE_RELU) stripInPlaceRelu(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, rows, nc);
+          else if (epi == TILE_MASK) stripInPlaceMask(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, rows, nc, gd);
+          else stripInPlace(init, ai, ars, aks, kc, pb, bk, bk4, pj, ci, ldc, rows, nc);
+        } else {
+          gatherPanel(ai, aks, ars, rows, kc, pa, 4);
+          stripPacked(epi, init, pa, kc, pb, bk, bk4, pj, ci, ldc, rows, nc, gd);
         }
+        if (pass) epilogueRows(flags, ci, ldc, rows, nc, bias, gd);
       }
     }
   }
 }
 
-// One 3x12 tile of C += rows a0..a2 of A (ak bytes per k step, in place) times B's 12 columns at pb (bk bytes
-// per k step, read in place: the lanes past nc are never stored), then the tile's epilogue. Nine
-// accumulators, three B vectors and three A splats fill V8's fifteen vector registers with fused
-// multiply-adds; nine chains hide the multiply-add's latency better than a 4x8 tile's eight.
-@inline function tile12(epi: i32, init: bool, a0: usize, a1: usize, a2: usize, ak: usize, kc: i32, pb: usize, bk: usize,
-                        c0: usize, c1: usize, c2: usize, nc: i32, gd: usize): void {
-  const z = f32x4.splat(0);
-  let x00 = init ? v128.load(c0) : z, x01 = init ? v128.load(c0, 16) : z, x02 = init ? v128.load(c0, 32) : z;
-  let x10 = init ? v128.load(c1) : z, x11 = init ? v128.load(c1, 16) : z, x12 = init ? v128.load(c1, 32) : z;
-  let x20 = init ? v128.load(c2) : z, x21 = init ? v128.load(c2, 16) : z, x22 = init ? v128.load(c2, 32) : z;
-  let o: usize = 0;
-  const end = <usize>kc * ak;
-  while (o < end) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
-    let av = v128.load32_splat(a0 + o); x00 = mad(x00, av, b0); x01 = mad(x01, av, b1); x02 = mad(x02, av, b2);
-    av = v128.load32_splat(a1 + o);     x10 = mad(x10, av, b0); x11 = mad(x11, av, b1); x12 = mad(x12, av, b2);
-    av = v128.load32_splat(a2 + o);     x20 = mad(x20, av, b0); x21 = mad(x21, av, b1); x22 = mad(x22, av, b2);
-    o += ak; pb += bk;
-  }
-  x00 = finishTile(epi, x00, c0 + gd); x01 = finishTile(epi, x01, c0 + gd + 16); x02 = finishTile(epi, x02, c0 + gd + 32);
-  x10 = finishTile(epi, x10, c1 + gd); x11 = finishTile(epi, x11, c1 + gd + 16); x12 = finishTile(epi, x12, c1 + gd + 32);
-  x20 = finishTile(epi, x20, c2 + gd); x21 = finishTile(epi, x21, c2 + gd + 16); x22 = finishTile(epi, x22, c2 + gd + 32);
-  storeTail(c2 + 32, x22, z, nc - 8); storeTail(c2, x20, x21, 8);
-  storeTail(c1 + 32, x12, z, nc - 8); storeTail(c1, x10, x11, 8);
-  storeTail(c0 + 32, x02, z, nc - 8); storeTail(c0, x00, x01, 8);
-}
-
-@inline function narrowOf(epi: i32, init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize,
-                          c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
-  for (let i = 0; i < M; i += 3) {
-    const mr = min(3, M - i), a0 = a + <usize>i * ars, c0 = c + <usize>i * ldc;
-    const a1 = mr > 1 ? a0 + ars : a0, c1 = mr > 1 ? c0 + ldc : c0;
-    const a2 = mr > 2 ? a1 + ars : a1, c2 = mr > 2 ? c1 + ldc : c1;
-    tile12(epi, init, a0, a1, a2, aks, kc, b, brs, c0, c1, c2, N, gd);
-  }
-}
-
-function narrowPlain(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
-  narrowOf(TILE_NONE, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
-}
-function narrowRelu(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32): void {
-  narrowOf(TILE_RELU, init, a, ars, aks, kc, b, brs, c, ldc, M, N, 0);
-}
-function narrowMask(init: bool, a: usize, ars: usize, aks: usize, kc: i32, b: usize, brs: usize, c: usize, ldc: usize, M: i32, N: i32, gd: usize): void {
-  narrowOf(TILE_MASK, init, a, ars, aks, kc, b, brs, c, ldc, M, N, gd);
-}
-
 // C = A·B for 9 to 12 columns (the output layer) in 3x12 tiles, A and B read in place, K in slices of KC.
-function narrow(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, aux: usize): void {
-  const epi = flags & EPILOGUES;
+function gemmNarrow(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, aux: usize): void {
   for (let pc = 0; pc < K || pc == 0; pc += KC) {
     const kc = min(KC, K - pc), init = pc > 0 || (flags & INIT_ACC) != 0, last = pc + kc >= K;
-    const ap = a + <usize>pc * aks, bp = b + <usize>pc * brs;
-    if (last && epi == EPI_RELU) narrowRelu(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
-    else if (last && epi == EPI_MASK) narrowMask(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N, aux - c);
-    else narrowPlain(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
-    if (last && epi != 0 && epi != EPI_RELU && epi != EPI_MASK) epilogue(flags, c, ldc, M, N, aux, aux - c);
+    const ap = a + <usize>pc * aks, bp = b + <usize>pc * brs, epi = last ? tileEpilogue(flags) : TILE_NONE;
+    if (epi == TILE_RELU) strips3x12Relu(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
+    else if (epi == TILE_MASK) strips3x12Mask(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N, aux - c);
+    else strips3x12Plain(init, ap, ars, aks, kc, bp, brs, c, ldc, M, N);
+    if (last && needsPass(flags)) epilogueRows(flags, c, ldc, M, N, aux, aux - c);
   }
 }
 
@@ -472,8 +444,8 @@ function narrow(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usi
 // whose long dimension is M, and each block of Cᵀ is then transposed into C through the epilogue. Each
 // element's sum over k is the same in either orientation (x·y = y·x exactly), so the result is bit-identical.
 // A(i,k) is at a + 4i + k·aks, B(k,j) at b + k·brs + 4j.
-function swapped(flags: i32, a: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32,
-                 aux: usize, scratch: usize): void {
+function gemmSwapped(flags: i32, a: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32,
+                     aux: usize, scratch: usize): void {
   const ct = scratch + PACK_B_BYTES + PACK_A_BYTES, init = (flags & INIT_ACC) != 0, gd = aux - c;
   for (let i0 = 0; i0 < M; i0 += MS) {
     const ms = min(MS, M - i0), ldt = <usize>ms << 2;
@@ -482,12 +454,12 @@ function swapped(flags: i32, a: usize, aks: usize, b: usize, brs: usize, c: usiz
         for (let j = 0; j < N; j++) store<f32>(ct + <usize>j * ldt + (<usize>i << 2), load<f32>(c + <usize>(i0 + i) * ldc + (<usize>j << 2)));
       }
     }
-    blocked(init ? INIT_ACC : 0, b, 4, brs, a + (<usize>i0 << 2), aks, 4, ct, ldt, N, K, ms, 0, scratch);
+    gemmBlocked(init ? INIT_ACC : 0, b, 4, brs, a + (<usize>i0 << 2), aks, 4, ct, ldt, N, K, ms, 0, scratch);
     for (let i = 0; i < ms; i++) {
       const pc = c + <usize>(i0 + i) * ldc;
       for (let j = 0; j < N; j++) {
         const p = pc + (<usize>j << 2);
-        store<f32>(p, finish(flags, load<f32>(ct + <usize>j * ldt + (<usize>i << 2)), aux + (<usize>j << 2), p + gd));
+        store<f32>(p, epilogueOne(flags, load<f32>(ct + <usize>j * ldt + (<usize>i << 2)), aux + (<usize>j << 2), p + gd));
       }
     }
   }

@@ -14,8 +14,8 @@ const BASE = PAGE_BYTES;
 /** The largest memory a wasm32 engine may give (4 GiB); engines may give less. */
 const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
-/** Scratch bytes a gemm call packs its operands in (assembly/gemm.ts: [256][256] of B, four [256][4] strips of A, 16 x 1024 of Cᵀ). */
-export const GEMM_SCRATCH_BYTES = 256 * 256 * 4 + 256 * 16 * 4 + 16 * 1024 * 4;
+/** Scratch bytes a gemm call packs its operands in (assembly/gemm.ts: [256][256] of B, a [256][4] strip of A, 16 x 1024 of Cᵀ). */
+export const GEMM_SCRATCH_BYTES = 256 * 256 * 4 + 256 * 4 * 4 + 16 * 1024 * 4;
 
 export interface Tensor {
   readonly name: string;

@@ -10,7 +10,8 @@ import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
 import { BUILDS, Fixture, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;
-type Form = "nn" | "tn" | "nt";
+/** tn2: A[K,M] in every other column of [K, 2M], so its rows are neither contiguous nor adjacent (packed). */
+type Form = "nn" | "tn" | "nt" | "tn2";
 
 interface Problem {
   form: Form;
@@ -24,8 +25,8 @@ interface Problem {
 function strides(p: Problem): { ars: number; aks: number; brs: number; bcs: number; ldc: number } {
   const { form, M, K, N } = p;
   return {
-    ars: form === "tn" ? 4 : 4 * K,
-    aks: form === "tn" ? 4 * M : 4,
+    ars: form === "tn" ? 4 : form === "tn2" ? 8 : 4 * K,
+    aks: form === "tn" ? 4 * M : form === "tn2" ? 8 * M : 4,
     brs: form === "nt" ? 4 : 4 * N,
     bcs: form === "nt" ? 4 * K : 4,
     ldc: 4 * N,
@@ -34,9 +35,9 @@ function strides(p: Problem): { ars: number; aks: number; brs: number; bcs: numb
 
 function fixture(compiled: CompiledKernels, p: Problem): Fixture {
   const { form, M, K, N } = p;
-  const f = new Fixture(compiled, { A: form === "tn" ? [K, M] : [M, K], B: form === "nt" ? [N, K] : [K, N], C: [M, N], aux: [Math.max(N, M * N)], S: [GEMM_SCRATCH_BYTES / 4] },
+  const f = new Fixture(compiled, { A: form === "tn" ? [K, M] : form === "tn2" ? [K, 2 * M] : [M, K], B: form === "nt" ? [N, K] : [K, N], C: [M, N], aux: [Math.max(N, M * N)], S: [GEMM_SCRATCH_BYTES / 4] },
     { seed: seedOf("exact", form, M, K, N, p.flags), outputs: ["S"] });
-  f.set("A", (_, r) => (form === "tn" && r.next() < 0.4 ? 0 : r.uniform(-1, 1))); // activations: some exact zeros
+  f.set("A", (_, r) => (form !== "nn" && form !== "nt" && r.next() < 0.4 ? 0 : r.uniform(-1, 1))); // activations: some exact zeros
   if (p.flags & MASK) f.set("aux", (_, r) => r.uniform(-1, 1));
   return f;
 }
@@ -92,7 +93,7 @@ for (const flags of [0, BIAS | RELU, MASK, INIT_ACC]) {
     ["nn", 1797, 64, 32], ["nn", 1797, 32, 10], ["tn", 64, 1797, 32], ["tn", 32, 1797, 10], ["nt", 1797, 10, 32],
     ["nn", 1797, 256, 256], ["tn", 256, 1797, 256], ["nt", 1797, 256, 256], ["tn", 256, 1797, 10], ["nn", 1797, 256, 10],
     ["nn", 64, 784, 128], ["tn", 784, 64, 128], ["tn", 128, 64, 10], ["nt", 64, 10, 128],
-    ["nn", 37, 300, 300], ["tn", 1030, 50, 7], ["nt", 19, 13, 260], ["nn", 5, 3, 5],
+    ["nn", 37, 300, 300], ["tn", 1030, 50, 7], ["nt", 19, 13, 260], ["nn", 5, 3, 5], ["tn2", 37, 300, 33], ["tn2", 6, 20, 10],
   ] as [Form, number, number, number][]) PROBLEMS.push({ form, M, K, N, flags });
 }
 const label = (p: Problem) => `${p.form} ${p.M}x${p.K}x${p.N} flags ${p.flags}`;

@@ -11,8 +11,11 @@ import { BUILDS, EPS, Fixture, Tracker, expectClean, loadBuild, seedOf } from ".
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;
 
 interface Case {
-  /** A[M,K] (nn) or A[K,M] (tn, the weight-gradient form), inside a larger matrix with `pad` more columns. */
-  form: "nn" | "tn";
+  /**
+   * A[M,K] (nn) or A[K,M] (tn, the weight-gradient form), inside a larger matrix with `pad` more columns; or
+   * A[K,M] in every other column of [K, 2M] (tn2: rows of A neither contiguous nor adjacent, so packed).
+   */
+  form: "nn" | "tn" | "tn2";
   M: number;
   K: number;
   N: number;
@@ -23,20 +26,22 @@ interface Case {
 
 function run(t: Tracker, compiled: CompiledKernels, c: Case, scratch: boolean): void {
   const { form, M, K, N, flags, pad } = c;
-  const aRows = form === "nn" ? M : K, aCols = (form === "nn" ? K : M) + 2 * pad;
+  const spread = form === "tn2" ? 2 : 1;
+  const aRows = form === "nn" ? M : K, aCols = spread * (form === "nn" ? K : M) + 2 * pad;
   const f = new Fixture(compiled, { A: [aRows, aCols], B: [K, N + 2 * pad], C: [M, N + 2 * pad], aux: [Math.max(N, M * (N + 2 * pad))], S: [GEMM_SCRATCH_BYTES / 4] },
     { seed: seedOf("general", form, M, K, N, flags, pad), outputs: ["S"] });
   if (flags & MASK) f.set("aux", (_, r) => (r.next() < 0.5 ? r.uniform(0.01, 1) : -r.uniform(0, 1)));
   const ldc = (N + 2 * pad) * 4, ldb = (N + 2 * pad) * 4, lda = aCols * 4;
   const a = f.ptr("A") + pad * 4, b = f.ptr("B") + pad * 4, cp = f.ptr("C") + pad * 4;
   const aux = flags & MASK ? f.ptr("aux") + pad * 4 : f.ptr("aux");
-  const [ars, aks] = form === "nn" ? [lda, 4] : [4, lda];
+  const [ars, aks] = form === "nn" ? [lda, 4] : [4 * spread, lda];
   const { violations } = f.call(["C", "S"], (k) => k.gemm(flags, a, ars, aks, b, ldb, 4, cp, ldc, M, K, N, aux, scratch ? f.ptr("S") : 0));
 
   // the reference on the dense blocks
   const A0 = f.before("A"), B0 = f.before("B"), C0 = f.before("C"), X = f.before("aux");
   const Ab = new Float32Array(M * K), Bb = new Float32Array(K * N);
-  for (let i = 0; i < aRows; i++) for (let j = 0; j < aCols - 2 * pad; j++) Ab[i * (aCols - 2 * pad) + j] = A0[i * aCols + pad + j];
+  const w = (aCols - 2 * pad) / spread;
+  for (let i = 0; i < aRows; i++) for (let j = 0; j < w; j++) Ab[i * w + j] = A0[i * aCols + pad + spread * j];
   for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bb[k * N + j] = B0[k * (N + 2 * pad) + pad + j];
   const prod = new Float32Array(M * N), absProd = new Float32Array(M * N);
   const mm = form === "nn" ? ref.gemm_nn : ref.gemm_tn;
@@ -66,14 +71,14 @@ describe.each(BUILDS)("gemm, %s build", (build) => {
 
   const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [5, 17, 10], [33, 300, 9], [40, 64, 32], [70, 20, 260], [17, 260, 13]];
   for (const flags of [0, INIT_ACC, BIAS, BIAS | RELU, MASK, INIT_ACC | MASK, INIT_ACC | BIAS | RELU]) {
-    it(`flags ${flags}: nn and tn blocks inside larger matrices, with and without scratch`, () => {
+    it(`flags ${flags}: nn, tn and strided blocks inside larger matrices, with and without scratch`, () => {
       const t = new Tracker();
-      for (const form of ["nn", "tn"] as const) {
+      for (const form of ["nn", "tn", "tn2"] as const) {
         for (const [M, K, N] of SHAPES) {
           for (const pad of [0, 3]) for (const scratch of [true, false]) run(t, compiled, { form, M, K, N, flags, pad }, scratch);
         }
       }
-      expectClean(t, 2 * SHAPES.length * 4);
+      expectClean(t, 3 * SHAPES.length * 4);
     });
   }
 
