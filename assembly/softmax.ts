@@ -78,7 +78,7 @@ import { exp4, expConstant as k, exp_inplace } from "./expf";
   exp_inplace(p, M * N);
 }
 
-// P[j] /= sum; when g != 0 also G[j] = (P[j] - Y[j]) / rows. One row.
+// P[j] /= sum; with grad, also G[j] = (P[j] - Y[j]) / rows. One row.
 @inline function rowFinish(pp: usize, py: usize, pg: usize, N: i32, sum: f32, rows: f32, grad: bool): void {
   let j = 0;
   if (ASC_FEATURE_SIMD) {

@@ -6,9 +6,9 @@
 // more than 2·24+2 bits, so the double rounding is innocuous). The ReLUs only select or zero values.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CompiledKernels } from "../../src/kernels.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/activations.js";
-import { BUILDS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
+import { Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 const EXACT = () => 0;
 
@@ -35,7 +35,7 @@ function reluInput(i: number, r: { uniform(lo: number, hi: number): number; int(
   }
 }
 
-describe.each(BUILDS)("%s build", (build) => {
+describe.each(KERNEL_BUILDS)("%s build", (build) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);

@@ -5,9 +5,9 @@
 // These are the properties the trained weights' bit-identity rests on.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { GemmFlags, type CompiledKernels, type KernelBuild } from "../../src/kernels.js";
+import { KERNEL_BUILDS, GemmFlags, type CompiledKernels, type KernelBuild } from "../../src/kernels.js";
 import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
-import { BUILDS, Fixture, loadBuild, seedOf } from "./harness.js";
+import { Fixture, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;
 /** tn2: A[K,M] in every other column of [K, 2M], so its rows are neither contiguous nor adjacent (packed). */
@@ -108,7 +108,7 @@ describe("gemm: the SIMD build equals the scalar build bit for bit", () => {
   });
 });
 
-describe.each(BUILDS)("gemm, %s build: the same bits however the product is cut up", (build: KernelBuild) => {
+describe.each(KERNEL_BUILDS)("gemm, %s build: the same bits however the product is cut up", (build: KernelBuild) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);

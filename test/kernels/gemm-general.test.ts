@@ -3,10 +3,10 @@
 // which must leave the rest of C alone.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { GemmFlags, type CompiledKernels } from "../../src/kernels.js";
+import { KERNEL_BUILDS, GemmFlags, type CompiledKernels } from "../../src/kernels.js";
 import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
 import * as ref from "../../src/reference/gemm.js";
-import { BUILDS, EPS, Fixture, Tracker, expectClean, loadBuild, seedOf } from "./harness.js";
+import { EPS, Fixture, Tracker, expectClean, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;
 
@@ -63,7 +63,7 @@ function run(t: Tracker, compiled: CompiledKernels, c: Case, scratch: boolean): 
   t.add(`${form} M=${M} K=${K} N=${N} flags=${flags} pad=${pad}${scratch ? "" : " (no scratch)"}`, f.view("C"), want, (i) => tol[i], violations);
 }
 
-describe.each(BUILDS)("gemm, %s build", (build) => {
+describe.each(KERNEL_BUILDS)("gemm, %s build", (build) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);

@@ -9,8 +9,6 @@ import { mulberry32 } from "../mulberry32.js";
 import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
-export const BUILDS: readonly KernelBuild[] = ["scalar", "simd", "relaxed"];
-
 export function loadBuild(build: KernelBuild): Promise<CompiledKernels> {
   return compileKernels(build);
 }
@@ -340,10 +338,6 @@ export class Tracker {
   }
 }
 
-/**
- * A tiny module whose only function uses f32x4.relaxed_madd: validates only when the engine has relaxed SIMD
- * turned on (on Node 20, by compileKernels("relaxed") setting the V8 flag).
- */
 /** The checks every kernel case ends with: cases ran, no stray writes, within tolerance, tolerance has teeth. */
 export function expectClean(t: Tracker, cases?: number): void {
   if (cases !== undefined) expect(t.cases).toBe(cases);
@@ -351,16 +345,4 @@ export function expectClean(t: Tracker, cases?: number): void {
   expect(t.violations, "memory outside the outputs was written").toEqual([]);
   expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
   expect(t.toothless, "tolerance too loose to catch a 1e-3 error").toEqual([]);
-}
-
-export function engineHasRelaxedSimd(): boolean {
-  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const 0
-  const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x0b]; // no locals; 3 consts; f32x4.relaxed_madd; end
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-    0x0a, body.length + 2, 0x01, body.length, ...body, // code section
-  ]);
-  return WebAssembly.validate(bytes);
 }

@@ -14,16 +14,16 @@
 // of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CompiledKernels } from "../../src/kernels.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/optim.js";
-import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
+import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 
 /** Element counts: every tail length mod 4 and 8 several times over, and the parameter sizes of 64-32-10. */
 const COUNTS = [...Array.from({ length: 40 }, (_, i) => i + 1), 63, 64, 65, 127, 320, 2048, 2048 + 5];
 const LRS = [0, 1e-3, 0.01, 0.1, 0.5, 1, 2.5];
 
-describe.each(BUILDS)("%s build", (build) => {
+describe.each(KERNEL_BUILDS)("%s build", (build) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);

@@ -19,9 +19,9 @@
 // of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CompiledKernels } from "../../src/kernels.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/softmax.js";
-import { BUILDS, EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean } from "./harness.js";
+import { EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean } from "./harness.js";
 
 const FLOOR = 2 ** -125;
 const ROWS = [1, 2, 3, 5, 7, 9, 17, 33];
@@ -80,7 +80,7 @@ function shapes(): [number, number][] {
   return out;
 }
 
-describe.each(BUILDS)("%s build", (build) => {
+describe.each(KERNEL_BUILDS)("%s build", (build) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);
@@ -341,7 +341,7 @@ describe("softmax: the SIMD builds give the scalar build's bits", () => {
   });
 });
 
-describe.each(BUILDS)("xent_rows, %s build", (build) => {
+describe.each(KERNEL_BUILDS)("xent_rows, %s build", (build) => {
   it("gives each row's loss and correctness as xent_loss and count_correct do for that row alone", async () => {
     const compiled = await loadBuild(build);
     for (const [M, N] of [[1, 2], [13, 10], [40, 3], [9, 17]]) {
