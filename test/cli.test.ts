@@ -38,6 +38,22 @@ beforeAll(() => {
 }, 180_000);
 
 describe.concurrent("train CLI", () => {
+  it("a reader that stops early (| head -n 2) ends it quietly: exit 0, no stack trace", async () => {
+    const r = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, "--epochs", "3000", "--every", "1"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "", stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => {
+        stdout += d;
+        if (stdout.split("\n").length > 2) child.stdout.destroy(); // the reader goes away after two lines
+      });
+      child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
   it("--epochs 3 --every 1 --json: three report lines, then a summary", async () => {
     const r = await cli(["--epochs", "3", "--every", "1", "--json"]);
     expect(r.code).toBe(0);

@@ -4,6 +4,11 @@
 import { UsageError, WasmMlpError } from "../errors.js";
 
 export async function runCli(tool: string, main: (argv: string[]) => Promise<void>): Promise<void> {
+  // a reader that stops early (`npm run train | head`) is not an error: stop quietly, as Unix tools do
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   try {
     await main(process.argv.slice(2));
   } catch (e) {
