@@ -38,17 +38,15 @@ beforeAll(() => {
 }, 180_000);
 
 describe.concurrent("train CLI", () => {
-  it("a reader that stops early (| head -n 2) ends it quietly: exit 0, no stack trace", async () => {
+  it("a reader that has gone away (| head, closed early) ends it quietly: exit 0, no stack trace", async () => {
+    // the read end is closed before the CLI writes its first line, so that write fails with EPIPE
     const r = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, "--epochs", "3000", "--every", "1"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "", stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => {
-        stdout += d;
-        if (stdout.split("\n").length > 2) child.stdout.destroy(); // the reader goes away after two lines
-      });
+      const child = spawn(process.execPath, [CLI, "--epochs", "5"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+      child.on("close", (code) => resolve({ code, stdout: "", stderr }));
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
