@@ -468,12 +468,20 @@ export class Network {
     }
   }
 
-  /** Ends the other threads' serve() loops (they return to their pool) and goes on with this thread alone. */
+  /**
+   * Ends the other threads' serve() loops (they return to their pool) and goes on with this thread alone.
+   * Waits until every thread has read the detach, so the next command cannot overwrite it first.
+   */
   close(): void {
     if (this._threads === 1) return;
     if (!this.sync.failed) {
       this.cmd[Cmd.Kind] = Kind.Detach;
       this.sync.post();
+      try {
+        this.sync.arrive();
+      } catch (e) {
+        if (!(e instanceof ThreadFailure)) throw e;
+      }
     }
     this.useThreads(1);
   }
@@ -485,7 +493,10 @@ export class Network {
     for (;;) {
       try {
         this.sync.next();
-        if (this.cmd[Cmd.Kind] === Kind.Detach) return;
+        if (this.cmd[Cmd.Kind] === Kind.Detach) {
+          this.sync.arrive();
+          return;
+        }
         this.execute(thread);
         this.sync.arrive();
       } catch (e) {

@@ -133,3 +133,35 @@ describe("faults and lifecycle", () => {
     expect(late.rss - early.rss, JSON.stringify({ early, late })).toBeLessThan(64 * 2 ** 20);
   }, 150_000);
 });
+
+describe("close", () => {
+  it("a network closed after running on two threads goes on alone, and its worker attaches to the next job at once", async () => {
+    const kernels = await compileKernels("simd");
+    const pool = await Pool.start(kernels, 1);
+    await pool.waitReady();
+    try {
+      const shape = { layers: [64, 8, 10], train: 64, batch: 64, eval: 0, optimizer: "sgd" as const, threads: 2 };
+      const fill = (net: Network) => net.setTrain(data.X.subarray(0, 64 * 64), new Float32Array(64 * 10).map((_, i) => (i % 10 === data.y[Math.floor(i / 10)] ? 1 : 0)));
+      for (let round = 0; round < 20; round++) {
+        const net = new Network(kernels, shape);
+        fill(net);
+        pool.attach(net.arena.memory, { shape: net.shape, threads: 2 }, 2);
+        net.useThreads(2);
+        net.epoch(DEFAULT_OPTIMIZER, undefined);
+        net.close();
+        // straight after close, a step on one thread: the worker must have taken the detach, not this
+        net.epoch(DEFAULT_OPTIMIZER, undefined);
+      }
+      const t0 = Date.now();
+      const last = new Network(kernels, shape);
+      fill(last);
+      pool.attach(last.arena.memory, { shape: last.shape, threads: 2 }, 2);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      last.useThreads(2);
+      last.epoch(DEFAULT_OPTIMIZER, undefined);
+      last.close();
+    } finally {
+      pool.terminate();
+    }
+  });
+});
