@@ -13,6 +13,7 @@ import * as gemm from "../src/reference/gemm.js";
 import * as act from "../src/reference/activations.js";
 import * as soft from "../src/reference/softmax.js";
 import * as optim from "../src/reference/optim.js";
+import { mulberry32 } from "../src/reference/random.js";
 
 /** How a tensor is filled before timing. */
 export type Fill =
@@ -187,14 +188,7 @@ export const CASES: readonly KernelCase[] = [
 
 /** Deterministic data: mulberry32 seeded per case and tensor. */
 export function fillTensor(out: Float32Array, spec: TensorSpec, seed: number): void {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const n = out.length;
   switch (spec.fill) {
     case "zero":
@@ -219,11 +213,4 @@ export function fillTensor(out: Float32Array, spec: TensorSpec, seed: number): v
       break;
     }
   }
-}
-
-export function seedOf(...parts: string[]): number {
-  let h = 2166136261;
-  const s = parts.join(":");
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
 }

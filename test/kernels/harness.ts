@@ -5,7 +5,7 @@
 // Also: a seeded PRNG and an error-vs-tolerance tracker whose tolerance is itself checked to be able to fail.
 
 import { expect } from "vitest";
-import { mulberry32 } from "../mulberry32.js";
+import { mulberry32, seedOf } from "../../src/reference/random.js";
 import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
@@ -41,13 +41,7 @@ export class Rng {
   }
 }
 
-/** A seed derived from a label and numbers, so every case gets its own reproducible data. */
-export function seedOf(label: string, ...nums: number[]): number {
-  let h = 2166136261;
-  const s = `${label}:${nums.join(",")}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+export { seedOf };
 
 export interface FixtureOptions {
   seed: number;
