@@ -17,7 +17,7 @@ export const THREADED: Impl = "relaxed";
 /** Slice sizes the seed MLP's epoch is timed with (the step's default is among them). */
 export const SLICES = [64, 128, 256, 512, 1797];
 
-export type Mode = "default" | "sweep";
+export type Mode = "default" | "sweep" | "vs-numpy";
 
 export interface Settings {
   mode: Mode;
@@ -31,6 +31,8 @@ export interface Settings {
   impls: Impl[];
   /** Thread counts the threaded build's epochs are timed on. */
   threads: number[];
+  /** --vs-numpy: alternated pairs per comparison. */
+  pairs: number;
   /** Sampling time and warm-up per measurement, ms. */
   time: number;
   warmup: number;
@@ -40,22 +42,26 @@ export interface Settings {
 }
 
 export const DEFAULT_REPEAT = 1;
+export const DEFAULT_PAIRS = 3;
 
 export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter REGEX] [--repeat N] [--impl LIST] [--threads LIST]
        node dist/bench/run.js --sweep [--impl simd,relaxed] [--quick] [--json] [--filter REGEX]
+       node dist/bench/run.js --vs-numpy [--pairs N] [--json] [--filter REGEX]
 
   (default)        kernels at the training shapes, whole epochs of five workloads, threads, slices, L2, breakdown
   --sweep          GFLOP/s and % of peak of the three matmul forms over square sizes and every product of
                    three networks at batch 64 and 1797 (simd and relaxed builds; about two minutes)
+  --vs-numpy       whole training runs against NumPy (/usr/bin/python3), alternated in pairs (about a minute)
   --quick          short run (100 ms per measurement after 50 ms of warm-up; no 1000-epoch fits)
   --json           one JSON document on stdout (see the header of bench/run.ts)
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
                    ids: <kernel>/<MxKxN or size> (gemm_tn/65x256x32, softmax_xent/256x10, sgd/2080), peak,
                    epoch/W, threads/W, fit/W, breakdown/W for W in ${WORKLOADS.map((w) => w.id).join(", ")};
-                   slices/mlp, l2/mlp
+                   slices/mlp, l2/mlp; with --vs-numpy: seed-mlp, seed-slp, wide-1t, wide-2t
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
   --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 [1..the available cores]
+  --pairs N        --vs-numpy: pairs per comparison, at least 3 [${DEFAULT_PAIRS}]
 `;
 
 function positiveInt(flag: string, text: string | undefined, fallback: number, min = 1): number {
@@ -84,13 +90,14 @@ export function parseSettings(argv: string[]): Settings {
     args: argv,
     options: {
       json: { type: "boolean", default: false }, quick: { type: "boolean", default: false },
-      sweep: { type: "boolean", default: false },
+      sweep: { type: "boolean", default: false }, "vs-numpy": { type: "boolean", default: false },
       filter: { type: "string" }, repeat: { type: "string" }, impl: { type: "string" }, threads: { type: "string" },
-      worker: { type: "string" }, help: { type: "boolean", short: "h", default: false },
+      pairs: { type: "string" }, worker: { type: "string" }, help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
-  const mode: Mode = v.sweep ? "sweep" : "default";
+  if (v.sweep && v["vs-numpy"]) throw new Error("--sweep and --vs-numpy are separate runs: give one");
+  const mode: Mode = v.sweep ? "sweep" : v["vs-numpy"] ? "vs-numpy" : "default";
   if (v.worker !== undefined && !IMPLS.includes(v.worker as Impl)) throw new Error(`--worker: unknown implementation ${v.worker}`);
   let filter: RegExp | undefined;
   try {
@@ -104,6 +111,7 @@ export function parseSettings(argv: string[]): Settings {
     repeat: positiveInt("--repeat", v.repeat, DEFAULT_REPEAT),
     impls: parseImpls(v.impl, mode),
     threads: parseThreads(v.threads),
+    pairs: positiveInt("--pairs", v.pairs, DEFAULT_PAIRS, 3),
     time: quick ? 100 : mode === "sweep" ? 300 : 500,
     warmup: quick ? 50 : mode === "sweep" ? 100 : 200,
     worker: v.worker as Impl | undefined,
@@ -131,6 +139,7 @@ export function select(s: Settings): Selection {
   const on = (id: string) => !s.filter || s.filter.test(id);
   const ids = (prefix: string, ws: readonly WorkloadId[]) => ws.filter((w) => on(`${prefix}/${w}`));
   const all = WORKLOADS.map((w) => w.id);
+  if (s.mode === "vs-numpy") return NOTHING;
   const cases = (s.mode === "sweep" ? SWEEP_CASES : CASES).filter((c) => on(c.id));
   // every GFLOP/s figure shows its share of the peak, so the peak comes along with any matmul
   const peak = on("peak") || cases.some((c) => c.flops > 0);

@@ -4,7 +4,8 @@
 //                                          implementation, per thread count), the seed MLP against L2 and per
 //                                          slice size, where an epoch's time goes, 1000-epoch fits (90-120 s)
 //   node dist/bench/run.js --sweep         the three matmul forms by shape, as GFLOP/s and % of peak (~2 min)
-//   flags: --quick, --json, --filter REGEX, --repeat N, --impl LIST, --threads LIST (see --help)
+//   node dist/bench/run.js --vs-numpy      whole training runs against NumPy, alternated in pairs (~1 min)
+//   flags: --quick, --json, --filter REGEX, --repeat N, --impl LIST, --threads LIST, --pairs N (see --help)
 //
 // Method. First the check (check.ts): every selected kernel case and workload runs once on each selected
 // build and is compared with its TypeScript twin; any disagreement is printed and the bench exits 1
@@ -32,6 +33,7 @@
 //       breakdown: workload, index, label, calls, flops, share (of the instrumented epoch), gflops, peak_share;
 //                  id breakdown/W/epoch: the instrumented epoch's CPU time
 //       fit:       workload, threads (used), seconds (MLP.fit, 1000 epochs, train_ms; id fit/W/1 or fit/W/auto) ] }
+//   --vs-numpy --json prints { machine, pairs, comparisons: [...] } (see numpy.ts).
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -44,6 +46,7 @@ import { toJson } from "./json.js";
 import { Results } from "./results.js";
 import { runWorker, type Measurement, type WorkerOutput } from "./worker.js";
 import { loadAll } from "./workloads.js";
+import { runVsNumpy } from "./numpy.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -132,7 +135,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(out) + "\n");
     return 0;
   }
-  return bench(s);
+  return s.mode === "vs-numpy" ? runVsNumpy(s) : bench(s);
 }
 
 main().then(
