@@ -75,8 +75,9 @@ function checkWorkloads(sel: Selection, builds: Map<KernelBuild, CompiledKernels
 function summarise(checks: number, cases: number, sel: Selection, builds: string[]): string {
   const workloads = trainedWorkloads(sel).length;
   if (!builds.length) return "check: nothing to check (the TypeScript twins are the reference)";
-  const what = [cases ? `${cases} kernel case${cases > 1 ? "s" : ""}` : "", workloads ? `${workloads} epoch workload${workloads > 1 ? "s" : ""}${sel.slices ? " (the seed MLP at every slice size)" : ""}` : ""];
-  return `check: all ${checks} cases agree with their TypeScript twins (${what.filter(Boolean).join(" and ")}, on ${builds.join(", ")}), before any timing`;
+  const what = [cases ? `${cases} kernel case${cases > 1 ? "s" : ""}` : "", workloads ? `${workloads} epoch workload${workloads > 1 ? "s" : ""}` : ""];
+  const slices = sel.slices ? ", the seed MLP also at every slice size" : "";
+  return `check: all ${checks} cases agree with their TypeScript twins (${what.filter(Boolean).join(" and ")}${slices}; on ${builds.join(", ")}), before any timing`;
 }
 
 export async function runChecks(sel: Selection, impls: readonly Impl[], data: Map<string, Data>, progress: (m: string) => void): Promise<CheckResult> {

@@ -60,7 +60,8 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
                    slices/mlp, l2/mlp; with --vs-numpy: seed-mlp, seed-slp, wide-1t, wide-2t
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
-  --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 [1..the available cores]
+  --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 (1 is always among them)
+                   [1..the available cores]
   --pairs N        --vs-numpy: pairs per comparison, at least 3 [${DEFAULT_PAIRS}]
 `;
 
@@ -82,7 +83,8 @@ function parseImpls(text: string | undefined, mode: Mode): Impl[] {
 function parseThreads(text: string | undefined): number[] {
   if (text === undefined) return Array.from({ length: availableParallelism() }, (_, i) => i + 1);
   const list = text.split(",").map((s) => positiveInt("--threads", s.trim(), 1));
-  return [...new Set(list)].sort((a, b) => a - b);
+  // one thread is what every speed-up is over
+  return [...new Set([1, ...list])].sort((a, b) => a - b);
 }
 
 export function parseSettings(argv: string[]): Settings {
