@@ -35,19 +35,23 @@ export interface Timing {
   reps: number;
 }
 
-/** Calls per sample: enough for SAMPLE_MS at the rate of the warm code (a burst after the warm-up). */
+/**
+ * Calls per sample: enough for SAMPLE_MS at the rate of the warm code, judged by the CPU time of a burst of
+ * calls after the warm-up (so a burst that waited for a core does not shrink the samples).
+ */
 function repsFor(fn: () => void, warmup: number): number {
-  let t0 = wallNow(), calls = 0, dt = 0;
+  const t0 = wallNow();
+  let calls = 0, dt = 0;
   do {
     fn();
     calls++;
   } while (wallNow() - t0 < warmup || calls < 2);
-  t0 = wallNow();
+  const c0 = cpuNow();
   calls = 0;
   do {
     fn();
     calls++;
-    dt = wallNow() - t0;
+    dt = cpuNow() - c0;
   } while (dt < SAMPLE_MS / 2);
   return Math.max(1, Math.ceil((SAMPLE_MS * calls) / dt));
 }
