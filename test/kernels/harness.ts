@@ -7,10 +7,10 @@
 import { expect } from "vitest";
 import { mulberry32, seedOf } from "../../src/reference/random.js";
 import { EPS, compare } from "../../src/reference/tolerance.js";
-import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
+import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
-export const BUILDS: readonly KernelBuild[] = ["scalar", "simd", "relaxed"];
+export const BUILDS = KERNEL_BUILDS;
 
 export function loadBuild(build: KernelBuild): Promise<CompiledKernels> {
   return compileKernels(build);
