@@ -157,7 +157,10 @@ const FORM_NAMES: Record<Form, string> = { nn: "A·B (nn)", tn: "Aᵀ·B (tn)", 
 const SWEEP_NETWORKS = [[64, 32, 10], [64, 256, 256, 10], [784, 128, 10]];
 const SWEEP_BATCHES = [64, 1797];
 
-/** Every product of one training step, in the step's order: forward per layer, then deltas and dW from the top. */
+/**
+ * Every product of one training step: each layer's forward product, then from the top layer down the delta
+ * through its weights (layers above the first) and its dW.
+ */
 function stepProducts(layers: readonly number[], batch: number): KernelCase[] {
   const group = `${layers.join("-")}, batch ${batch}`, L = layers.length - 1, out: KernelCase[] = [];
   for (let l = 1; l <= L; l++) out.push(matmul("nn", batch, layers[l - 1] + 1, layers[l], `forward, layer ${l}`, group));

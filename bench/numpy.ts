@@ -7,10 +7,10 @@
 
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { machine } from "./machine.js";
+import { machine, type Machine } from "./machine.js";
 import type { Settings } from "./plan.js";
 import { median } from "./sample.js";
-import { num, renderTable } from "./table.js";
+import { num, renderTable, type Column } from "./table.js";
 
 const PYTHON = "/usr/bin/python3";
 const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
@@ -80,23 +80,25 @@ function compareOne(c: Comparison, pairs: number, progress: (m: string) => void)
   return o;
 }
 
-function text(outcomes: Outcome[], pairs: number): string {
-  const m = machine();
+const threads = (n: number | string) => `${n} thread${Number(n) > 1 ? "s" : ""}`;
+
+function text(outcomes: Outcome[], pairs: number, m: Machine): string {
   const rows = outcomes.map((o) => [
-    o.c.name, `${o.kernels}, ${o.threads} thread${o.threads > 1 ? "s" : ""}`,
-    `${o.c.numpy[0] === SEED_PY ? "float64" : "float32"}, ${o.blas || "BLAS"} ${o.c.blasThreads ? `${o.c.blasThreads} thread${o.c.blasThreads === "1" ? "" : "s"}` : "default threads"}`,
+    o.c.name, `${o.kernels}, ${threads(o.threads)}`,
+    `${o.c.numpy[0] === SEED_PY ? "float64" : "float32"}, ${o.blas || "BLAS"} ${o.c.blasThreads ? threads(o.c.blasThreads) : "default threads"}`,
     num(median(o.ours), 0), num(median(o.numpy), 0), num(median(o.ratios), 2), o.ratios.map((r) => r.toFixed(2)).join(" "),
   ]);
+  const cols: Column[] = [
+    { header: "comparison", align: "left" }, { header: "ours", align: "left" }, { header: "NumPy", align: "left" },
+    { header: "ours ms" }, { header: "NumPy ms" }, { header: "ratio" }, { header: "ratios per pair", align: "left" },
+  ];
   return [
     `wasm-mlp vs NumPy · ${m.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")}`,
     `machine: ${m.cpu} · ${m.cores} cores · Node ${m.node} · ${PYTHON} · load average at start ${m.loadavg.join(" ")}`,
     `method: ${pairs} alternated pairs per comparison (ours, NumPy, ours, ...); each side's own timing of its training loop (our CLI's train_ms, ` +
       `the script's perf_counter); ratio = ours / NumPy per pair, then the median (below 1: we are faster)`,
     "",
-    renderTable(
-      [{ header: "comparison", align: "left" }, { header: "ours", align: "left" }, { header: "NumPy", align: "left" }, { header: "ours ms" }, { header: "NumPy ms" }, { header: "ratio" }, { header: "ratios per pair", align: "left" }],
-      rows,
-    ),
+    renderTable(cols, rows),
     "  ms: medians; NumPy scripts: bench/numpy/seed.py (the seed, float64) and bench/numpy/big.py (the project's anchor, float32)",
   ].join("\n") + "\n";
 }
@@ -114,9 +116,9 @@ export function runVsNumpy(s: Settings): number {
     process.stderr.write(`--filter ${s.filterText} matches no comparison (${COMPARISONS.map((c) => c.id).join(", ")})\n`);
     return 2;
   }
-  const outcomes = chosen.map((c) => compareOne(c, s.pairs, progress));
+  const start = machine(), outcomes = chosen.map((c) => compareOne(c, s.pairs, progress));
   if (!s.json) {
-    process.stdout.write(text(outcomes, s.pairs));
+    process.stdout.write(text(outcomes, s.pairs, start));
     return 0;
   }
   const comparisons = outcomes.map((o) => ({
@@ -124,6 +126,6 @@ export function runVsNumpy(s: Settings): number {
     numpy: { script: o.c.numpy.map((a) => a.split("/").pop()), blas: o.blas, blas_threads: o.c.blasThreads ?? "default", train_ms: o.numpy },
     ratios: o.ratios, median_ratio: median(o.ratios),
   }));
-  process.stdout.write(JSON.stringify({ machine: machine(), pairs: s.pairs, comparisons }, null, 1) + "\n");
+  process.stdout.write(JSON.stringify({ machine: start, pairs: s.pairs, comparisons }, null, 1) + "\n");
   return 0;
 }
