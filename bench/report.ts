@@ -35,7 +35,7 @@ const header: Section = ({ s, machine: m, check }) => {
     `machine: ${m.cpu} · ${m.cores} cores${l2} · ${m.platform} ${m.arch} · Node ${m.node} (V8 ${m.v8}) · load average at start ${m.loadavg.join(" ")}`,
     `method: each implementation in its own process${s.repeat > 1 ? `, ${s.repeat} runs interleaved (median of their figures)` : ", one run"}${s.quick ? " (--quick)" : ""}; ` +
       `a figure is the median over samples (≥ 2 ms each, for ${s.time} ms after ${s.warmup} ms of warm-up) of the process CPU time per call, ` +
-      `which leaves out time spent waiting for a core; wall time only where CPU time cannot serve (threads, the per-call breakdown, MLP.fit), as marked`,
+      `which leaves out time spent waiting for a core${s.mode === "sweep" ? "" : "; wall time only where CPU time cannot serve (threads, the per-call breakdown, MLP.fit), as marked"}`,
     ...(s.impls.includes("ts") ? [`ts = the plain TypeScript twins (src/reference) run by the same step; × ts = ts time / build time`] : []),
     `rates: GFLOP/s = 2·M·K·N / time (epilogues not counted); GB/s = each input and output f32 once / time; % of peak: of the same build's peak in this run`,
     check.summary,
