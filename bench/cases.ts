@@ -1,216 +1,202 @@
-// The kernel × shape cases: every kernel at the shapes training uses (the digits SLP and MLP, full batch of
-// 1797 rows) plus a larger 784→128 layer at batch 64 and 1000. Each case names its tensors and how to fill
-// them, and how to call the wasm kernel (byte pointers into one arena) and its TypeScript reference (the
-// Float32Arrays themselves) on them.
+// The kernel × shape cases: each names its tensors and how to fill them, how to call the wasm kernel (byte
+// pointers into an arena) and its TypeScript twin (the Float32Arrays themselves), and what the first call
+// must produce from freshly filled tensors, by the twin, with the kernel tests' tolerance (check.ts compares
+// every case before anything is timed).
 //
-// Rates: a matmul does 2·M·K·N flops (the fused bias, ReLU or update epilogues are not counted). An
-// elementwise or reduction kernel reports GB/s over the bytes it must read and write at least once
-// (4 bytes per f32 element of every input and output) and elements per second over its element count.
+// CASES, the default run: the matrix forms at the shapes the training step runs (K = fan-in + 1: the bias
+// is the last row of W and the inputs carry a column of ones; one 256-row slice of a full batch, as the
+// step takes it, and whole batches), softmax_xent and sgd as the step calls them. SWEEP_CASES (--sweep):
+// the three forms over square sizes and over every product of three networks at batch 64 and 1797.
+//
+// Rates: a matmul does 2·M·K·N flops. softmax_xent and sgd report GB/s over the bytes they must read and
+// write at least once (4 bytes per f32 element of every input and output).
 
-import type { KernelExports } from "../src/kernels.js";
-import { GEMM_SCRATCH_BYTES } from "../src/arena.js";
+import type { CompiledKernels, KernelExports } from "../src/kernels.js";
+import { Arena, GEMM_SCRATCH_BYTES, Layout } from "../src/arena.js";
 import * as gemm from "../src/reference/gemm.js";
-import * as act from "../src/reference/activations.js";
 import * as soft from "../src/reference/softmax.js";
 import * as optim from "../src/reference/optim.js";
+import { mulberry32, seedOf } from "../src/reference/random.js";
+import { sgdTolerance, softmaxTolerance, sumTolerance, xentGradTolerance } from "../src/reference/tolerance.js";
+import { product } from "./breakdown.js";
+import { OPT } from "./workloads.js";
 
-/** How a tensor is filled before timing. */
+/** How a tensor is filled before the first call. */
 export type Fill =
   | "uniform" //  U(-1, 1)
   | "small" //    U(-0.01, 0.01): gradients, so repeated updates stay bounded
   | "logits" //   U(-4, 4)
   | "onehot" //   one 1 per row (the last dimension is the class)
-  | "relu" //     max(0, U(-1, 1)): a ReLU's output, about half zeros
   | "zero";
 
 export interface TensorSpec {
   readonly shape: readonly number[];
   readonly fill: Fill;
-  /** Only the wasm kernel uses it (scratch such as gemm_nt's Bᵀ). */
+  /** Only the wasm kernel uses it (packing scratch). */
   readonly wasmOnly?: boolean;
 }
 
 export type Ptrs = Record<string, number>;
 export type Arrays = Record<string, Float32Array>;
 
+/** An output of the first call as the twin computes it, and the allowed error per element. */
+export interface Expected {
+  readonly tensor: string;
+  readonly want: Float32Array;
+  readonly tol: (i: number) => number;
+}
+
 export interface KernelCase {
-  /** Stable id, matched by --filter: "gemm_nn/1797x64x32", "relu_backward/57504", ... */
+  /** Stable id, matched by --filter: "gemm_nn/256x65x32", "softmax_xent/256x10", "sgd/2080". */
   readonly id: string;
-  /** Table group. */
+  /** Table: the kernel's family by default, the group heading in the sweep. */
   readonly family: string;
   readonly kernel: string;
-  /** Human shape, e.g. "1797x64·64x32". */
+  /** Human shape, e.g. "256x65·65x32". */
   readonly shape: string;
   /** Where training uses it. */
   readonly use: string;
-  readonly matmul: boolean;
   /** 2·M·K·N for matmuls, else 0. */
   readonly flops: number;
-  /** Elements processed (the output's, or the input's for reductions). */
-  readonly elements: number;
-  /** Bytes read + written, each input and output element once (elementwise kernels; 0 for matmuls). */
+  /** Bytes read + written, each input and output element once (0 for matmuls). */
   readonly bytes: number;
   readonly tensors: Readonly<Record<string, TensorSpec>>;
   readonly wasm: (k: KernelExports, p: Ptrs) => () => void;
   readonly ts: (a: Arrays) => () => void;
+  /** From tensors as fillTensor left them (not modified). */
+  readonly expect: (a: Arrays) => Expected[];
 }
-
-/** The same lr for every update case: small, so thousands of timed updates keep the weights bounded. */
-const LR = 1e-4;
 
 const T = (fill: Fill, ...shape: number[]): TensorSpec => ({ shape, fill });
-/** The scratch the matrix kernels pack their operands in. */
 const SCRATCH: TensorSpec = { shape: [GEMM_SCRATCH_BYTES / 4], fill: "zero", wasmOnly: true };
+const abs = (a: Float32Array) => a.map(Math.abs);
 
-function mm(
-  kernel: string, M: number, K: number, N: number, shape: string, use: string,
-  c: Pick<KernelCase, "tensors" | "wasm" | "ts">, idSuffix = "",
-): KernelCase {
-  return { id: `${kernel}/${M}x${K}x${N}${idSuffix}`, family: kernel, kernel, shape, use, matmul: true, flops: 2 * M * K * N, elements: M * N, bytes: 0, ...c };
+export type Form = "nn" | "tn" | "nt";
+
+/**
+ * C[M,N] = A·B in one of the three forms training uses: nn A[M,K]·B[K,N] (forward), tn A[K,M]ᵀ·B[K,N]
+ * (weight gradients: M is fan-in + 1, K the batch), nt A[M,K]·B[N,K]ᵀ (deltas through the weights).
+ */
+export function matmul(form: Form, M: number, K: number, N: number, use: string, family = `gemm_${form}`): KernelCase {
+  const kernel = `gemm_${form}` as const;
+  const A = form === "tn" ? T("uniform", K, M) : T("uniform", M, K);
+  const B = form === "nt" ? T("uniform", N, K) : T("uniform", K, N);
+  return {
+    id: `${kernel}/${M}x${K}x${N}`, family, kernel, shape: product(M, K, N, form === "tn", form === "nt"), use,
+    flops: 2 * M * K * N, bytes: 0,
+    tensors: { A, B, C: T("zero", M, N), S: SCRATCH },
+    wasm: (k, p) => () => k[kernel](p.A, p.B, p.C, M, K, N, p.S),
+    ts: (a) => () => gemm[kernel](a.A, a.B, a.C, M, K, N),
+    expect: (a) => {
+      const want = new Float32Array(M * N), bound = new Float32Array(M * N), c = sumTolerance(K);
+      gemm[kernel](a.A, a.B, want, M, K, N);
+      gemm[kernel](abs(a.A), abs(a.B), bound, M, K, N);
+      return [{ tensor: "C", want, tol: (i) => c * bound[i] }];
+    },
+  };
 }
 
-const gemmNN = (M: number, K: number, N: number, use: string) =>
-  mm("gemm_nn", M, K, N, `${M}x${K}·${K}x${N}`, use, {
-    tensors: { A: T("uniform", M, K), B: T("uniform", K, N), C: T("zero", M, N), S: SCRATCH },
-    wasm: (k, p) => () => k.gemm_nn(p.A, p.B, p.C, M, K, N, p.S),
-    ts: (a) => () => gemm.gemm_nn(a.A, a.B, a.C, M, K, N),
-  });
-
-const dense = (M: number, K: number, N: number, relu: 0 | 1, use: string) =>
-  mm("dense_forward", M, K, N, `${M}x${K}·${K}x${N}${relu ? " +b +ReLU" : " +b"}`, use, {
-    tensors: { X: T("uniform", M, K), W: T("uniform", K, N), b: T("uniform", N), Y: T("zero", M, N), S: SCRATCH },
-    wasm: (k, p) => () => k.dense_forward(p.X, p.W, p.b, p.Y, M, K, N, relu, p.S),
-    ts: (a) => () => gemm.dense_forward(a.X, a.W, a.b, a.Y, M, K, N, relu),
-  }, relu ? "+relu" : "");
-
-// Shapes are (M, K, N) of C[M,N] = A[K,M]ᵀ·B[K,N]: M is fan-in, K the batch, N fan-out.
-const gemmTN = (M: number, K: number, N: number, use: string) =>
-  mm("gemm_tn", M, K, N, `(${K}x${M})ᵀ·${K}x${N}`, use, {
-    tensors: { A: T("uniform", K, M), B: T("small", K, N), C: T("zero", M, N), S: SCRATCH },
-    wasm: (k, p) => () => k.gemm_tn(p.A, p.B, p.C, M, K, N, p.S),
-    ts: (a) => () => gemm.gemm_tn(a.A, a.B, a.C, M, K, N),
-  });
-
-// C[M,N] = A[M,K]·B[N,K]ᵀ; the wasm kernel packs Bᵀ into scratch (timed: it is part of the call).
-const gemmNT = (M: number, K: number, N: number, use: string) =>
-  mm("gemm_nt", M, K, N, `${M}x${K}·(${N}x${K})ᵀ`, use, {
-    tensors: { A: T("small", M, K), B: T("uniform", N, K), C: T("zero", M, N), S: SCRATCH },
-    wasm: (k, p) => () => k.gemm_nt(p.A, p.B, p.C, M, K, N, p.S),
-    ts: (a) => () => gemm.gemm_nt(a.A, a.B, a.C, M, K, N),
-  });
-
-function ew(kernel: string, family: string, dims: string, elements: number, bytes: number, use: string, c: Pick<KernelCase, "tensors" | "wasm" | "ts">): KernelCase {
-  return { id: `${kernel}/${dims}`, family, kernel, shape: dims, use, matmul: false, flops: 0, elements, bytes, ...c };
-}
-
-const softmaxXent = (M: number, N: number, use: string) =>
-  ew("softmax_xent", "softmax", `${M}x${N}`, M * N, 16 * M * N, use, {
+/** P = softmax(Z) and G = (P - Y) / batch for M rows of a batch. */
+function softmaxXent(M: number, N: number, batch: number, use: string): KernelCase {
+  return {
+    id: `softmax_xent/${M}x${N}`, family: "softmax_xent", kernel: "softmax_xent", shape: `${M}x${N}`, use, flops: 0, bytes: 16 * M * N,
     tensors: { Z: T("logits", M, N), Y: T("onehot", M, N), P: T("zero", M, N), G: T("zero", M, N) },
-    wasm: (k, p) => () => k.softmax_xent(p.Z, p.Y, p.P, p.G, M, N),
-    ts: (a) => () => soft.softmax_xent(a.Z, a.Y, a.P, a.G, M, N),
-  });
+    wasm: (k, p) => () => k.softmax_xent(p.Z, p.Y, p.P, p.G, M, N, batch),
+    ts: (a) => () => soft.softmax_xent(a.Z, a.Y, a.P, a.G, M, N, batch),
+    expect: (a) => {
+      const P = new Float32Array(M * N), G = new Float32Array(M * N);
+      soft.softmax_xent(a.Z, a.Y, P, G, M, N, batch);
+      const tolP = softmaxTolerance(a.Z, P, M, N);
+      return [{ tensor: "P", want: P, tol: (i) => tolP[i] }, { tensor: "G", want: G, tol: xentGradTolerance(tolP, P, a.Y, batch) }];
+    },
+  };
+}
 
-const softmaxRows = (M: number, N: number, use: string) =>
-  ew("softmax_rows", "softmax", `${M}x${N}`, M * N, 8 * M * N, use, {
-    tensors: { Z: T("logits", M, N), P: T("zero", M, N) },
-    wasm: (k, p) => () => k.softmax_rows(p.Z, p.P, M, N),
-    ts: (a) => () => soft.softmax_rows(a.Z, a.P, M, N),
-  });
-
-const reluForward = (n: number, use: string) =>
-  ew("relu_forward", "relu", String(n), n, 8 * n, use, {
-    tensors: { X: T("uniform", n), Y: T("zero", n) },
-    wasm: (k, p) => () => k.relu_forward(p.X, p.Y, n),
-    ts: (a) => () => act.relu_forward(a.X, a.Y, n),
-  });
-
-const reluBackward = (n: number, use: string) =>
-  ew("relu_backward", "relu", String(n), n, 12 * n, use, {
-    tensors: { dY: T("small", n), Y: T("relu", n), dX: T("zero", n) },
-    wasm: (k, p) => () => k.relu_backward(p.dY, p.Y, p.dX, n),
-    ts: (a) => () => act.relu_backward(a.dY, a.Y, a.dX, n),
-  });
-
-const biasAdd = (M: number, N: number, use: string) =>
-  ew("bias_add", "bias_add / colsum / sgd", `${M}x${N}`, M * N, 8 * M * N + 4 * N, use, {
-    tensors: { X: T("uniform", M, N), b: T("small", N) },
-    wasm: (k, p) => () => k.bias_add(p.X, p.b, M, N),
-    ts: (a) => () => act.bias_add(a.X, a.b, M, N),
-  });
-
-const colsum = (M: number, N: number, use: string) =>
-  ew("colsum", "bias_add / colsum / sgd", `${M}x${N}`, M * N, 4 * M * N + 4 * N, use, {
-    tensors: { G: T("small", M, N), out: T("zero", N) },
-    wasm: (k, p) => () => k.colsum(p.G, p.out, M, N),
-    ts: (a) => () => optim.colsum(a.G, a.out, M, N),
-  });
-
-const sgd = (n: number, use: string) =>
-  ew("sgd", "bias_add / colsum / sgd", String(n), n, 12 * n, use, {
+/** W -= lr·G over n weights, at the training learning rate (G small, so timed repeats keep W bounded). */
+function sgd(n: number, use: string): KernelCase {
+  const lr = OPT.lr;
+  return {
+    id: `sgd/${n}`, family: "sgd", kernel: "sgd", shape: String(n), use, flops: 0, bytes: 12 * n,
     tensors: { W: T("uniform", n), G: T("small", n) },
-    wasm: (k, p) => () => k.sgd(p.W, p.G, n, LR),
-    ts: (a) => () => optim.sgd(a.W, a.G, n, LR),
-  });
+    wasm: (k, p) => () => k.sgd(p.W, p.G, n, lr),
+    ts: (a) => () => optim.sgd(a.W, a.G, n, lr),
+    expect: (a) => {
+      const want = a.W.slice();
+      optim.sgd(want, a.G, n, lr);
+      return [{ tensor: "W", want, tol: sgdTolerance(a.W, a.G, lr) }];
+    },
+  };
+}
 
-/** Every case, in table order (grouped by family). */
+/** The default run's cases, in table order (grouped by family). */
 export const CASES: readonly KernelCase[] = [
-  gemmNN(1797, 64, 32, "MLP hidden layer, forward"),
-  gemmNN(1797, 32, 10, "MLP output layer, forward"),
-  gemmNN(1797, 64, 10, "SLP, forward"),
-  gemmNN(64, 784, 128, "784→128 layer, batch 64"),
-  gemmNN(1000, 784, 128, "784→128 layer, batch 1000"),
+  matmul("nn", 256, 65, 32, "64-32-10 hidden layer, forward, one 256-row slice"),
+  matmul("nn", 256, 33, 10, "64-32-10 output layer, forward, one slice"),
+  matmul("nn", 1797, 65, 32, "64-32-10 hidden layer, forward, whole batch"),
+  matmul("nn", 256, 257, 256, "64-256-256-10 second layer, forward, one slice"),
+  matmul("nn", 64, 785, 128, "784-128-10 hidden layer, forward, batch 64"),
 
-  dense(1797, 64, 32, 1, "MLP hidden layer (bias + ReLU fused)"),
-  dense(1797, 32, 10, 0, "MLP output layer (bias fused)"),
-  dense(1797, 64, 10, 0, "SLP (bias fused)"),
+  matmul("tn", 65, 256, 32, "64-32-10 dW1 = Xᵀ·G1, one slice"),
+  matmul("tn", 33, 256, 10, "64-32-10 dW2 = A1ᵀ·G2, one slice"),
+  matmul("tn", 65, 1797, 32, "64-32-10 dW1, whole batch"),
+  matmul("tn", 257, 256, 256, "64-256-256-10 dW2, one slice"),
+  matmul("tn", 785, 64, 128, "784-128-10 dW1, batch 64"),
 
-  gemmTN(64, 1797, 32, "MLP dW1 = Xᵀ·G1"),
-  gemmTN(32, 1797, 10, "MLP dW2 = A1ᵀ·G2"),
-  gemmTN(64, 1797, 10, "SLP dW = Xᵀ·G"),
-  gemmTN(784, 64, 128, "784→128 dW, batch 64"),
-  gemmTN(784, 1000, 128, "784→128 dW, batch 1000"),
+  matmul("nt", 256, 10, 32, "64-32-10 G1 = G2·W2ᵀ, one slice"),
+  matmul("nt", 256, 256, 256, "64-256-256-10 G1 = G2·W2ᵀ, one slice"),
 
+  softmaxXent(256, 10, 1797, "one slice of the digits' full batch"),
+  softmaxXent(64, 10, 64, "a mini-batch of 64"),
 
-  gemmNT(1797, 10, 32, "MLP G1 = G2·W2ᵀ (incl. transpose)"),
-
-  softmaxXent(1797, 10, "softmax + xent gradient, fused"),
-  softmaxRows(1797, 10, "softmax only (inference)"),
-
-  reluForward(1797 * 32, "MLP hidden ReLU (1797x32)"),
-  reluBackward(1797 * 32, "MLP hidden ReLU mask (1797x32)"),
-
-  biasAdd(1797, 32, "MLP hidden bias (unfused)"),
-  colsum(1797, 32, "MLP db1"),
-  colsum(1797, 10, "MLP db2"),
-  sgd(64 * 32, "MLP W1 update (64x32)"),
+  sgd(65 * 32, "64-32-10 W1 update (bias row included)"),
+  sgd(257 * 256, "64-256-256-10 W2 update"),
 ];
+
+const SQUARES = [16, 32, 64, 128, 256, 512, 1024];
+const FORM_NAMES: Record<Form, string> = { nn: "A·B (nn)", tn: "Aᵀ·B (tn)", nt: "A·Bᵀ (nt)" };
+const SWEEP_NETWORKS = [[64, 32, 10], [64, 256, 256, 10], [784, 128, 10]];
+const SWEEP_BATCHES = [64, 1797];
+
+/**
+ * Every product of one training step: each layer's forward product, then from the top layer down the delta
+ * through its weights (layers above the first) and its dW.
+ */
+function stepProducts(layers: readonly number[], batch: number): KernelCase[] {
+  const group = `${layers.join("-")}, batch ${batch}`, L = layers.length - 1, out: KernelCase[] = [];
+  for (let l = 1; l <= L; l++) out.push(matmul("nn", batch, layers[l - 1] + 1, layers[l], `forward, layer ${l}`, group));
+  for (let l = L; l >= 1; l--) {
+    if (l > 1) out.push(matmul("nt", batch, layers[l], layers[l - 1], `delta through W${l}`, group));
+    out.push(matmul("tn", layers[l - 1] + 1, batch, layers[l], `dW${l}`, group));
+  }
+  return out;
+}
+
+/** --sweep: square sizes per form, then the training products (ids may repeat across groups: kept once). */
+export const SWEEP_CASES: readonly KernelCase[] = (() => {
+  const all: KernelCase[] = [];
+  for (const form of ["nn", "tn", "nt"] as const) for (const n of SQUARES) all.push(matmul(form, n, n, n, "square", `${FORM_NAMES[form]}, square sizes`));
+  for (const layers of SWEEP_NETWORKS) for (const batch of SWEEP_BATCHES) all.push(...stepProducts(layers, batch));
+  const seen = new Set<string>();
+  return all.filter((c) => !seen.has(c.id) && seen.add(c.id));
+})();
 
 /** Deterministic data: mulberry32 seeded per case and tensor. */
 export function fillTensor(out: Float32Array, spec: TensorSpec, seed: number): void {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const n = out.length;
+  const scaled = (s: number) => { for (let i = 0; i < n; i++) out[i] = (next() * 2 - 1) * s; };
   switch (spec.fill) {
     case "zero":
       out.fill(0);
       break;
     case "uniform":
-      for (let i = 0; i < n; i++) out[i] = next() * 2 - 1;
+      scaled(1);
       break;
     case "small":
-      for (let i = 0; i < n; i++) out[i] = (next() * 2 - 1) * 0.01;
+      scaled(0.01);
       break;
     case "logits":
-      for (let i = 0; i < n; i++) out[i] = (next() * 2 - 1) * 4;
-      break;
-    case "relu":
-      for (let i = 0; i < n; i++) out[i] = Math.max(0, next() * 2 - 1);
+      scaled(4);
       break;
     case "onehot": {
       const C = spec.shape[spec.shape.length - 1], rows = n / C;
@@ -221,9 +207,28 @@ export function fillTensor(out: Float32Array, spec: TensorSpec, seed: number): v
   }
 }
 
-export function seedOf(...parts: string[]): number {
-  let h = 2166136261;
-  const s = parts.join(":");
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
+/** Every tensor of the cases in one arena (a fixed memory: nothing is allocated once timing starts), filled. */
+export function placeCases(kernels: CompiledKernels, cases: readonly KernelCase[]): { arena: Arena; ptrs: Ptrs[] } {
+  const layout = new Layout();
+  const ptrs = cases.map((c) => {
+    const p: Ptrs = {};
+    for (const [name, spec] of Object.entries(c.tensors)) p[name] = layout.add(`${c.id}:${name}`, ...spec.shape).ptr;
+    return p;
+  });
+  const arena = new Arena(kernels, layout);
+  for (const c of cases) {
+    for (const [name, spec] of Object.entries(c.tensors)) fillTensor(arena.view(layout.get(`${c.id}:${name}`)), spec, seedOf(c.id, name));
+  }
+  return { arena, ptrs };
+}
+
+/** The case's tensors as Float32Arrays (the twin's), filled with the same data as placeCases. */
+export function caseArrays(c: KernelCase): Arrays {
+  const a: Arrays = {};
+  for (const [name, spec] of Object.entries(c.tensors)) {
+    if (spec.wasmOnly) continue;
+    a[name] = new Float32Array(spec.shape.reduce((x, y) => x * y, 1));
+    fillTensor(a[name], spec, seedOf(c.id, name));
+  }
+  return a;
 }

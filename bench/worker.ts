@@ -1,39 +1,50 @@
-// One implementation's measurements, in a process of its own (run.ts spawns it with --worker IMPL). Every
-// memory is set up before the first measurement: one arena holding every case's tensors (a fixed wasm memory
-// that never grows), or for the TypeScript reference every Float32Array; then the networks for the epochs.
-// Each measurement is its own tinybench Bench with one synchronous task; the result is its p50 latency.
-// Kernels are called through the same raw exports the training loop uses (Arena.raw, no trap-naming wrapper).
-// Order: peak, kernels, epochs, the in-situ breakdown, and last the 1000-epoch MLP.fit runs (each allocates).
+// One implementation's measurements, in a process of its own (run.ts spawns it with --worker IMPL), after
+// the parent has checked every selected case against its TypeScript twin. Order: the peak, the kernel cases
+// (one arena holding all their tensors, set up first), whole epochs, the breakdown, slice sizes and L2,
+// then what starts threads or allocates most (the 1000-epoch fits, the thread counts). Kernels are called
+// through the raw exports training uses (no trap-naming wrapper); epochs run the real Network step.
 
-import { Bench } from "tinybench";
 import { compileKernels, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
-import { Arena, Layout } from "../src/arena.js";
 import { MLP } from "../src/model.js";
-import { fillTensor, seedOf, type Arrays, type KernelCase, type Ptrs } from "./cases.js";
-import { MODELS, OPT, SEED, digits, prepare, referenceNetwork, wasmEpochCalls, wasmNetwork, type ModelSpec } from "./epochs.js";
-import { loadPeak, peakFlops, type PeakBuild } from "./peak.js";
-import type { EpochCall } from "./reference-epoch.js";
-import type { Impl, Selection, Settings } from "./plan.js";
+import { Pool } from "../src/pool.js";
+import { referenceKernels } from "../src/reference/kernels.js";
+import { caseArrays, placeCases } from "./cases.js";
+import { CallTimer, breakdown } from "./breakdown.js";
+import { streamBytes } from "./machine.js";
+import { loadProbes, peakFlops, type ProbeBuild } from "./probes.js";
+import { alternate, time, type Budget, type Timing } from "./sample.js";
+import { SIMD_BUILDS, SLICES, THREADED, runsWorkload, trainedWorkloads, type Impl, type Selection, type Settings } from "./plan.js";
+import { OPT, SEED, epochOf, loadAll, network, twins, workload, type Data, type WorkloadId } from "./workloads.js";
+
+export type Kind = "peak" | "kernel" | "epoch" | "threads" | "slices" | "l2" | "breakdown" | "fit";
 
 export interface Measurement {
-  kind: "kernel" | "peak" | "epoch" | "fit" | "breakdown";
-  /** Case id, "peak", "epoch/mlp", "fit/mlp", "breakdown/mlp". */
+  kind: Kind;
+  /**
+   * Unique per implementation: the case id, "peak", "epoch/W", "threads/W/T", "slices/R", "l2/read",
+   * "l2/update", "l2/epoch", "breakdown/W/I" (I: row, or "epoch"), "fit/W/1", "fit/W/auto".
+   */
   id: string;
   impl: Impl;
-  /** Median latency of one call (one epoch, one peak loop, ...), ms. */
-  p50_ms: number;
-  mean_ms?: number;
-  /** tinybench's relative margin of error of the mean, %. */
-  rme?: number;
-  /** Timed samples. */
+  /** The figure, ms: per call (kernel, peak loop, epoch, streaming pass); for a fit, all 1000 epochs. */
+  ms: number;
+  /** Which clock `ms` is: process CPU time (single-threaded work) or wall time (threads, fits, breakdown). */
+  basis: "cpu" | "wall";
+  cpu_ms?: number;
+  wall_ms?: number;
   samples?: number;
-  /** Calls per timed sample (tiny kernels are looped so a sample is well above the timer's resolution). */
   reps?: number;
-  /** peak: flops of one call. */
+  workload?: WorkloadId;
+  threads?: number;
+  slice_rows?: number;
+  /** peak: per call; breakdown: the row's matmul flops per epoch. */
   flops?: number;
-  /** breakdown: the call's position and label; "epoch" rows hold the instrumented epoch's wall time. */
-  index?: number;
+  /** l2: bytes moved per pass (read + written for update). */
+  bytes?: number;
+  /** breakdown rows. */
   label?: string;
+  calls?: number;
+  index?: number;
 }
 
 export interface WorkerOutput {
@@ -42,179 +53,175 @@ export interface WorkerOutput {
   errors: string[];
 }
 
-const now = () => performance.now();
-
-/** Calls per sample so that one sample lasts at least ~25 µs (after a short warm loop, so the estimate is JIT-ed code). */
-function innerReps(fn: () => void, warmMs: number): number {
-  let t0 = now();
-  fn();
-  if (now() - t0 > 1) return 1;
-  t0 = now();
-  while (now() - t0 < warmMs) fn();
-  let n = 0;
-  t0 = now();
-  let dt = 0;
-  do {
-    fn();
-    n++;
-    dt = now() - t0;
-  } while (dt < warmMs / 3);
-  return Math.max(1, Math.min(100_000, Math.ceil(0.025 / (dt / n))));
+interface Context {
+  impl: Impl;
+  sel: Selection;
+  s: Settings;
+  kernels: CompiledKernels;
+  data: Map<string, Data>;
+  budget: Budget;
+  out: Measurement[];
 }
 
-async function measure(s: Settings, name: string, fn: () => void): Promise<Omit<Measurement, "kind" | "id" | "impl">> {
-  const reps = innerReps(fn, s.quick ? 10 : 30);
-  const body = reps === 1 ? fn : () => { for (let r = 0; r < reps; r++) fn(); };
-  const bench = new Bench({
-    name,
-    time: s.time,
-    warmupTime: s.warmupTime,
-    iterations: s.quick ? 3 : 8,
-    warmupIterations: s.quick ? 1 : 3,
-    throws: true,
-  });
-  bench.add(name, body, { async: false });
-  await bench.run();
-  const r = bench.tasks[0].result;
-  if (r.state !== "completed") throw new Error(`${name}: tinybench task ${r.state}`);
-  const l = r.latency;
-  return { p50_ms: l.p50 / reps, mean_ms: l.mean / reps, rme: l.rme, samples: l.samplesCount, reps };
-}
-
-/** Each call of the epoch timed where it runs, epoch after epoch; per-call medians and the wall time of the instrumented epoch. */
-function inSitu(s: Settings, calls: readonly EpochCall[]): { perCall: number[]; wall: number; epochs: number; timer: number } {
-  const n = calls.length;
-  // warm: whole epochs, uninstrumented
-  let t0 = now();
-  while (now() - t0 < s.warmupTime) for (let i = 0; i < n; i++) calls[i].run();
-  // the cost of one now() pair, subtracted from every call
-  const pairs = new Float64Array(2001);
-  for (let i = 0; i < pairs.length; i++) { const a = now(); pairs[i] = now() - a; }
-  const timer = median(Array.from(pairs));
-  const samples: number[][] = calls.map(() => []);
-  const walls: number[] = [];
-  t0 = now();
-  let epochs = 0;
-  while (now() - t0 < s.time || epochs < 10) {
-    const w0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      calls[i].run();
-      samples[i].push(now() - a);
-    }
-    walls.push(now() - w0);
-    epochs++;
-  }
-  return { perCall: samples.map((x) => Math.max(0, median(x) - timer)), wall: median(walls), epochs, timer };
-}
-
-export function median(xs: readonly number[]): number {
-  const a = [...xs].sort((x, y) => x - y), m = a.length >> 1;
-  return a.length === 0 ? NaN : a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-}
+const fromTiming = (t: Timing) => ({ ms: t.cpu_ms, basis: "cpu" as const, cpu_ms: t.cpu_ms, wall_ms: t.wall_ms, samples: t.samples, reps: t.reps });
+const simd = (impl: Impl) => SIMD_BUILDS.includes(impl);
+/** The workloads of a selection list that this implementation runs. */
+const mine = (c: Context, ids: readonly WorkloadId[]) => ids.map(workload).filter((w) => runsWorkload(c.impl, w.small));
 
 function log(impl: Impl, msg: string): void {
   if (process.env.WASM_MLP_BENCH_VERBOSE) process.stderr.write(`  [${impl}] ${msg}\n`);
 }
 
-export async function runWorker(impl: Impl, sel: Selection, s: Settings): Promise<WorkerOutput> {
-  const out: Measurement[] = [], errors: string[] = [];
-  const wasm = impl !== "ts";
-  let kernels: CompiledKernels | undefined;
-  if (wasm) kernels = await compileKernels(impl as KernelBuild); // relaxed: also sets Node 20's relaxed-SIMD flag
+async function measurePeak(c: Context): Promise<void> {
+  if (!c.sel.peak || !simd(c.impl)) return;
+  const probes = await loadProbes(c.impl as ProbeBuild), iters = 100_000;
+  const t = time(() => void probes.peak(iters, 0.999, 0.001), c.budget);
+  c.out.push({ kind: "peak", id: "peak", impl: c.impl, ...fromTiming(t), flops: peakFlops(iters) });
+}
 
-  // ---- set-up: every tensor of every case, then the networks -------------------------------------------
-  const thunks: { c: KernelCase; fn: () => void }[] = [];
-  if (sel.cases.length) {
-    if (wasm) {
-      const layout = new Layout();
-      const placed = sel.cases.map((c) => {
-        const ptrs: Ptrs = {};
-        for (const [name, spec] of Object.entries(c.tensors)) ptrs[name] = layout.add(`${c.id}:${name}`, ...spec.shape).ptr;
-        return ptrs;
-      });
-      const arena = new Arena(kernels!, layout);
-      sel.cases.forEach((c, i) => {
-        for (const [name, spec] of Object.entries(c.tensors)) fillTensor(arena.view(layout.get(`${c.id}:${name}`)), spec, seedOf(c.id, name));
-        thunks.push({ c, fn: c.wasm(arena.raw, placed[i]) });
-      });
-    } else {
-      for (const c of sel.cases) {
-        const arrays: Arrays = {};
-        for (const [name, spec] of Object.entries(c.tensors)) {
-          if (spec.wasmOnly) continue;
-          arrays[name] = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-          fillTensor(arrays[name], spec, seedOf(c.id, name));
+function measureCases(c: Context): void {
+  if (!c.sel.cases.length) return;
+  const thunks = c.impl === "ts"
+    ? c.sel.cases.map((k) => k.ts(caseArrays(k)))
+    : (() => {
+        const { arena, ptrs } = placeCases(c.kernels, c.sel.cases);
+        return c.sel.cases.map((k, i) => k.wasm(arena.raw, ptrs[i]));
+      })();
+  c.sel.cases.forEach((k, i) => {
+    const t = time(thunks[i], c.budget);
+    c.out.push({ kind: "kernel", id: k.id, impl: c.impl, ...fromTiming(t), flops: k.flops });
+    log(c.impl, `${k.id} ${(t.cpu_ms * 1000).toFixed(2)} µs`);
+  });
+}
+
+function measureEpochs(c: Context): void {
+  for (const w of mine(c, c.sel.epochs)) {
+    const net = network(c.kernels, w, c.data.get(w.data)!, { wrap: c.impl === "ts" ? twins : undefined });
+    const t = time(epochOf(net, w), c.budget);
+    c.out.push({ kind: "epoch", id: `epoch/${w.id}`, impl: c.impl, ...fromTiming(t), workload: w.id });
+    log(c.impl, `epoch/${w.id} ${t.cpu_ms.toFixed(3)} ms`);
+  }
+}
+
+function measureBreakdowns(c: Context): void {
+  for (const w of mine(c, c.sel.breakdown)) {
+    const timer = new CallTimer();
+    const wrap = (raw: Parameters<typeof twins>[0], memory: WebAssembly.Memory) => timer.wrap(c.impl === "ts" ? referenceKernels(memory) : raw);
+    const net = network(c.kernels, w, c.data.get(w.data)!, { wrap });
+    const b = breakdown(timer, epochOf(net, w), c.budget.time, c.budget.warmup);
+    const id = `breakdown/${w.id}`;
+    b.rows.forEach((r, index) => {
+      c.out.push({ kind: "breakdown", id: `${id}/${index}`, impl: c.impl, ms: r.ms, basis: "wall", samples: b.epochs, workload: w.id, label: r.label, calls: r.calls, flops: r.flops, index });
+    });
+    c.out.push({ kind: "breakdown", id: `${id}/epoch`, impl: c.impl, ms: b.epoch, basis: "cpu", samples: b.epochs, workload: w.id });
+  }
+}
+
+/** The seed MLP's epoch for each slice size, in alternation (the same weights' step, only cut differently). */
+function measureSlices(c: Context): void {
+  if (!c.sel.slices || !simd(c.impl)) return;
+  const w = workload("mlp"), data = c.data.get(w.data)!;
+  const variants = SLICES.map((rows) => ({ key: String(rows), fn: epochOf(network(c.kernels, w, data, { sliceRows: rows }), w) }));
+  const times = alternate(variants, { ...c.budget, time: c.budget.time * variants.length }, 3);
+  for (const rows of SLICES) {
+    c.out.push({ kind: "slices", id: `slices/${rows}`, impl: c.impl, ...fromTiming(times.get(String(rows))!), workload: "mlp", slice_rows: rows });
+  }
+}
+
+/** A streaming read and a read+write pass over an L2-sized buffer, and the seed MLP's epoch next to them. */
+async function measureL2(c: Context): Promise<void> {
+  if (!c.sel.l2 || !simd(c.impl)) return;
+  const probes = await loadProbes(c.impl as ProbeBuild), bytes = streamBytes(), p = probes.buffer(bytes);
+  const read = time(() => void probes.stream_read(p, bytes), c.budget);
+  const update = time(() => probes.stream_update(p, bytes), c.budget);
+  const w = workload("mlp");
+  const epoch = time(epochOf(network(c.kernels, w, c.data.get(w.data)!), w), c.budget);
+  c.out.push(
+    { kind: "l2", id: "l2/read", impl: c.impl, ...fromTiming(read), bytes },
+    { kind: "l2", id: "l2/update", impl: c.impl, ...fromTiming(update), bytes: 2 * bytes },
+    { kind: "l2", id: "l2/epoch", impl: c.impl, ...fromTiming(epoch), workload: "mlp" },
+  );
+}
+
+/** Fits per figure: a fit is one long wall-clock run, so the figure is the median of a few. */
+const FITS = 3;
+
+/** MLP.fit for 1000 epochs as a user runs it (train_ms): on one thread, and with the default threads. */
+async function measureFits(c: Context): Promise<void> {
+  if (!simd(c.impl)) return;
+  for (const w of mine(c, c.sel.fit)) {
+    const data = c.data.get(w.data)!;
+    for (const threads of [1, "auto"] as const) {
+      const runs: { ms: number; threads: number }[] = [];
+      for (let r = 0; r < FITS; r++) {
+        const model = await MLP.create({ layers: [...w.layers], seed: SEED, kernels: c.kernels, normalize: w.normalize, threads });
+        try {
+          const f = model.fit(data.X, data.y, { epochs: 1000, every: 1e9, lr: OPT.lr, batch: w.batch });
+          runs.push({ ms: f.train_ms, threads: f.threads });
+        } finally {
+          model.dispose();
         }
-        thunks.push({ c, fn: c.ts(arrays) });
+      }
+      const mid = [...runs].sort((a, b) => a.ms - b.ms)[FITS >> 1];
+      c.out.push({ kind: "fit", id: `fit/${w.id}/${threads}`, impl: c.impl, ms: mid.ms, basis: "wall", samples: FITS, workload: w.id, threads: mid.threads });
+      log(c.impl, `fit/${w.id}/${threads} ${runs.map((x) => `${x.ms.toFixed(0)} ms (${x.threads})`).join(", ")}`);
+    }
+  }
+}
+
+/**
+ * Each workload's epoch on every thread count, in alternation, by wall clock. Every thread count has a
+ * network and a worker pool of its own, attached once (as fit attaches them) and kept attached while the
+ * others run: a network detached and then stepped on fewer threads can race its workers' exit from the
+ * previous job (Network.close does not wait for them), so no network changes its thread count here.
+ */
+async function measureThreads(c: Context): Promise<void> {
+  if (c.impl !== THREADED || !c.sel.threads.length) return;
+  const counts = c.s.threads, pools = new Map<number, Pool>();
+  try {
+    for (const t of counts.filter((x) => x > 1)) pools.set(t, await Pool.start(c.kernels, t - 1));
+    for (const p of pools.values()) await p.waitReady();
+    for (const w of mine(c, c.sel.threads)) {
+      const nets = counts.map((t) => {
+        const net = network(c.kernels, w, c.data.get(w.data)!, { threads: t });
+        pools.get(t)?.attach(net.arena.memory, { shape: net.shape, threads: t }, t);
+        net.useThreads(t);
+        return net;
+      });
+      try {
+        const variants = counts.map((t, i) => ({ key: String(t), fn: epochOf(nets[i], w) }));
+        const times = alternate(variants, { ...c.budget, time: c.budget.time * counts.length }, 4);
+        for (const t of counts) {
+          const r = times.get(String(t))!;
+          c.out.push({ kind: "threads", id: `threads/${w.id}/${t}`, impl: c.impl, ms: r.wall_ms, basis: "wall", wall_ms: r.wall_ms, cpu_ms: r.cpu_ms, samples: r.samples, reps: r.reps, workload: w.id, threads: t });
+        }
+      } finally {
+        for (const net of nets) net.close();
       }
     }
+  } finally {
+    for (const p of pools.values()) p.terminate();
   }
-  const fits = impl === "simd" || impl === "relaxed"; // the others would take seconds per 1000 epochs
-  const models = MODELS.filter((m) => sel.epochs.includes(m.id) || sel.breakdown.includes(m.id) || (fits && sel.fit.includes(m.id)));
-  const data = models.length ? await digits() : undefined;
-  const nets = new Map<ModelSpec["id"], { epoch: () => void; calls: readonly EpochCall[]; fit?: () => Promise<number> }>();
-  for (const m of models) {
-    const p = prepare(m, data!);
-    if (wasm) {
-      const net = wasmNetwork(kernels!, m, p, data!.n);
-      // a second network for the in-situ breakdown, so the epoch timing and the breakdown each train their own weights
-      const probe = wasmNetwork(kernels!, m, p, data!.n);
-      const k = kernels!;
-      nets.set(m.id, {
-        epoch: () => net.epoch(OPT, undefined),
-        calls: wasmEpochCalls(probe),
-        fit: async () => {
-          const model = await MLP.create({ layers: [...m.layers], seed: SEED, kernels: k, normalize: m.normalize });
-          return model.fit(data!.X, data!.y, { epochs: 1000, every: 1e9, lr: OPT.lr }).train_ms;
-        },
-      });
-    } else {
-      const net = referenceNetwork(m, p), probe = referenceNetwork(m, p);
-      nets.set(m.id, { epoch: () => net.epoch(), calls: probe.calls() });
-    }
-  }
+}
 
-  // ---- measurements --------------------------------------------------------------------------------------
-  if (sel.peak && (impl === "simd" || impl === "relaxed")) {
+export async function runWorker(impl: Impl, sel: Selection, s: Settings): Promise<WorkerOutput> {
+  const errors: string[] = [];
+  // the twins run inside a Network too, whose memory and layout any build can provide
+  const kernels = await compileKernels(impl === "ts" ? "scalar" : (impl as KernelBuild)); // relaxed: also sets Node 20's flag
+  const c: Context = {
+    impl, sel, s, kernels, data: await loadAll(trainedWorkloads(sel)), out: [],
+    budget: { time: s.time, warmup: s.warmup, minSamples: s.quick ? 3 : 5 },
+  };
+  const steps: [string, (c: Context) => void | Promise<void>][] = [
+    ["peak", measurePeak], ["kernels", measureCases], ["epochs", measureEpochs], ["breakdown", measureBreakdowns],
+    ["slices", measureSlices], ["l2", measureL2], ["fit", measureFits], ["threads", measureThreads],
+  ];
+  for (const [name, step] of steps) {
     try {
-      const peak = await loadPeak(impl as PeakBuild);
-      const iters = 100_000;
-      const r = await measure(s, "peak", () => { peak(iters, 0.999, 0.001); });
-      out.push({ kind: "peak", id: "peak", impl, ...r, flops: peakFlops(iters) });
-      log(impl, `peak ${(peakFlops(iters) / r.p50_ms / 1e6).toFixed(1)} GFLOP/s`);
+      await step(c);
     } catch (e) {
-      errors.push(`peak: ${(e as Error).message}`);
+      errors.push(`${impl} ${name}: ${(e as Error).message}`);
     }
   }
-  for (const { c, fn } of thunks) {
-    const r = await measure(s, c.id, fn);
-    out.push({ kind: "kernel", id: c.id, impl, ...r });
-    log(impl, `${c.id} ${(r.p50_ms * 1000).toFixed(2)} µs`);
-  }
-  for (const m of models) {
-    const net = nets.get(m.id)!;
-    if (sel.epochs.includes(m.id)) {
-      const r = await measure(s, `epoch/${m.id}`, net.epoch);
-      out.push({ kind: "epoch", id: `epoch/${m.id}`, impl, ...r });
-      log(impl, `epoch/${m.id} ${r.p50_ms.toFixed(3)} ms`);
-    }
-    if (sel.breakdown.includes(m.id)) {
-      const b = inSitu(s, net.calls);
-      b.perCall.forEach((ms, index) => {
-        out.push({ kind: "breakdown", id: `breakdown/${m.id}`, impl, p50_ms: ms, samples: b.epochs, index, label: net.calls[index].label });
-      });
-      out.push({ kind: "breakdown", id: `breakdown/${m.id}`, impl, p50_ms: b.wall, samples: b.epochs, index: -1, label: "epoch" });
-    }
-  }
-  // last, because each fit allocates a Network (a new wasm memory) and garbage
-  for (const m of models) {
-    const fit = nets.get(m.id)!.fit;
-    if (fits && fit && sel.fit.includes(m.id)) {
-      const ms = await fit();
-      out.push({ kind: "fit", id: `fit/${m.id}`, impl, p50_ms: ms, samples: 1 });
-      log(impl, `fit/${m.id} 1000 epochs ${ms.toFixed(0)} ms`);
-    }
-  }
-  return { impl, measurements: out, errors };
+  return { impl, measurements: c.out, errors };
 }

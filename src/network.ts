@@ -120,7 +120,10 @@ interface Training {
 }
 
 // The command block after the sync words: what every thread runs next, written by the calling thread.
-const enum Cmd { Kind, X, Y, Rows, Stats, Gather, At, Lr, P1, P2, Eps, C1, C2, Words }
+// Integers in Int32 words and the optimiser's numbers in f64 words (reading a float boxes it in V8's
+// unoptimised code; an integer does not).
+const enum Cmd { Kind, X, Y, Rows, Stats, Gather, At, Words }
+const enum Arg { Lr, P1, P2, Eps, C1, C2, Words }
 const enum Kind { Step = 1, Forward = 2, Detach = 3 }
 const OPT_CODE: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2 };
 
@@ -139,7 +142,8 @@ export class Network {
   private readonly rowCorrect: Int32Array;
   private sync: Sync;
   private readonly syncWords: Int32Array;
-  private readonly cmd: Float64Array;
+  private readonly cmd: Int32Array;
+  private readonly arg: Float64Array;
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
   private readonly rows: number;
   private readonly optCode: number;
@@ -157,7 +161,7 @@ export class Network {
     const layout = new Layout();
     const inputs = layers[0] + 1, classes = layers[layers.length - 1];
     const rows = Math.max(batch, ne, 1);
-    layout.add("control", SYNC_WORDS + 2 * Cmd.Words);
+    layout.add("control", SYNC_WORDS + Cmd.Words + 1 + 2 * Arg.Words);
     if (train > 0) {
       layout.add("Xt", train, inputs);
       layout.add("Yt", train, classes);
@@ -234,7 +238,8 @@ export class Network {
     this.rowCorrect = new Int32Array(buf, rc.ptr, this.rows);
     this.syncWords = new Int32Array(buf, control.ptr, SYNC_WORDS);
     this.sync = new Sync(this.syncWords, 1);
-    this.cmd = new Float64Array(buf, control.ptr + 4 * SYNC_WORDS, Cmd.Words);
+    this.cmd = new Int32Array(buf, control.ptr + 4 * SYNC_WORDS, Cmd.Words);
+    this.arg = new Float64Array(buf, control.ptr + 8 * Math.ceil((SYNC_WORDS + Cmd.Words) / 2), Arg.Words);
     // unwrapped kernels (the trap-naming wrapper would box float arguments every call); command() and
     // serve() catch traps and name the kernel instead
     this.k = opts.wrap ? opts.wrap(this.arena.raw, this.arena.memory) : this.arena.raw;
@@ -384,14 +389,15 @@ export class Network {
     c[Cmd.Stats] = withStats ? 1 : 0;
     c[Cmd.Gather] = gather ? 1 : 0;
     c[Cmd.At] = at;
-    c[Cmd.Lr] = opt.lr;
-    c[Cmd.P1] = opt.kind === "adam" ? opt.beta1 : opt.momentum;
-    c[Cmd.P2] = opt.beta2;
-    c[Cmd.Eps] = opt.eps;
+    const a = this.arg;
+    a[Arg.Lr] = opt.lr;
+    a[Arg.P1] = opt.kind === "adam" ? opt.beta1 : opt.momentum;
+    a[Arg.P2] = opt.beta2;
+    a[Arg.Eps] = opt.eps;
     if (opt.kind === "adam") {
       const t = ++this.adamStep;
-      c[Cmd.C1] = 1 - Math.pow(opt.beta1, t);
-      c[Cmd.C2] = 1 - Math.pow(opt.beta2, t);
+      a[Arg.C1] = 1 - Math.pow(opt.beta1, t);
+      a[Arg.C2] = 1 - Math.pow(opt.beta2, t);
     }
     this.command();
   }
@@ -611,14 +617,14 @@ export class Network {
 
   /** The optimiser's update of this thread's rows of every W (bias row included), from its rows of dW. */
   private update(tr: Training, t: number): void {
-    const k = this.k, c = this.cmd, T = this.threads, lr = c[Cmd.Lr];
+    const k = this.k, a = this.arg, T = this.threads, lr = a[Arg.Lr];
     for (let i = 0; i < tr.layers.length; i++) {
       const l = tr.layers[i], i0 = share(0, l.fanIn + 1, t, T), i1 = share(0, l.fanIn + 1, t + 1, T), n = (i1 - i0) * l.fanOut;
       if (n <= 0) continue;
       const o = 4 * i0 * l.fanOut, w = l.W.ptr + o, g = l.dW.ptr + o;
       if (this.optCode === 0) k.sgd(w, g, n, lr);
-      else if (this.optCode === 1) k.momentum(w, g, l.state[0].ptr + o, n, lr, c[Cmd.P1]);
-      else k.adam(w, g, l.state[0].ptr + o, l.state[1].ptr + o, n, lr, c[Cmd.P1], c[Cmd.P2], c[Cmd.Eps], c[Cmd.C1], c[Cmd.C2]);
+      else if (this.optCode === 1) k.momentum(w, g, l.state[0].ptr + o, n, lr, a[Arg.P1]);
+      else k.adam(w, g, l.state[0].ptr + o, l.state[1].ptr + o, n, lr, a[Arg.P1], a[Arg.P2], a[Arg.Eps], a[Arg.C1], a[Arg.C2]);
     }
   }
 }

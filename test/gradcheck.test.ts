@@ -27,7 +27,7 @@
 import { describe, expect, it } from "vitest";
 import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
 import { DEFAULT_OPTIMIZER, Network, type Stats } from "../src/network.js";
-import { mulberry32 } from "./mulberry32.js";
+import { mulberry32 } from "../src/reference/random.js";
 
 const H = 1e-2;
 const ATOL = 1e-4;

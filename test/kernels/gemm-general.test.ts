@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { KERNEL_BUILDS, GemmFlags, type CompiledKernels } from "../../src/kernels.js";
 import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
 import * as ref from "../../src/reference/gemm.js";
+import { sumTolerance } from "../../src/reference/tolerance.js";
 import { EPS, Fixture, Tracker, expectClean, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;
@@ -48,7 +49,7 @@ function run(t: Tracker, compiled: CompiledKernels, c: Case, scratch: boolean): 
   mm(Ab, Bb, prod, M, K, N);
   mm(Ab.map(Math.abs), Bb.map(Math.abs), absProd, M, K, N);
   const want = C0.slice(), tol = new Float64Array(want.length);
-  const cw = N + 2 * pad, e = 2 * Math.sqrt(K + 1) * EPS;
+  const cw = N + 2 * pad, e = sumTolerance(K + 1);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       const at = i * cw + pad + j, start = flags & INIT_ACC ? C0[at] : 0;

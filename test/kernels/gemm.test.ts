@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { KERNEL_BUILDS, engineSupports, GemmFlags, type CompiledKernels } from "../../src/kernels.js";
 import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
 import * as ref from "../../src/reference/gemm.js";
+import { sumTolerance } from "../../src/reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 type Shapes = Record<string, number[]>;
@@ -73,7 +74,7 @@ function plain(name: "gemm_nn" | "gemm_tn" | "gemm_nt", packed = true): Form {
       const want = new Float32Array(M * N), absProd = new Float32Array(M * N);
       ref[name](A, B, want, M, K, N);
       ref[name](abs(A), abs(B), absProd, M, K, N);
-      const c = 2 * Math.sqrt(K) * EPS;
+      const c = sumTolerance(K);
       return { want, tol: (i) => c * absProd[i] };
     },
   };
@@ -97,7 +98,7 @@ function dense(relu: 0 | 1): Form {
       ref.dense_forward(X, W, bias, want, M, K, N, relu);
       ref.gemm_nn(abs(X), abs(W), absProd, M, K, N);
       // the bias add is one more rounding: ≤ u·(|acc| + |b|)
-      const c = 2 * Math.sqrt(K) * EPS;
+      const c = sumTolerance(K);
       return { want, tol: (i) => c * (absProd[i] + Math.abs(bias[i % N])) };
     },
   };
@@ -263,7 +264,7 @@ describe("gemm tolerance sanity", () => {
     const B = new Float32Array(K * N).fill(1);
     const C = new Float32Array(M * N);
     ref.gemm_nn(A, B, C, M, K, N);
-    const tol = 2 * Math.sqrt(K) * EPS * K;
+    const tol = sumTolerance(K) * K;
     expect(C[0]).toBe(K);
     expect(1e-3 * K).toBeGreaterThan(tol);
     const t = new Tracker();

@@ -5,16 +5,15 @@
 // Also: a seeded PRNG and an error-vs-tolerance tracker whose tolerance is itself checked to be able to fail.
 
 import { expect } from "vitest";
-import { mulberry32 } from "../mulberry32.js";
-import { compileKernels, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
+import { mulberry32, seedOf } from "../../src/reference/random.js";
+import { EPS, compare } from "../../src/reference/tolerance.js";
+import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout, type Tensor } from "../../src/arena.js";
 
 export function loadBuild(build: KernelBuild): Promise<CompiledKernels> {
   return compileKernels(build);
 }
 
-/** f32 machine epsilon: the spacing of f32 values at 1 (twice the unit roundoff u = 2^-24). */
-export const EPS = 2 ** -23;
 /** Smallest normal f32. Below it results are subnormal and only absolute accuracy is meaningful. */
 export const TINY = 2 ** -126;
 
@@ -39,13 +38,7 @@ export class Rng {
   }
 }
 
-/** A seed derived from a label and numbers, so every case gets its own reproducible data. */
-export function seedOf(label: string, ...nums: number[]): number {
-  let h = 2166136261;
-  const s = `${label}:${nums.join(",")}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+export { seedOf, EPS, compare };
 
 export interface FixtureOptions {
   seed: number;
@@ -259,39 +252,6 @@ function f32(w: number): string {
   return String(new Float32Array(new Uint32Array([w]).buffer)[0]);
 }
 
-export interface CaseResult {
-  /** max over elements of |got - want| / tol; Infinity for NaN or a nonzero error where tol is 0 */
-  ratio: number;
-  index: number;
-  got: number;
-  want: number;
-  tol: number;
-  maxAbsErr: number;
-}
-
-/** Compares element by element against the tolerance tol(i). */
-export function compare(got: ArrayLike<number>, want: ArrayLike<number>, tol: (i: number) => number): CaseResult {
-  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
-  const worst: CaseResult = { ratio: 0, index: -1, got: NaN, want: NaN, tol: NaN, maxAbsErr: 0 };
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i];
-    const w = want[i];
-    const t = tol(i);
-    let err: number;
-    let ratio: number;
-    if (g === w) {
-      // covers ±Infinity and -0 vs +0
-      err = 0;
-      ratio = 0;
-    } else {
-      err = Math.abs(g - w);
-      ratio = Number.isNaN(err) ? Infinity : t > 0 ? err / t : Infinity;
-    }
-    if (err > worst.maxAbsErr || Number.isNaN(err)) worst.maxAbsErr = Number.isNaN(err) ? NaN : err;
-    if (ratio > worst.ratio || worst.index < 0) Object.assign(worst, { ratio, index: i, got: g, want: w, tol: t });
-  }
-  return worst;
-}
 
 /**
  * Collects cases of one test: the worst error/tolerance ratio over all of them, every memory violation, and

@@ -16,6 +16,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/optim.js";
+import { sgdTolerance, sumTolerance } from "../../src/reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 
@@ -43,7 +44,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
           const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
           ref.colsum(G, want, M, N);
           ref.colsum(G.map(Math.abs), absSum, M, N);
-          const c = 2 * Math.sqrt(M) * EPS;
+          const c = sumTolerance(M);
           t.add(`colsum M=${M} N=${N} data [${lo},${hi})`, f.view("out"), want, (j) => c * absSum[j], violations);
         }
       }
@@ -59,7 +60,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
         const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
         ref.colsum(G, want, M, N);
         ref.colsum(G.map(Math.abs), absSum, M, N);
-        t.add(`colsum (out preset to 1e6) M=${M} N=${N}`, f.view("out"), want, (j) => 2 * Math.sqrt(M) * EPS * absSum[j], violations);
+        t.add(`colsum (out preset to 1e6) M=${M} N=${N}`, f.view("out"), want, (j) => sumTolerance(M) * absSum[j], violations);
       }
       expectClean(t, 4);
     });
@@ -74,8 +75,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
           const { violations } = f.call(["W"], (k) => k.sgd(f.ptr("W"), f.ptr("G"), n, lr));
           const W0 = f.before("W"), G = f.before("G"), want = W0.slice();
           ref.sgd(want, G, n, lr);
-          const l = Math.abs(Math.fround(lr));
-          const tol = (i: number) => (l === 0 ? 0 : 2 * EPS * (Math.abs(W0[i]) + l * Math.abs(G[i])));
+          const tol = sgdTolerance(W0, G, lr);
           t.add(`sgd n=${n} lr=${lr}`, f.view("W"), want, tol, violations);
           if (lr === 0) t.add(`sgd n=${n} lr=0 unchanged`, f.view("W"), W0, () => 0);
         }

@@ -21,26 +21,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
 import * as ref from "../../src/reference/softmax.js";
+import { softmaxTolerance, xentGradTolerance } from "../../src/reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean } from "./harness.js";
 
-const FLOOR = 2 ** -125;
 const ROWS = [1, 2, 3, 5, 7, 9, 17, 33];
 const COLS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 16, 17, 31, 33, 64];
 
 
-/** Per-element softmax tolerance for logits Z[M,N] and reference probabilities want. */
-function softmaxTol(Z: Float32Array, want: Float32Array, M: number, N: number): Float64Array {
-  const tol = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) {
-    let m = -Infinity;
-    for (let j = 0; j < N; j++) m = Math.max(m, Z[i * N + j]);
-    for (let j = 0; j < N; j++) {
-      const x = i * N + j;
-      tol[x] = (N + 8 + Math.abs(Z[x] - m)) * EPS * want[x] + FLOOR;
-    }
-  }
-  return tol;
-}
 
 /** Checks every row of P sums to 1 within (N + 9)·ε. */
 function checkRowSums(t: Tracker, label: string, P: Float32Array, M: number, N: number): void {
@@ -96,7 +83,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
           const { violations } = f.call(["P"], (k) => k.softmax_rows(f.ptr("Z"), f.ptr("P"), M, N));
           const Z = f.before("Z"), want = new Float32Array(M * N);
           ref.softmax_rows(Z, want, M, N);
-          const tol = softmaxTol(Z, want, M, N);
+          const tol = softmaxTolerance(Z, want, M, N);
           const label = `softmax_rows M=${M} N=${N} logits ±${scale}`;
           t.add(label, f.view("P"), want, (i) => tol[i], violations);
           checkRowSums(t, label, f.view("P"), M, N);
@@ -113,7 +100,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
         const { violations } = f.call(["Z"], (k) => k.softmax_rows(f.ptr("Z"), f.ptr("Z"), M, N));
         const Z = f.before("Z"), want = Z.slice();
         ref.softmax_rows(want, want, M, N);
-        const tol = softmaxTol(Z, want, M, N);
+        const tol = softmaxTolerance(Z, want, M, N);
         const label = `softmax_rows in place M=${M} N=${N}`;
         t.add(label, f.view("Z"), want, (i) => tol[i], violations);
         checkRowSums(t, label, f.view("Z"), M, N);
@@ -140,7 +127,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
         const { violations } = f.call([out], (k) => k.softmax_rows(f.ptr("Z"), f.ptr(out), M, N));
         const Z = f.before("Z"), want = new Float32Array(M * N);
         ref.softmax_rows(Z, want, M, N);
-        const tol = softmaxTol(Z, want, M, N);
+        const tol = softmaxTolerance(Z, want, M, N);
         const P = f.view(out);
         const label = `softmax_rows large logits${inPlace ? " in place" : ""}`;
         t.check(`${label} finite`, P.every(Number.isFinite), `non-finite output ${[...P].find((v) => !Number.isFinite(v))}`);
@@ -180,10 +167,10 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
         const Z = f.before("Z"), Y = f.before("Y");
         const P = new Float32Array(M * N), G = new Float32Array(M * N);
         ref.softmax_xent(Z, Y, P, G, M, N);
-        const tolP = softmaxTol(Z, P, M, N);
+        const tolP = softmaxTolerance(Z, P, M, N);
         t.add(`softmax_xent P M=${M} N=${N}`, f.view("P"), P, (i) => tolP[i], violations);
         // G inherits P's error divided by M, plus its own roundings
-        t.add(`softmax_xent G M=${M} N=${N}`, f.view("G"), G, (i) => (tolP[i] + 2 * EPS * (P[i] + Math.abs(Y[i]))) / M);
+        t.add(`softmax_xent G M=${M} N=${N}`, f.view("G"), G, xentGradTolerance(tolP, P, Y, M));
         checkRowSums(t, `softmax_xent M=${M} N=${N}`, f.view("P"), M, N);
       }
       expectClean(t);

@@ -2,12 +2,10 @@
 // on every build, and never as a silent result.
 
 import { describe, expect, it } from "vitest";
-import { compileKernels, KernelTrap, type KernelBuild, type KernelExports } from "../../src/kernels.js";
+import { compileKernels, KERNEL_BUILDS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/kernels.js";
 import { Arena, Layout } from "../../src/arena.js";
 import { WasmMlpError } from "../../src/errors.js";
 import { DEFAULT_OPTIMIZER, Network } from "../../src/network.js";
-
-const BUILDS: KernelBuild[] = ["scalar", "simd", "relaxed"];
 
 async function smallArena(build: KernelBuild) {
   const layout = new Layout();
@@ -34,7 +32,7 @@ function expectTrap(name: keyof KernelExports, call: () => unknown): KernelTrap 
   return err as KernelTrap;
 }
 
-describe.each(BUILDS)("%s kernels", (build) => {
+describe.each(KERNEL_BUILDS)("%s kernels", (build) => {
   it("a pointer past the end of memory traps, naming the kernel", async () => {
     const { k, a, b, c, end } = await smallArena(build);
     const far = end + 4096;
