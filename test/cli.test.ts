@@ -66,7 +66,7 @@ describe.concurrent("train CLI", () => {
       expect(rep.accuracy).toBeLessThanOrEqual(1);
       expect(rep.loss).toBeGreaterThan(0);
     });
-    // the seed's MLP starts at 10% (SEED.md)
+    // the original MLP starts at 10% (test/fixtures/original.json)
     expect(Math.round(out[0].accuracy * 100)).toBe(10);
     const s = out[3];
     for (const key of ["epochs", "accuracy", "loss", "train_ms", "kernels"]) expect(s, key).toHaveProperty(key);

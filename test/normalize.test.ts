@@ -1,4 +1,4 @@
-// Standardisation as SEED.md describes it (per feature with the population std + 1e-8 for the MLP, one global
+// Standardisation as the original tutorial does it (per feature with the population std + 1e-8 for the MLP, one global
 // mean and std for the SLP) and the one-hot targets.
 
 import { describe, expect, it } from "vitest";
