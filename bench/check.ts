@@ -54,7 +54,7 @@ function oneEpoch(kernels: CompiledKernels, w: Workload, data: Data, opts: Netwo
 function checkWorkloads(sel: Selection, builds: Map<KernelBuild, CompiledKernels>, data: Map<string, Data>, fail: (m: string) => void): number {
   let checks = 0;
   for (const w of trainedWorkloads(sel)) {
-    // the seed MLP is also checked at every slice size the slice table times
+    // the original MLP is also checked at every slice size the slice table times
     const slices = sel.slices && w.id === "mlp" ? SLICES : [];
     const runs = [...builds].filter(([b]) => runsWorkload(b, w.small));
     if (!runs.length) continue;
@@ -76,7 +76,7 @@ function summarise(checks: number, cases: number, sel: Selection, builds: string
   const workloads = trainedWorkloads(sel).length;
   if (!builds.length) return "check: nothing to check (the TypeScript twins are the reference)";
   const what = [cases ? `${cases} kernel case${cases > 1 ? "s" : ""}` : "", workloads ? `${workloads} epoch workload${workloads > 1 ? "s" : ""}` : ""];
-  const slices = sel.slices ? ", the seed MLP also at every slice size" : "";
+  const slices = sel.slices ? ", the original MLP also at every slice size" : "";
   return `check: all ${checks} cases agree with their TypeScript twins (${what.filter(Boolean).join(" and ")}${slices}; on ${builds.join(", ")}), before any timing`;
 }
 

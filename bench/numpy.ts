@@ -15,7 +15,7 @@ import { num, renderTable, type Column } from "./table.js";
 const PYTHON = "/usr/bin/python3";
 const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 // dist/bench/numpy.js -> <repo>/bench/numpy/*.py and <repo>/dist/src/cli/train.js
-const SEED_PY = path("../../bench/numpy/seed.py"), BIG_PY = path("../../bench/numpy/big.py"), TRAIN = path("../src/cli/train.js");
+const ORIGINAL_PY = path("../../bench/numpy/original.py"), BIG_PY = path("../../bench/numpy/big.py"), TRAIN = path("../src/cli/train.js");
 
 interface Comparison {
   id: string;
@@ -29,8 +29,8 @@ interface Comparison {
 }
 
 const COMPARISONS: readonly Comparison[] = [
-  { id: "seed-mlp", name: "seed MLP 64-32-10, 1000 epochs", ours: [], oursThreads: "auto", numpy: [SEED_PY, "mlp"], blasThreads: undefined },
-  { id: "seed-slp", name: "seed SLP 64-10, 1000 epochs", ours: ["--model", "slp"], oursThreads: "auto", numpy: [SEED_PY, "slp"], blasThreads: undefined },
+  { id: "original-mlp", name: "original MLP 64-32-10, 1000 epochs", ours: [], oursThreads: "auto", numpy: [ORIGINAL_PY, "mlp"], blasThreads: undefined },
+  { id: "original-slp", name: "original SLP 64-10, 1000 epochs", ours: ["--model", "slp"], oursThreads: "auto", numpy: [ORIGINAL_PY, "slp"], blasThreads: undefined },
   { id: "wide-1t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "1", numpy: [BIG_PY, "200", "float32"], blasThreads: "1" },
   { id: "wide-2t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "auto", numpy: [BIG_PY, "200", "float32"], blasThreads: "2" },
 ];
@@ -85,7 +85,7 @@ const threads = (n: number | string) => `${n} thread${Number(n) > 1 ? "s" : ""}`
 function text(outcomes: Outcome[], pairs: number, m: Machine): string {
   const rows = outcomes.map((o) => [
     o.c.name, `${o.kernels}, ${threads(o.threads)}`,
-    `${o.c.numpy[0] === SEED_PY ? "float64" : "float32"}, ${o.blas || "BLAS"} ${o.c.blasThreads ? threads(o.c.blasThreads) : "default threads"}`,
+    `${o.c.numpy[0] === ORIGINAL_PY ? "float64" : "float32"}, ${o.blas || "BLAS"} ${o.c.blasThreads ? threads(o.c.blasThreads) : "default threads"}`,
     num(median(o.ours), 0), num(median(o.numpy), 0), num(median(o.ratios), 2), o.ratios.map((r) => r.toFixed(2)).join(" "),
   ]);
   const cols: Column[] = [
@@ -99,7 +99,7 @@ function text(outcomes: Outcome[], pairs: number, m: Machine): string {
       `the script's perf_counter); ratio = ours / NumPy per pair, then the median (below 1: we are faster)`,
     "",
     renderTable(cols, rows),
-    "  ms: medians; NumPy scripts: bench/numpy/seed.py (the seed, float64) and bench/numpy/big.py (the project's anchor, float32)",
+    "  ms: medians; NumPy scripts: bench/numpy/original.py (the seed, float64) and bench/numpy/big.py (the project's anchor, float32)",
   ].join("\n") + "\n";
 }
 

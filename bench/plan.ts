@@ -14,7 +14,7 @@ export const IMPLS: readonly Impl[] = ["ts", ...KERNEL_BUILDS];
 export const SIMD_BUILDS: readonly Impl[] = ["simd", "relaxed"];
 /** The build whose epochs are timed on 1..N threads. */
 export const THREADED: Impl = "relaxed";
-/** Slice sizes the seed MLP's epoch is timed with (the step's default is among them). */
+/** Slice sizes the original MLP's epoch is timed with (the step's default is among them). */
 export const SLICES = [64, 128, 256, 512, 1797];
 
 export type Mode = "default" | "sweep" | "vs-numpy";
@@ -57,7 +57,7 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
                    ids: <kernel>/<MxKxN or size> (gemm_tn/65x256x32, softmax_xent/256x10, sgd/2080), peak,
                    epoch/W, threads/W, fit/W, breakdown/W for W in ${WORKLOADS.map((w) => w.id).join(", ")};
-                   slices/mlp, l2/mlp; with --vs-numpy: seed-mlp, seed-slp, wide-1t, wide-2t
+                   slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-slp, wide-1t, wide-2t
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
   --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 (1 is always among them)
@@ -130,7 +130,7 @@ export interface Selection {
   breakdown: WorkloadId[];
   /** Trained for a real 1000 epochs with MLP.fit (SIMD builds; not with --quick). */
   fit: WorkloadId[];
-  /** The seed MLP's epoch per slice size, and against the L2 bandwidth (SIMD builds). */
+  /** The original MLP's epoch per slice size, and against the L2 bandwidth (SIMD builds). */
   slices: boolean;
   l2: boolean;
 }
@@ -161,7 +161,7 @@ export function isEmpty(sel: Selection): boolean {
   return !sel.cases.length && !sel.peak && !sel.epochs.length && !sel.threads.length && !sel.breakdown.length && !sel.fit.length && !sel.slices && !sel.l2;
 }
 
-/** Workloads any selected measurement trains (the seed MLP also for the slice and L2 tables). */
+/** Workloads any selected measurement trains (the original MLP also for the slice and L2 tables). */
 export function trainedWorkloads(sel: Selection): Workload[] {
   const ids = new Set<WorkloadId>([...sel.epochs, ...sel.threads, ...sel.breakdown, ...sel.fit]);
   if (sel.slices || sel.l2) ids.add("mlp");

@@ -6,7 +6,7 @@
 //   build is shown as a share of this.
 // - stream_read / stream_update: one pass over a buffer in 64-byte steps, four 128-bit loads per step
 //   folded with xor (read), or each vector loaded, incremented and stored back (read and write). Over a
-//   buffer that fits in L2 but not in L1, this is the L2 bandwidth the seed's epoch is compared with.
+//   buffer that fits in L2 but not in L1, this is the L2 bandwidth the original's epoch is compared with.
 //
 // The AssemblyScript source lives here as a string rather than in a .ts file of its own because tsc compiles
 // every .ts under bench/ and AssemblyScript's v128/f32x4 would not type-check there. It is compiled by the

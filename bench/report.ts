@@ -148,7 +148,7 @@ const threadSection: Section = (r) => {
   ].join("\n");
 };
 
-/** The working set of the seed MLP's full-batch epoch, and of one slice, in words. */
+/** The working set of the original MLP's full-batch epoch, and of one slice, in words. */
 function workingSetLines(rows: number): string[] {
   const ws = workingSet(workload("mlp"), rows);
   const parts = ws.parts.map((p) => `${p.name} ${formatBytes(p.bytes)}`).join(", ");
@@ -178,7 +178,7 @@ const l2Section: Section = (r) => {
     return line;
   });
   return [
-    `The seed MLP's epoch against L2: one streaming pass per call over ${formatBytes(streamBytes())} (half of a core's L2; process CPU time), and the time the epoch's working set takes at that rate`,
+    `The original MLP's epoch against L2: one streaming pass per call over ${formatBytes(streamBytes())} (half of a core's L2; process CPU time), and the time the epoch's working set takes at that rate`,
     renderTable(cols, body),
     ...workingSetLines(rows),
     `  set ms = working set / L2 rate: the epoch if it did nothing but stream its data through L2 once; epoch ÷ = how many such passes the epoch takes`,
@@ -195,7 +195,7 @@ const sliceSection: Section = (r) => {
     return [`${n}${tag}`, ...builds.flatMap((i) => [num(r.res.ms(`slices/${n}`, i), 3), num(ratio(r.res.ms(`slices/${whole}`, i), r.res.ms(`slices/${n}`, i)), 2)])];
   });
   return [
-    `Slices: the seed MLP's full-batch epoch with the batch cut into slices of n rows (the same bits for any n; process CPU time, sizes timed in alternation)`,
+    `Slices: the original MLP's full-batch epoch with the batch cut into slices of n rows (the same bits for any n; process CPU time, sizes timed in alternation)`,
     renderTable(cols, rows),
     `  × one slice = the ${whole}-row time / this time: above 1, slicing pays`,
   ].join("\n");

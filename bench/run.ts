@@ -1,7 +1,7 @@
 // npm run bench: what the training step costs, checked before it is timed.
 //
 //   node dist/bench/run.js                 kernels at the training shapes, whole epochs of five workloads (per
-//                                          implementation, per thread count), the seed MLP against L2 and per
+//                                          implementation, per thread count), the original MLP against L2 and per
 //                                          slice size, where an epoch's time goes, 1000-epoch fits (90-120 s)
 //   node dist/bench/run.js --sweep         the three matmul forms by shape, as GFLOP/s and % of peak (~2 min)
 //   node dist/bench/run.js --vs-numpy      whole training runs against NumPy, alternated in pairs (~1 min)
@@ -29,7 +29,7 @@
 //       epoch:     workload, gflops, peak_share, speedup_vs_ts, projected_1000_s (ms is per epoch)
 //       threads:   workload, threads, speedup_vs_1 (wall)
 //       slices:    workload, slice_rows, speedup_vs_one_slice
-//       l2:        id l2/read or l2/update: bytes (per pass; read + written for update), gbps; l2/epoch: the seed epoch
+//       l2:        id l2/read or l2/update: bytes (per pass; read + written for update), gbps; l2/epoch: the original MLP's epoch
 //       breakdown: workload, index, label, calls, flops, share (of the instrumented epoch), gflops, peak_share;
 //                  id breakdown/W/epoch: the instrumented epoch's CPU time
 //       fit:       workload, threads (used), seconds (MLP.fit, 1000 epochs, train_ms; id fit/W/1 or fit/W/auto) ] }

@@ -117,7 +117,7 @@ function measureBreakdowns(c: Context): void {
   }
 }
 
-/** The seed MLP's epoch for each slice size, in alternation (the same weights' step, only cut differently). */
+/** The original MLP's epoch for each slice size, in alternation (the same weights' step, only cut differently). */
 function measureSlices(c: Context): void {
   if (!c.sel.slices || !simd(c.impl)) return;
   const w = workload("mlp"), data = c.data.get(w.data)!;
@@ -128,7 +128,7 @@ function measureSlices(c: Context): void {
   }
 }
 
-/** A streaming read and a read+write pass over an L2-sized buffer, and the seed MLP's epoch next to them. */
+/** A streaming read and a read+write pass over an L2-sized buffer, and the original MLP's epoch next to them. */
 async function measureL2(c: Context): Promise<void> {
   if (!c.sel.l2 || !simd(c.impl)) return;
   const probes = await loadProbes(c.impl as ProbeBuild), bytes = streamBytes(), p = probes.buffer(bytes);

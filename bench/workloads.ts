@@ -1,6 +1,6 @@
 // The training workloads the bench runs whole epochs of, each on the real training step (src/network.ts):
 // a wasm build's kernels, or the plain TypeScript twins in their place through Network's `wrap` option, so
-// the "ts" baseline and the per-call breakdown time exactly what training runs. Set up as the seed scripts
+// the "ts" baseline and the per-call breakdown time exactly what training runs. Set up as the original's scripts
 // do: seed 42 NumPy weights, full-batch SGD at the default learning rate (0.1), the SLP standardised
 // globally and the MLPs per feature (784-128-10 on MNIST globally, as the CLI does).
 
@@ -37,7 +37,7 @@ export const WORKLOADS: readonly Workload[] = [
 
 export const workload = (id: WorkloadId): Workload => WORKLOADS.find((w) => w.id === id)!;
 
-/** The seed's weights and learning rate. */
+/** The original's weights and learning rate. */
 export const SEED = 42;
 export const OPT: Optimizer = { ...DEFAULT_OPTIMIZER, kind: "sgd", lr: defaultLr("sgd") };
 
@@ -88,7 +88,7 @@ export function shapeOf(w: Workload, rows: number, opts: NetworkOptions = {}): N
   return { layers: w.layers, train: rows, batch: w.batch ?? rows, eval: 0, optimizer: "sgd", threads: opts.threads ?? 1, sliceRows: opts.sliceRows ?? SLICE_ROWS };
 }
 
-/** A Network holding the workload's standardised data and the seed's initial weights. */
+/** A Network holding the workload's standardised data and the original's initial weights. */
 export function network(kernels: CompiledKernels, w: Workload, data: Data, opts: NetworkOptions = {}): Network {
   const inputs = w.layers[0], classes = w.layers[w.layers.length - 1];
   const norm = fitNormalization(data.X, data.n, inputs, w.normalize);

@@ -1,5 +1,5 @@
-// Weight initialisation, all from NumPy's legacy generator so seed 42 reproduces the seed scripts:
-//   numpy:  randn(fan_in, fan_out) * 0.1 (the seed's)
+// Weight initialisation, all from NumPy's legacy generator so seed 42 reproduces the original's scripts:
+//   numpy:  randn(fan_in, fan_out) * 0.1 (the original's)
 //   he:     randn * sqrt(2 / fan_in)            (ReLU layers)
 //   xavier: randn * sqrt(2 / (fan_in + fan_out)) (Glorot normal)
 // Layers are drawn in order, each row-major; biases start at zero.

@@ -34,7 +34,7 @@ export interface Optimizer {
 
 export const DEFAULT_OPTIMIZER: Optimizer = { kind: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-/** The learning rate when none is given: the seed's 0.1, or Adam's customary 0.001. */
+/** The learning rate when none is given: the original's 0.1, or Adam's customary 0.001. */
 export function defaultLr(kind: OptimizerKind): number {
   return kind === "adam" ? 0.001 : DEFAULT_OPTIMIZER.lr;
 }
@@ -75,9 +75,9 @@ export interface Stats {
 
 /**
  * Rows of the batch a step takes through the forward pass, softmax and deltas before adding their share to
- * the weight gradients, while their activations and deltas are still in L2: the seed's MLP needs ~0.7 KB a
+ * the weight gradients, while their activations and deltas are still in L2: the original MLP needs ~0.7 KB a
  * row, so 512 rows and the weights take ~370 KB, inside a 512 KB L2 (the smallest here; measured on the
- * seed's MLP, 512 beat 128, 256, 1024 and the whole batch of 1797, with one thread and with two). Every dW
+ * original MLP, 512 beat 128, 256, 1024 and the whole batch of 1797, with one thread and with two). Every dW
  * element is still summed over the rows in order from 0: each slice starts from the partial sums the
  * previous one left in dW.
  */
@@ -357,7 +357,7 @@ export class Network {
   /**
    * One epoch: a single full-batch step, or a seeded shuffle and one step per mini-batch. When `stats` is
    * given it receives the loss and accuracy of the epoch's forward passes, each taken before its update
-   * (for full batch, exactly the seed's report).
+   * (for full batch, exactly the original's report).
    */
   epoch(opt: Optimizer, rng: MT19937 | undefined, stats?: Stats): void {
     const tr = need(this.training, "training data"), train = this.shape.train, batch = this.shape.batch;
@@ -533,7 +533,7 @@ export class Network {
    * This thread's share of one optimiser step on the rows of the command. Per slice of rows: forward,
    * softmax and deltas of the thread's rows; a barrier (every row's deltas are in); the thread's rows of each
    * dW, summed over the slice's rows in order. Then the thread's rows of each W are updated. Barriers per
-   * step: one per slice, and the one command() ends with (the seed's full batch: 8 + 1; one slice: 2).
+   * step: one per slice, and the one command() ends with (the original's full batch: 8 + 1; one slice: 2).
    */
   private runStep(t: number): void {
     const c = this.cmd, tr = need(this.training, "training data"), T = this.threads, n = c[Cmd.Rows];

@@ -1,4 +1,4 @@
-// Standardisation, computed in f64 exactly as the seed scripts do with NumPy, then rounded to f32.
+// Standardisation, computed in f64 exactly as the original's scripts do with NumPy, then rounded to f32.
 //   feature: per column, (x - mean) / (std + 1e-8), population std (the MLP script); constant columns are only centred
 //   global:  one mean and std over the whole matrix, (x - mean) / std (the SLP script)
 
@@ -24,7 +24,7 @@ export function fitNormalization(X: Float32Array, n: number, features: number, k
       for (let j = 0; j < features; j++) { const d = X[i * features + j] - mean[j]; v[j] += d * d; }
     }
     // A column that is constant in the training data is only centred: (x - mean) is 0 there whatever the
-    // divisor, so the seed's numbers are unchanged, but held-out rows where that pixel is on no longer
+    // divisor, so the original's numbers are unchanged, but held-out rows where that pixel is on no longer
     // become (x - mean) / 1e-8.
     for (let j = 0; j < features; j++) divisor[j] = v[j] === 0 ? 1 : Math.sqrt(v[j] / n) + EPS;
   } else {

@@ -7,7 +7,7 @@ export const LR_SCHEDULES: readonly LrSchedule[] = ["constant", "step", "cosine"
 /**
  * The learning rate of epoch `epoch` (0-based) of `epochs`:
  *
- * - `constant`: `baseLr` throughout (the seed's behaviour, bit for bit).
+ * - `constant`: `baseLr` throughout (the original's behaviour, bit for bit).
  * - `step`: `baseLr` for the first half of the epochs, `baseLr / 10` from the epoch half-way through
  *   (epoch ≥ epochs / 2), `baseLr / 100` from the epoch three quarters through (epoch ≥ 3 · epochs / 4).
  * - `cosine`: `baseLr · (1 + cos(π · epoch / epochs)) / 2`, from `baseLr` at epoch 0 down towards 0.

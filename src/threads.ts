@@ -17,7 +17,7 @@ const BARRIER_US = 5;
  * The threads (up to `available`) that finish a training step soonest: a step of W flops takes about W/T
  * at 30 GFLOP/s, and more than one thread makes every barrier a real one, about 5 µs each with the
  * imbalance it exposes (measured: 2 µs a round trip), one per slice of SLICE_ROWS rows and two per command.
- * So the seed's full batch (26 Mflop, 4 slices: ~870 µs) takes 2 threads, and its mini-batches of 64
+ * So the original's full batch (26 Mflop, 4 slices: ~870 µs) takes 2 threads, and its mini-batches of 64
  * (0.9 Mflop: ~31 µs, of which a second thread would save ~15 µs and spend 15 µs in barriers) take one.
  */
 export function threadsFor(layers: readonly number[], batch: number, available: number): number {

@@ -34,7 +34,7 @@ describe("train options", () => {
     expect(s.test_accuracy).toBeGreaterThan(0.9);
   });
 
-  it("without --test-split the seed's output is unchanged (no held-out fields)", () => {
+  it("without --test-split the original's output is unchanged (no held-out fields)", () => {
     const out = run("train.js", ["--epochs", "101", "--json"]).json();
     expect(Object.keys(out[0]).sort()).toEqual(["accuracy", "epoch", "loss"]);
     expect(out[2].confusion).toBeUndefined();

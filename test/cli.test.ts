@@ -78,7 +78,7 @@ describe.concurrent("train CLI", () => {
     expect(["scalar", "simd", "relaxed"]).toContain(s.kernels);
   });
 
-  it("--model slp --epochs 101: prints epochs 0 and 100 as the seed does, with one decimal", async () => {
+  it("--model slp --epochs 101: prints epochs 0 and 100 as the original does, with one decimal", async () => {
     const r = await cli(["--model", "slp", "--epochs", "101"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
@@ -88,7 +88,7 @@ describe.concurrent("train CLI", () => {
     expect(out.filter((l) => l.startsWith("Epoch ")).length).toBe(2);
   });
 
-  it("--epochs 101 (MLP): prints whole percents as the seed does", async () => {
+  it("--epochs 101 (MLP): prints whole percents as the original does", async () => {
     const r = await cli(["--epochs", "101"]);
     expect(r.code).toBe(0);
     const out = lines(r.stdout);

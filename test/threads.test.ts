@@ -44,7 +44,7 @@ async function train(create: MLPOptions, fit: FitOptions, threads: number): Prom
 }
 
 const CONFIGS: { name: string; create: MLPOptions; fit: (d: Dataset) => FitOptions }[] = [
-  { name: "the seed's full-batch SGD", create: { layers: [64, 32, 10], seed: 42 }, fit: () => ({ epochs: 60, every: 10 }) },
+  { name: "the original's full-batch SGD", create: { layers: [64, 32, 10], seed: 42 }, fit: () => ({ epochs: 60, every: 10 }) },
   { name: "momentum, mini-batches of 100, two hidden layers", create: { layers: [64, 24, 12, 10], seed: 5, init: "he" }, fit: () => ({ epochs: 3, every: 1, batch: 100, optimizer: "momentum", lr: 0.05 }) },
   { name: "Adam, mini-batches of 64", create: { layers: [64, 32, 10], seed: 9 }, fit: () => ({ epochs: 2, every: 1, batch: 64, optimizer: "adam" }) },
   { name: "wide layers, held-out data", create: { layers: [64, 130, 70, 10], seed: 3 }, fit: (d) => ({ epochs: 4, every: 1, validation: { X: d.X.subarray(0, 640), y: d.y.subarray(0, 10) } }) },

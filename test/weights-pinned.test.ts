@@ -25,8 +25,8 @@ interface Config {
 }
 
 const CONFIGS: Config[] = [
-  { name: "seed MLP 64-32-10, 1000 full-batch epochs", create: { layers: [64, 32, 10], seed: 42 }, fit: { epochs: 1000, every: 100 } },
-  { name: "seed SLP 64-10, 1000 full-batch epochs", create: { layers: [64, 10], seed: 42, normalize: "global" }, fit: { epochs: 1000, every: 100 } },
+  { name: "original MLP 64-32-10, 1000 full-batch epochs", create: { layers: [64, 32, 10], seed: 42 }, fit: { epochs: 1000, every: 100 } },
+  { name: "original SLP 64-10, 1000 full-batch epochs", create: { layers: [64, 10], seed: 42, normalize: "global" }, fit: { epochs: 1000, every: 100 } },
   { name: "MLP 64-256-256-10, 5 full-batch epochs", create: { layers: [64, 256, 256, 10], seed: 42 }, fit: { epochs: 5, every: 1 } },
   { name: "odd widths 64-300-13-10, 4 full-batch epochs", create: { layers: [64, 300, 13, 10], seed: 5, init: "he" }, fit: { epochs: 4, every: 1 } },
   { name: "mini-batches of 64, Adam, 64-32-10, 2 epochs", create: { layers: [64, 32, 10], seed: 3 }, fit: { epochs: 2, every: 1, batch: 64, optimizer: "adam" } },

@@ -21,7 +21,7 @@ export function round(x: number, digits = 6): number {
   return Number(x.toFixed(digits));
 }
 
-/** The seed prints the SLP's accuracies with one decimal and the MLP's with none. */
+/** The original prints the SLP's accuracies with one decimal and the MLP's with none. */
 function pct(cfg: TrainCliConfig, x: number, digits = cfg.model === "slp" ? 1 : 0): string {
   return `${(x * 100).toFixed(digits)}%`;
 }

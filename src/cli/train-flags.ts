@@ -11,13 +11,13 @@ import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
 export const TRAIN_HELP = `Usage: npm run train -- [flags]
 
-Trains a classifier with WebAssembly kernels. By default: the seed's MLP (64-32-10, ReLU, softmax) on the
+Trains a classifier with WebAssembly kernels. By default: the original MLP (64-32-10, ReLU, softmax) on the
 8x8 digits in data/digits.csv.gz, full-batch SGD, lr 0.1, 1000 epochs, seed 42.
 
 Model
   --model mlp|slp          ReLU hidden layers (mlp) or softmax regression without them (slp)     [mlp]
   --hidden N[,N...]        hidden layer sizes, e.g. 32 or 128,64                                 [32]
-  --init numpy|he|xavier   initial weights: the seed's randn*0.1, He, or Glorot normal           [numpy]
+  --init numpy|he|xavier   initial weights: the original's randn*0.1, He, or Glorot normal       [numpy]
   --seed N                 NumPy-compatible seed for the weights, shuffles and split             [42]
 Training
   --epochs N               epochs                                                                [1000]

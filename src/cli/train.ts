@@ -36,10 +36,10 @@ async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
   const { data, name } = await loadData(cfg);
   const present = new Set(data.y).size;
   if (present < 2) throw new DataError(`${name}: every row has label ${data.y[0]}; a classifier needs rows of at least two classes`);
-  const digitsSeed = cfg.data === undefined && cfg.dataset === "digits";
-  // the seed standardises the SLP globally and the MLP per feature
+  const digitsAsOriginal = cfg.data === undefined && cfg.dataset === "digits";
+  // the original standardises the SLP globally and the MLP per feature
   // (MNIST's pixels share one scale and many are nearly always 0: one global mean and std suits them)
-  const normalize = cfg.normalize ?? ((cfg.model === "slp" && digitsSeed) || cfg.dataset === "mnist" ? "global" : "feature");
+  const normalize = cfg.normalize ?? ((cfg.model === "slp" && digitsAsOriginal) || cfg.dataset === "mnist" ? "global" : "feature");
   const layers = [data.features, ...cfg.hidden, data.classes];
   const { train, test } = cfg.testSplit !== undefined ? stratifiedSplit(data, cfg.testSplit, cfg.seed) : { train: data, test: undefined };
   if (cfg.batch !== undefined && cfg.batch > train.n) {

@@ -35,7 +35,7 @@ interface Config {
 // the CLI on the bundled digits normalises per feature for the MLP (see train.ts)
 const CONFIGS: Config[] = [
   {
-    name: "full-batch SGD (the seed's training)",
+    name: "full-batch SGD (the original's training)",
     cli: ["--epochs", "25", "--hidden", "16", "--seed", "7"],
     create: { layers: [64, 16, 10], seed: 7, normalize: "feature" },
     fit: { epochs: 25 },

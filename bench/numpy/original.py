@@ -6,7 +6,7 @@ np.random.seed(42) randn(fan_in, fan_out) * 0.1 drawn W1 then W2, zero biases, f
 (before its update), kept rather than printed so that printing costs the loop nothing. Prints one JSON line:
 {"model", "dtype", "blas", "epochs", "train_ms" (the training loop alone), "accuracy", "correct" and "loss"
 (the reports, epoch 0, 100, ...)}. test/fixtures/original.json holds its reports.
-usage: python3 seed.py mlp|slp [epochs]"""
+usage: python3 original.py mlp|slp [epochs]"""
 import json, sys, time
 import numpy as np
 from sklearn.datasets import load_digits
@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 MODEL = sys.argv[1] if len(sys.argv) > 1 else "mlp"
 E = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 if MODEL not in ("mlp", "slp"):
-    sys.exit("usage: python3 seed.py mlp|slp [epochs]")
+    sys.exit("usage: python3 original.py mlp|slp [epochs]")
 np.ones((64, 64)) @ np.ones((64, 64))  # loads the BLAS, so it shows in the process's maps
 BLAS = "openblas" if "openblas" in open("/proc/self/maps").read() else "not OpenBLAS"
 X, y = load_digits(return_X_y=True)
