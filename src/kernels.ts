@@ -157,6 +157,7 @@ export const PAGE_BYTES = 65536;
 
 /** A kernel trapped (an out-of-bounds access, say): a bug or a corrupted layout, never a silent result. */
 export class KernelTrap extends WasmMlpError {}
+KernelTrap.prototype.name = "KernelTrap";
 
 export interface Instance {
   /** Every kernel, wrapped so that a trap is a KernelTrap naming the kernel (for direct, low-level use). */
