@@ -1,7 +1,8 @@
 // Loads the kernel module (Node or browser), picks the build, and types its exports. The module imports
 // its memory, so whoever instantiates it decides the memory's size once, up front (see arena.ts).
 
-import { WasmMlpError } from "./errors.js";
+import { UsageError, WasmMlpError } from "./errors.js";
+import { show } from "./options.js";
 import { isNode, readBytes } from "./bytes.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
@@ -90,8 +91,11 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
   // a relaxed-SIMD module cannot even be compiled on Node 20 without V8's flag
   await enableRelaxedSimdOnNode();
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  // paths and URLs before Response: in Node, the first touch of the Response global loads undici (its
+  // HTTP parser is itself a wasm module), about 30 ms that a file never needs
+  if (typeof source === "string" || source instanceof URL) return compileLocation(source);
   if (typeof Response !== "undefined" && source instanceof Response) return compileResponse(source);
-  return compileLocation(source as string | URL);
+  throw new UsageError(`compileModule: the source must be bytes, a URL or path, a Response or a WebAssembly.Module, got ${show(source)}`);
 }
 
 async function compileLocation(source: string | URL): Promise<WebAssembly.Module> {
