@@ -2,8 +2,8 @@
 // its memory, so whoever instantiates it decides the memory's size once, up front (see arena.ts).
 
 import { UsageError, WasmMlpError } from "./errors.js";
-import { show } from "./options.js";
-import { isNode, readBytes } from "./bytes.js";
+import { checkValue, oneOf, show } from "./options.js";
+import { fromBase64, isNode, readBytes } from "./bytes.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
 export type KernelBuild = "scalar" | "simd" | "relaxed";
@@ -54,9 +54,28 @@ export interface KernelExports {
 
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
 
-/** Where each build sits next to this module (src/ and dist/ are both siblings of build/). */
-export function kernelUrl(build: KernelBuild): URL {
-  return new URL(`../build/kernels.${build}.wasm`, import.meta.url);
+/**
+ * Each build ships as a small JS module holding its bytes (build/kernels.<build>.js, made by
+ * scripts/build.mjs), loaded with a dynamic import of a fixed path: Node, browsers and every bundler follow
+ * it, only the build that runs is fetched, and it keeps working inside Vite's pre-bundled dependencies, where
+ * `new URL("x.wasm", import.meta.url)` would point into node_modules/.vite/deps/.
+ */
+const EMBEDDED: Record<KernelBuild, () => Promise<{ default: string }>> = {
+  scalar: () => import("../build/kernels.scalar.js"),
+  simd: () => import("../build/kernels.simd.js"),
+  relaxed: () => import("../build/kernels.relaxed.js"),
+};
+
+/** The bytes of one of our kernel builds. */
+export async function kernelBytes(build: KernelBuild): Promise<Uint8Array<ArrayBuffer>> {
+  let mod: { default: string };
+  try {
+    mod = await EMBEDDED[build]();
+  } catch (e) {
+    // only a checkout whose build has not run (or a damaged install) lacks it
+    throw new WasmMlpError(`the ${build} kernel build is missing (${(e as Error).message}); in a checkout of wasm-mlp, run \`npm run build\``);
+  }
+  return fromBase64(mod.default);
 }
 
 let relaxedFlagTried = false;
@@ -134,6 +153,7 @@ const cache = new Map<KernelBuild, Promise<CompiledKernels>>();
  * validates: relaxed SIMD, then SIMD, then scalar.
  */
 export async function compileKernels(build: KernelBuild | "auto" = "auto"): Promise<CompiledKernels> {
+  checkValue("compileKernels", "build", build, oneOf(["auto", ...KERNEL_BUILDS]));
   if (build === "auto") {
     for (const b of ["relaxed", "simd"] as const) if (await engineSupports(b)) return compileKernels(b);
     return compileKernels("scalar");
@@ -142,13 +162,7 @@ export async function compileKernels(build: KernelBuild | "auto" = "auto"): Prom
   if (!p) {
     p = (async () => {
       if (!(await engineSupports(build))) throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
-      try {
-        return { build, module: await compileModule(kernelUrl(build)) };
-      } catch (e) {
-        // our own build output is missing or unreadable: say how to make it
-        if (e instanceof WasmMlpError) throw new WasmMlpError(`${e.message}; run \`npm run build\``);
-        throw e;
-      }
+      return { build, module: await compileModule(await kernelBytes(build)) };
     })();
     cache.set(build, p);
     p.catch(() => cache.delete(build));

@@ -134,8 +134,8 @@ describe("stratifiedSplit", () => {
 describe("kernel sources and the low-level API", () => {
   it("MLP takes the kernels as bytes, a URL or a compiled module, and trains identically", async () => {
     const { readFile } = await import("node:fs/promises");
-    const { kernelUrl, compileKernels } = await import("../src/kernels.js");
-    const url = kernelUrl("simd"), bytes = new Uint8Array(await readFile(url));
+    const { compileKernels } = await import("../src/kernels.js");
+    const url = new URL("../build/kernels.simd.wasm", import.meta.url), bytes = new Uint8Array(await readFile(url));
     const module = (await compileKernels("simd")).module;
     const runs = [];
     for (const kernels of [{ build: "simd" as const, source: bytes }, { build: "simd" as const, source: url }, { build: "simd" as const, module }, "simd" as const]) {

@@ -2,7 +2,6 @@
 // and trains it, posting a progress message at every report. fit() is synchronous, so it runs here and
 // the page stays responsive; the page ends a run early by terminating the worker.
 
-import digitsUrl from "../data/digits.csv.gz?url";
 import { MLP, fitNormalization, loadDigits, type Dataset, type Normalization, type Params } from "../src/index.ts";
 import type { FromWorker, Snapshot, ToWorker, TrainConfig } from "./protocol.ts";
 
@@ -11,7 +10,7 @@ const post = (msg: FromWorker, transfer: Transferable[] = []) => postMessage(msg
 let data: Promise<Dataset> | undefined;
 
 function loadData(): Promise<Dataset> {
-  data ??= loadDigits(new URL(digitsUrl, import.meta.url)).then((d) => {
+  data ??= loadDigits().then((d) => {
     const X = d.X.slice(), y = d.y.slice();
     post({ type: "data", X, y, n: d.n }, [X.buffer, y.buffer]);
     return d;
