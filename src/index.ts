@@ -6,7 +6,7 @@
 //   const labels = model.predict(data.X);
 
 export { MLP } from "./model.js";
-export type { MLPOptions, FitOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model.js";
+export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model.js";
 export { loadDigits, loadCsv } from "./data.js";
 export type { ByteSource } from "./bytes.js";
 export { parseCsv, DIGITS_RULES } from "./csv.js";
