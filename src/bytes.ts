@@ -8,6 +8,12 @@ export type ByteSource = string | URL | ArrayBuffer | ArrayBufferView | Response
 
 export const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
+/**
+ * Imports a Node built-in (only ever called in Node) through a specifier bundlers do not follow, so a
+ * browser build neither tries to bundle it nor warns that it was "externalized for browser compatibility".
+ */
+export const nodeBuiltin = <T>(name: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+
 type Base64Decoders = { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> };
 type NodeBuffer = { from(s: string, encoding: "base64"): Uint8Array };
 
@@ -72,7 +78,7 @@ export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes
 }
 
 async function readFile(source: string | URL, fail: ErrorFactory, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const { readFile, stat } = await import("node:fs/promises");
+  const { readFile, stat } = await nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
   const path = typeof source === "string" && !source.startsWith("file:") ? source : new URL(source);
   const name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
   try {

@@ -3,7 +3,7 @@
 
 import { UsageError, WasmMlpError } from "./errors.js";
 import { checkValue, oneOf, show } from "./options.js";
-import { fromBase64, isNode, readBytes } from "./bytes.js";
+import { fromBase64, isNode, nodeBuiltin, readBytes } from "./bytes.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
 export type KernelBuild = "scalar" | "simd" | "relaxed";
@@ -84,7 +84,7 @@ async function enableRelaxedSimdOnNode(): Promise<void> {
   if (relaxedFlagTried || !isNode) return;
   relaxedFlagTried = true;
   try {
-    const v8 = await import("node:v8");
+    const v8 = await nodeBuiltin<typeof import("node:v8")>("node:v8");
     v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
   } catch {
     // not Node after all, or the flag is gone: validation below decides
