@@ -22,6 +22,9 @@ export { MT19937 } from "./mt19937.js";
 export { OPTIMIZERS } from "./network.js";
 export type { OptimizerKind } from "./network.js";
 
+// (types only: the WebAssembly types named here, for TypeScript projects without the DOM or WebWorker lib)
+export type {} from "./wasm-types.js";
+
 // The low level: the kernels and the arena, for people who build other networks on them.
 export { compileKernels, compileModule, kernelBytes, KERNEL_BUILDS, KernelTrap } from "./kernels.js";
 export type { CompiledKernels, KernelBuild, KernelExports, WasmSource } from "./kernels.js";

@@ -52,7 +52,7 @@ export interface KernelExports {
   readonly HEAP_BASE: WebAssembly.Global;
 }
 
-export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response;
 
 /**
  * Each build ships as a small JS module holding its bytes (build/kernels.<build>.js, made by
@@ -67,7 +67,7 @@ const EMBEDDED: Record<KernelBuild, () => Promise<{ default: string }>> = {
 };
 
 /** The bytes of one of our kernel builds. */
-export async function kernelBytes(build: KernelBuild): Promise<Uint8Array<ArrayBuffer>> {
+export async function kernelBytes(build: KernelBuild): Promise<Uint8Array> {
   let mod: { default: string };
   try {
     mod = await EMBEDDED[build]();
@@ -109,7 +109,7 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
   if (source instanceof WebAssembly.Module) return source;
   // a relaxed-SIMD module cannot even be compiled on Node 20 without V8's flag
   await enableRelaxedSimdOnNode();
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
   // paths and URLs before Response: in Node, the first touch of the Response global loads undici (its
   // HTTP parser is itself a wasm module), about 30 ms that a file never needs
   if (typeof source === "string" || source instanceof URL) return compileLocation(source);
