@@ -10,7 +10,7 @@ import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
-import { checkByteSource, readBytes, sourceName, type ByteSource } from "./bytes.js";
+import { checkByteSource, isNode, readBytes, sourceName, type ByteSource } from "./bytes.js";
 import { layersProblem, createOptions, fitSettings, loadOptions, type FitSettings } from "./model-options.js";
 import { show } from "./options.js";
 
@@ -180,7 +180,8 @@ export class MLP {
    */
   fit(X: Float32Array, y: Uint8Array, options?: FitOptions): FitSummary {
     this.alive("fit");
-    const n = this.checkData("fit", X, y, "training data");
+    const range: [number, number] = [Infinity, -Infinity];
+    const n = this.checkData("fit", X, y, "training data", undefined, range);
     const s = fitSettings(options, n);
     const val = s.validation;
     const nv = val ? this.checkData("fit", val.X, val.y, "validation data") : 0;
@@ -198,7 +199,7 @@ export class MLP {
     if (!allFinite(params)) throw diverged(run.ran - 1, s.opt.lr);
     this.params = params;
     this.norm = norm;
-    this.inputRange ??= valueRange(X);
+    this.inputRange ??= range;
     this.trained = true;
     return this.summary(net, s, run);
   }
@@ -280,24 +281,31 @@ export class MLP {
   /**
    * Rows of X, refusing values that are not finite and, given the training data's range (predict and
    * evaluate), values outside it: a network says nothing sound about inputs unlike any it was trained on.
+   * `seen` receives the lowest and highest value (one pass for both jobs: cold code is slow at start-up).
    */
-  private rows(fn: string, X: Float32Array, what: string, range?: readonly [number, number]): number {
+  private rows(fn: string, X: Float32Array, what: string, range?: readonly [number, number], seen?: [number, number]): number {
     if (!(X instanceof Float32Array)) throw new UsageError(`${fn}: X must be a Float32Array of rows of ${this.inputs} values, got ${show(X)}`);
     const F = this.inputs;
     if (X.length % F !== 0) throw new DataError(`${what}: X has ${X.length} values, not a whole number of rows of ${F} features`);
     const [lo, hi] = range ?? [-Infinity, Infinity];
+    let min = Infinity, max = -Infinity;
     for (let i = 0; i < X.length; i++) {
       const v = X[i];
-      if (!Number.isFinite(v)) throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${v}`);
-      if (v < lo || v > hi) {
-        throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${v}, outside ${lo}..${hi}, the range of the data the model was trained on`);
-      }
+      // v - v is NaN for NaN and ±Infinity alike
+      if (v - v !== 0) throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${v}`);
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
+    if (min < lo || max > hi) {
+      const i = X.findIndex((v) => v < lo || v > hi);
+      throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${X[i]}, outside ${lo}..${hi}, the range of the data the model was trained on`);
+    }
+    if (seen) [seen[0], seen[1]] = [min, max];
     return X.length / F;
   }
 
-  private checkData(fn: string, X: Float32Array, y: Uint8Array, what: string, range?: readonly [number, number]): number {
-    const n = this.rows(fn, X, what, range);
+  private checkData(fn: string, X: Float32Array, y: Uint8Array, what: string, range?: readonly [number, number], seen?: [number, number]): number {
+    const n = this.rows(fn, X, what, range, seen);
     if (!(y instanceof Uint8Array)) throw new UsageError(`${fn}: y must be a Uint8Array of ${n} labels, got ${show(y)}`);
     if (n === 0) throw new DataError(`${what}: no rows`);
     if (y.length !== n) throw new DataError(`${what}: ${n} rows of X but ${y.length} labels`);
@@ -339,7 +347,7 @@ function trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, bes
   const last = net.layers.length - 1;
   const watch = [net.view(`b${last}`), net.view(`W${last}`)];
 
-  const t0 = performance.now();
+  const t0 = now();
   for (let epoch = 0; epoch < epochs; epoch++) {
     const report = epoch % every === 0 && onReport !== undefined;
     if (val && (report || best)) {
@@ -365,7 +373,7 @@ function trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, bes
     if (!Number.isFinite(watch[0][0] + watch[1][0])) throw diverged(epoch, opt.lr);
     if (onEpoch) onEpoch(epoch);
   }
-  const ms = performance.now() - t0;
+  const ms = now() - t0;
 
   if (best && bestLoss < Infinity) {
     // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
@@ -376,6 +384,9 @@ function trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, bes
   return { ran, ms, bestEpoch };
 }
 
+/** Milliseconds; in Node from process.hrtime, since the first use of `performance` loads perf_hooks (~1 ms). */
+const now: () => number = isNode ? () => Number(process.hrtime.bigint()) / 1e6 : () => performance.now();
+
 function diverged(epoch: number, lr: number): DivergenceError {
   return new DivergenceError(`training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${lr}`);
 }
@@ -384,13 +395,4 @@ function diverged(epoch: number, lr: number): DivergenceError {
 function allFinite(p: Params): boolean {
   for (const a of [...p.W, ...p.b]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
-}
-
-function valueRange(X: Float32Array): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < X.length; i++) {
-    if (X[i] < lo) lo = X[i];
-    if (X[i] > hi) hi = X[i];
-  }
-  return [lo, hi];
 }
