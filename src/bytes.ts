@@ -57,8 +57,8 @@ export function checkByteSource(fn: string, name: string, source: unknown): asse
 export function sourceName(source: ByteSource): string {
   if (source instanceof URL) return source.protocol === "file:" ? decodeURIComponent(source.pathname) : source.href;
   if (typeof source === "string") return source;
-  if (isResponse(source)) return source.url || "(response)";
-  return "(bytes)";
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return "(bytes)";
+  return source.url || "(response)";
 }
 
 /** `maxBytes` refuses larger files (by their size on disk, before reading) with a message naming the size. */
