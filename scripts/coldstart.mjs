@@ -1,12 +1,14 @@
 // Cold start, from process start to the first epoch's report, and where the milliseconds go:
 //
-//   node scripts/coldstart.mjs [--runs N] [--dist DIR]       (after npm run build; N defaults to 21)
+//   node scripts/coldstart.mjs [--runs N] [--dist DIR]...     (after npm run build; N defaults to 21)
 //
 // 1. Whole processes, round-robin (so a load that comes and goes hits each alike): `node -e 0` and
 //    `node DIR/src/cli/train.js --epochs 1 --every 1`, median and minimum wall time of N runs each.
 // 2. The library in N fresh processes, each timing its own steps: importing the package, loadDigits(),
 //    compileKernels("auto"), MLP.create, fit up to the first report (set-up and epoch 0), the second
 //    epoch, and when the first report came after the process started. Medians.
+// --dist defaults to this checkout's dist/; give it more than once (another checkout's dist/, built) to
+// compare builds in the same round-robin.
 
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
@@ -15,12 +17,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = resolve(flag("--dist", join(root, "dist")));
+const dists = args.flatMap((a, i) => (a === "--dist" ? [resolve(args[i + 1])] : []));
+if (dists.length === 0) dists.push(join(root, "dist"));
 const runs = Number(flag("--runs", 21));
 
 if (args.includes("--child")) {
   const t0 = performance.now();
-  const lib = await import(pathToFileURL(join(dist, "src", "index.js")).href);
+  const lib = await import(pathToFileURL(join(dists[0], "src", "index.js")).href);
   const t1 = performance.now();
   const data = await lib.loadDigits();
   const t2 = performance.now();
@@ -40,7 +43,7 @@ if (args.includes("--child")) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1).padStart(6)} ms`;
 
-const commands = [["-e", "0"], [join(dist, "src", "cli", "train.js"), "--epochs", "1", "--every", "1"]];
+const commands = [["-e", "0"], ...dists.map((d) => [join(d, "src", "cli", "train.js"), "--epochs", "1", "--every", "1"])];
 const wall = commands.map(() => []);
 for (let i = 0; i <= runs; i++) {
   commands.forEach((cmd, j) => {
@@ -51,14 +54,20 @@ for (let i = 0; i <= runs; i++) {
   });
 }
 console.log(`whole processes, ${runs} runs each, round-robin (median, min):`);
-commands.forEach((cmd, j) => console.log(`  ${ms(median(wall[j]))} ${ms(Math.min(...wall[j]))}  node ${cmd.join(" ").replace(root, "")}`));
-console.log(`  ${ms(median(wall[1]) - median(wall[0]))}            the difference of the medians`);
+commands.forEach((cmd, j) => {
+  const more = j === 0 ? "" : `   (${(median(wall[j]) - median(wall[0])).toFixed(1)} ms more than node -e 0)`;
+  console.log(`  ${ms(median(wall[j]))} ${ms(Math.min(...wall[j]))}  node ${cmd.join(" ")}${more}`);
+});
 
-const steps = [];
+const steps = dists.map(() => []);
 for (let i = 0; i < runs; i++) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", "--dist", dist], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(r.stderr);
-  steps.push(JSON.parse(r.stdout));
+  dists.forEach((d, j) => {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", "--dist", d], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    steps[j].push(JSON.parse(r.stdout));
+  });
 }
-console.log(`\nthe library in ${runs} fresh processes (median):`);
-for (const key of Object.keys(steps[0])) console.log(`  ${ms(median(steps.map((s) => s[key])))}  ${key}`);
+console.log(`\nthe library in ${runs} fresh processes, median ms (${dists.map((d, j) => `[${j + 1}] ${d}`).join(", ")}):`);
+for (const key of Object.keys(steps[0][0])) {
+  console.log(`  ${dists.map((_, j) => ms(median(steps[j].map((s) => s[key])))).join(" ")}  ${key}`);
+}
