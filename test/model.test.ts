@@ -165,8 +165,8 @@ describe("kernel sources and the low-level API", () => {
 
 describe("same inputs, same bits", () => {
   // SHA-256 of the saved model after 50 epochs with seed 42, pinned from the code before the start-up work
-  // (data shipped as bytes, one-pass input checks, the normalisation loops' running index): a change to any
-  // number the library computes shows here. scalar and simd agree bit for bit; relaxed may differ by engine.
+  // (the digits shipped as bytes, the input check folded into one pass): a change to any number the library
+  // computes shows here. scalar and simd agree bit for bit; relaxed may differ by engine.
   it.each([
     ["scalar", {}, "601407a8d96fff613ef69dceb656c588f8ea4ba1d4c1a0de000c6b9a97d96150"],
     ["simd", {}, "601407a8d96fff613ef69dceb656c588f8ea4ba1d4c1a0de000c6b9a97d96150"],
