@@ -75,10 +75,14 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string): Prom
   return out;
 }
 
-/** Decodes bytes (gzip or plain) to text; a file named .gz must really be gzip. */
-export async function decodeText(bytes: Uint8Array<ArrayBuffer>, file: string): Promise<string> {
+/**
+ * Decodes bytes (gzip or plain) to text. A local file named .gz must really be gzip; a fetched one need not
+ * be, since a server that sends it with `Content-Encoding: gzip` (Vite's dev server and `vite preview` do)
+ * has fetch() inflate it on the way.
+ */
+export async function decodeText(bytes: Uint8Array<ArrayBuffer>, file: string, local = true): Promise<string> {
   if (isGzip(bytes)) bytes = await gunzip(bytes, file);
-  else if (/\.gz$/i.test(file)) throw new DataError(`${file}: named .gz but is not gzip-compressed`);
+  else if (local && /\.gz$/i.test(file)) throw new DataError(`${file}: named .gz but is not gzip-compressed`);
   return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }
 

@@ -6,8 +6,9 @@
 //   const labels = model.predict(data.X);
 
 export { MLP } from "./model.js";
-export type { MLPOptions, FitOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model.js";
-export { loadDigits, loadCsv, DIGITS_URL } from "./data.js";
+export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model.js";
+export { loadDigits, loadCsv } from "./data.js";
+export type { ByteSource } from "./bytes.js";
 export { parseCsv, DIGITS_RULES } from "./csv.js";
 export type { Dataset, CsvRules } from "./csv.js";
 export { WasmMlpError, DataError, UsageError, ModelFileError, DivergenceError } from "./errors.js";
@@ -23,8 +24,11 @@ export { lrAt, LR_SCHEDULES } from "./schedule.js";
 export type { LrSchedule } from "./schedule.js";
 export type { OptimizerKind } from "./network.js";
 
+// (types only: the WebAssembly types named here, for TypeScript projects without the DOM or WebWorker lib)
+export type {} from "./wasm-types.js";
+
 // The low level: the kernels and the arena, for people who build other networks on them.
-export { compileKernels, compileModule, kernelUrl, KERNEL_BUILDS } from "./kernels.js";
+export { compileKernels, compileModule, kernelBytes, KERNEL_BUILDS, KernelTrap } from "./kernels.js";
 export type { CompiledKernels, KernelBuild, KernelExports, WasmSource } from "./kernels.js";
 export { Arena, Layout, SLACK } from "./arena.js";
 export type { Tensor } from "./arena.js";

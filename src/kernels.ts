@@ -1,8 +1,9 @@
 // Loads the kernel module (Node or browser), picks the build, and types its exports. The module imports
 // its memory, so whoever instantiates it decides the memory's size once, up front (see arena.ts).
 
-import { WasmMlpError } from "./errors.js";
-import { isNode, readBytes } from "./bytes.js";
+import { UsageError, WasmMlpError } from "./errors.js";
+import { checkValue, oneOf, show } from "./options.js";
+import { fromBase64, isNode, nodeBuiltin, readBytes } from "./bytes.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
 export type KernelBuild = "scalar" | "simd" | "relaxed";
@@ -63,19 +64,38 @@ export interface KernelExports {
 export const GemmFlags = {
   /** start from the partial sum in C instead of 0 */
   INIT_ACC: 1,
-  /** C = acc + bias[j] */
+  /** + bias[j] */
   BIAS: 2,
-  /** with BIAS: C = max(acc + bias[j], 0) */
+  /** max(·, 0), after the bias when there is one */
   RELU: 4,
-  /** C = acc where gate(i,j) > 0, else 0 */
+  /** the value where gate(i,j) > 0, else 0 */
   MASK: 8,
 } as const;
 
-export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response;
 
-/** Where each build sits next to this module (src/ and dist/ are both siblings of build/). */
-export function kernelUrl(build: KernelBuild): URL {
-  return new URL(`../build/kernels.${build}.wasm`, import.meta.url);
+/**
+ * Each build ships as a small JS module holding its bytes (build/kernels.<build>.js, made by
+ * scripts/build.mjs), loaded with a dynamic import of a fixed path: Node, browsers and every bundler follow
+ * it, only the build that runs is fetched, and it keeps working inside Vite's pre-bundled dependencies, where
+ * `new URL("x.wasm", import.meta.url)` would point into node_modules/.vite/deps/.
+ */
+const EMBEDDED: Record<KernelBuild, () => Promise<{ default: string }>> = {
+  scalar: () => import("../build/kernels.scalar.js"),
+  simd: () => import("../build/kernels.simd.js"),
+  relaxed: () => import("../build/kernels.relaxed.js"),
+};
+
+/** The bytes of one of our kernel builds. */
+export async function kernelBytes(build: KernelBuild): Promise<Uint8Array> {
+  let mod: { default: string };
+  try {
+    mod = await EMBEDDED[build]();
+  } catch (e) {
+    // only a checkout whose build has not run (or a damaged install) lacks it
+    throw new WasmMlpError(`the ${build} kernel build is missing (${(e as Error).message}); in a checkout of wasm-mlp, run \`npm run build\``);
+  }
+  return fromBase64(mod.default);
 }
 
 let relaxedFlagTried = false;
@@ -84,7 +104,7 @@ async function enableRelaxedSimdOnNode(): Promise<void> {
   if (relaxedFlagTried || !isNode) return;
   relaxedFlagTried = true;
   try {
-    const v8 = await import("node:v8");
+    const v8 = await nodeBuiltin<typeof import("node:v8")>("node:v8");
     v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
   } catch {
     // not Node after all, or the flag is gone: validation below decides
@@ -109,9 +129,12 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
   if (source instanceof WebAssembly.Module) return source;
   // a relaxed-SIMD module cannot even be compiled on Node 20 without V8's flag
   await enableRelaxedSimdOnNode();
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
+  // paths and URLs before Response: in Node, the first touch of the Response global loads undici (its
+  // HTTP parser is itself a wasm module), about 30 ms that a file never needs
+  if (typeof source === "string" || source instanceof URL) return compileLocation(source);
   if (typeof Response !== "undefined" && source instanceof Response) return compileResponse(source);
-  return compileLocation(source as string | URL);
+  throw new UsageError(`compileModule: the source must be bytes, a URL or path, a Response or a WebAssembly.Module, got ${show(source)}`);
 }
 
 async function compileLocation(source: string | URL): Promise<WebAssembly.Module> {
@@ -150,6 +173,7 @@ const cache = new Map<KernelBuild, Promise<CompiledKernels>>();
  * validates: relaxed SIMD, then SIMD, then scalar.
  */
 export async function compileKernels(build: KernelBuild | "auto" = "auto"): Promise<CompiledKernels> {
+  checkValue("compileKernels", "build", build, oneOf(["auto", ...KERNEL_BUILDS]));
   if (build === "auto") {
     for (const b of ["relaxed", "simd"] as const) if (await engineSupports(b)) return compileKernels(b);
     return compileKernels("scalar");
@@ -158,13 +182,7 @@ export async function compileKernels(build: KernelBuild | "auto" = "auto"): Prom
   if (!p) {
     p = (async () => {
       if (!(await engineSupports(build))) throw new WasmMlpError(`this engine cannot run the ${build} kernel build`);
-      try {
-        return { build, module: await compileModule(kernelUrl(build)) };
-      } catch (e) {
-        // our own build output is missing or unreadable: say how to make it
-        if (e instanceof WasmMlpError) throw new WasmMlpError(`${e.message}; run \`npm run build\``);
-        throw e;
-      }
+      return { build, module: await compileModule(await kernelBytes(build)) };
     })();
     cache.set(build, p);
     p.catch(() => cache.delete(build));
@@ -181,6 +199,7 @@ export class KernelTrap extends WasmMlpError {
     super(message);
   }
 }
+KernelTrap.prototype.name = "KernelTrap";
 
 export interface Instance {
   /** Every kernel, wrapped so that a trap is a KernelTrap naming the kernel (for direct, low-level use). */

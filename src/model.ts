@@ -4,13 +4,16 @@
 
 import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
-import { Network, DEFAULT_OPTIMIZER, defaultLr, type NetworkJob, type Optimizer, type OptimizerKind, type Stats } from "./network.js";
+import { Network, type NetworkJob, type NetworkShape, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
 import { MT19937 } from "./mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
-import { lrAt, LR_SCHEDULES, type LrSchedule } from "./schedule.js";
+import { checkByteSource, isNode, readBytes, sourceName, type ByteSource } from "./bytes.js";
+import { layersProblem, createOptions, fitSettings, loadOptions, type FitSettings } from "./model-options.js";
+import { show } from "./options.js";
+import { lrAt, type LrSchedule } from "./schedule.js";
 import { canBlock, canShareMemory, Pool } from "./pool.js";
 import { availableThreads, threadsFor } from "./threads.js";
 
@@ -35,17 +38,25 @@ export interface MLPOptions {
   threads?: number | "auto";
 }
 
+export interface LoadOptions {
+  kernels?: KernelChoice;
+  /** As MLPOptions.threads, for fitting the loaded model further. */
+  threads?: number | "auto";
+  /** How messages name the model; by default its path or URL, else "model". */
+  name?: string;
+}
+
 export interface FitOptions {
   epochs?: number;
   lr?: number;
-  /** How the learning rate changes over the epochs (see schedule.ts); constant by default. */
-  lrSchedule?: LrSchedule;
   /** Report every this many epochs (epoch 0 included). */
   every?: number;
-  /** Rows per step; full batch when absent. */
+  /** Rows per step (at most the training rows); full batch when absent. */
   batch?: number;
   optimizer?: OptimizerKind;
+  /** momentum only; in [0, 1). */
   momentum?: number;
+  /** adam only; beta1 and beta2 in [0, 1), eps above 0. */
   beta1?: number;
   beta2?: number;
   eps?: number;
@@ -56,6 +67,8 @@ export interface FitOptions {
   onReport?: (r: Report) => void;
   /** Called after every epoch with its number (cheap: for progress bars). */
   onEpoch?: (epoch: number) => void;
+  /** The learning rate per epoch: constant (the default), step (÷10 at half, ÷100 at three quarters) or cosine. */
+  lrSchedule?: LrSchedule;
   /**
    * Threads for this fit, at most the model's (see MLPOptions.threads). Default: as many as the work per
    * step pays for. The results are the same bits for any number.
@@ -127,39 +140,58 @@ export class MLP {
   private norm: Normalization | undefined;
   private inputRange: readonly [number, number] | undefined;
   private readonly normalizeKind: NormalizeKind;
+  /** Fitted, or read from a model file: predict, evaluate and toBytes refuse an untrained model. */
+  private trained: boolean;
   private disposed = false;
+  /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
+  private busy = false;
   /** Worker threads (threads - 1 of them), when the model may use more than one thread. */
   private pool: Pool | undefined;
   private maxThreads = 1;
-  /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
-  private busy = false;
 
-  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number) {
+  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean) {
     this.kernels = kernels;
     this.layers = [...params.layers];
     this.params = params;
     this.norm = norm;
     this.normalizeKind = normalizeKind;
     this.seed = seed;
+    this.trained = trained;
   }
 
-  static async create(opts: MLPOptions): Promise<MLP> {
-    const layers = checkLayers(opts.layers);
+  static async create(options: MLPOptions): Promise<MLP> {
+    const opts = createOptions(options);
+    const layers = [...opts.layers];
     // refuse a network whose parameters alone could not fit, before allocating them
     Network.assertFits({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" });
     const seed = opts.seed ?? 42;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`seed must be an integer in 0..4294967295, got ${seed}`);
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed);
+    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false);
     await model.startThreads(opts.threads ?? "auto");
+    return model;
+  }
+
+  /**
+   * Reads a model saved with toBytes() from bytes, an ArrayBuffer, a Response, a path (Node) or a URL;
+   * throws ModelFileError when it cannot be read or is not a valid model.
+   */
+  static async fromBytes(source: ByteSource, options?: LoadOptions): Promise<MLP> {
+    checkByteSource("MLP.fromBytes", "the source", source);
+    const opts = loadOptions(options);
+    const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
+    const bytes = await readBytes(source, (m) => new ModelFileError(m));
+    const { params, normalization, range } = decodeModel(bytes, name);
+    const problem = layersProblem(params.layers);
+    if (problem) throw new ModelFileError(`${name}: ${problem}`);
+    const kernels = await resolveKernels(opts.kernels);
+    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true);
+    model.inputRange = range;
+    await model.startThreads(opts.threads ?? 1);
     return model;
   }
 
   /** Starts the worker threads asked for (see MLPOptions.threads); waits for them when asked for a number. */
   private async startThreads(threads: number | "auto"): Promise<void> {
-    if (threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
-      throw new UsageError(`threads must be a positive integer or "auto", got ${threads}`);
-    }
     const want = threads === "auto" ? await availableThreads() : threads;
     // threads need shared memory with workers and a thread that may block on it
     if (want <= 1 || !canShareMemory() || !canBlock()) return;
@@ -171,14 +203,11 @@ export class MLP {
 
   /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */
   threadsFor(batch: number, asked?: number): number {
-    if (asked !== undefined) {
-      if (!(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`threads must be a positive integer, got ${asked}`);
-      if (asked > this.maxThreads) {
-        throw new UsageError(`threads ${asked} is more than this model was created with (${this.maxThreads}): pass threads to MLP.create`);
-      }
-      return asked;
+    if (asked === undefined) return threadsFor(this.layers, batch, this.maxThreads);
+    if (asked > this.maxThreads) {
+      throw new UsageError(`fit: threads ${asked} is more than this model was created with (${this.maxThreads}): pass threads to MLP.create`);
     }
-    return threadsFor(this.layers, batch, this.maxThreads);
+    return asked;
   }
 
   /** Attaches as many started workers as `net` may use, up to `max` threads. */
@@ -188,20 +217,6 @@ export class MLP {
     net.close();
     this.pool.attach(net.arena.memory, { shape: net.shape, threads: can } satisfies NetworkJob, can);
     net.useThreads(can);
-  }
-
-  /** Reads a model saved with toBytes(); throws ModelFileError when the bytes are not a valid model. */
-  static async fromBytes(bytes: Uint8Array, opts: { kernels?: KernelChoice; name?: string } = {}): Promise<MLP> {
-    const { params, normalization, range } = decodeModel(bytes, opts.name);
-    try {
-      checkLayers([...params.layers]);
-    } catch (e) {
-      throw new ModelFileError(`${opts.name ?? "model"}: ${(e as Error).message}`);
-    }
-    const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42);
-    model.inputRange = range;
-    return model;
   }
 
   /** Lowest and highest input value of the data the model was first fitted on. */
@@ -214,7 +229,7 @@ export class MLP {
     return this.norm;
   }
 
-  /** A copy of the current parameters. */
+  /** A copy of the current parameters (before any fit: the initial weights). */
   getParams(): Params {
     return cloneParams(this.params);
   }
@@ -231,9 +246,9 @@ export class MLP {
    * Trains on raw inputs X (n × inputs, row-major) and labels y. Synchronous: in a browser, run it in a
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
-  fit(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): FitSummary {
-    this.notBusy();
-    const run = this.training(X, y, opts);
+  fit(X: Float32Array, y: Uint8Array, options?: FitOptions): FitSummary {
+    this.notBusy("fit");
+    const run = this.training(X, y, options);
     for (;;) {
       const r = run.next();
       if (r.done) return r.value;
@@ -246,21 +261,21 @@ export class MLP {
    * a Worker, a button, SIGINT) stops it after the current epoch. The same epochs and weights as fit; the
    * model keeps its previous weights until the promise resolves, and cannot start another fit meanwhile.
    */
-  async fitAsync(X: Float32Array, y: Uint8Array, opts: FitOptions = {}): Promise<FitSummary> {
-    this.notBusy();
-    const run = this.training(X, y, opts);
+  async fitAsync(X: Float32Array, y: Uint8Array, options?: FitOptions): Promise<FitSummary> {
+    this.notBusy("fitAsync");
+    const run = this.training(X, y, options);
     this.busy = true;
     try {
-      let paused = 0, since = performance.now();
+      let paused = 0, since = now();
       for (;;) {
         const r = run.next(paused);
         if (r.done) return r.value;
         paused = 0;
-        const now = performance.now();
-        if (now - since >= YIELD_MS) {
+        const t = now();
+        if (t - since >= YIELD_MS) {
           await nextTask();
-          since = performance.now();
-          paused = since - now;
+          since = now();
+          paused = since - t;
         }
       }
     } finally {
@@ -269,153 +284,88 @@ export class MLP {
   }
 
   /** fit's work, suspended after each epoch; resumed with the milliseconds spent away (not training time). */
-  private *training(X: Float32Array, y: Uint8Array, opts: FitOptions): Generator<void, FitSummary, number | undefined> {
-    this.alive();
-    const n = this.checkData(X, y, "training data");
-    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100;
-    const opt: Optimizer = {
-      ...DEFAULT_OPTIMIZER,
-      kind: opts.optimizer ?? "sgd",
-      lr: opts.lr ?? defaultLr(opts.optimizer ?? "sgd"),
-      ...(opts.momentum !== undefined && { momentum: opts.momentum }),
-      ...(opts.beta1 !== undefined && { beta1: opts.beta1 }),
-      ...(opts.beta2 !== undefined && { beta2: opts.beta2 }),
-      ...(opts.eps !== undefined && { eps: opts.eps }),
-    };
-    if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`epochs must be a positive integer, got ${epochs}`);
-    if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`every must be a positive integer, got ${every}`);
-    if (!(opt.lr > 0 && Number.isFinite(opt.lr))) throw new UsageError(`learning rate must be a finite number above 0, got ${opt.lr}`);
-    const schedule = opts.lrSchedule ?? "constant", baseLr = opt.lr;
-    if (!LR_SCHEDULES.includes(schedule)) throw new UsageError(`lrSchedule must be one of ${LR_SCHEDULES.join(", ")}, got ${JSON.stringify(schedule)}`);
-    const batch = opts.batch ?? n;
-    if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`batch must be a positive integer, got ${batch}`);
-    if (batch > n) throw new UsageError(`batch ${batch} is larger than the ${n} training rows`);
-    const val = opts.validation;
-    const nv = val ? this.checkData(val.X, val.y, "validation data") : 0;
-    const patience = opts.patience;
-    if (patience !== undefined && !(Number.isInteger(patience) && patience >= 1)) throw new UsageError(`patience must be a positive integer, got ${patience}`);
-    if (patience !== undefined && !val) throw new UsageError("early stopping (patience) needs held-out data");
-
-    const threads = this.threadsFor(batch, opts.threads);
-    const shape = { layers: this.layers, train: n, batch, eval: nv, optimizer: opt.kind, threads };
+  private *training(X: Float32Array, y: Uint8Array, options: FitOptions | undefined): Generator<void, FitSummary, number | undefined> {
+    this.alive("fit");
+    const range: [number, number] = [Infinity, -Infinity];
+    const n = this.checkData("fit", X, y, "training data", undefined, range);
+    const s = fitSettings(options, n);
+    const val = s.validation;
+    const nv = val ? this.checkData("fit", val.X, val.y, "validation data") : 0;
+    const threads = this.threadsFor(s.batch, s.threads);
+    const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     const net = new Network(this.kernels, shape);
     try {
-      return yield* this.train(net, X, y, n, nv, norm, opt, schedule, opts);
+      net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
+      if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
+      net.setParams(this.params);
+      const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
+      const join = () => this.joinThreads(net, threads);
+      const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, join);
+      const params = net.getParams();
+      if (!allFinite(params)) throw diverged(run.ran - 1, s.opt.lr);
+      this.params = params;
+      this.norm = norm;
+      this.inputRange ??= range;
+      this.trained = true;
+      return this.summary(net, s, run);
     } finally {
       net.close();
     }
   }
 
-  private *train(net: Network, X: Float32Array, y: Uint8Array, n: number, nv: number, norm: Normalization, opt: Optimizer,
-                 schedule: LrSchedule, opts: FitOptions): Generator<void, FitSummary, number | undefined> {
-    const val = opts.validation, batch = net.shape.batch, patience = opts.patience, threads = net.shape.threads;
-    const epochs = opts.epochs ?? 1000, every = opts.every ?? 100, baseLr = opt.lr;
-    net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
-    if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
-    net.setParams(this.params);
-    const rng = batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
-
-    const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
-    const best = patience !== undefined ? cloneParams(this.params) : undefined;
-    let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0;
-    const last = this.layers.length - 1;
-    const watch = [net.view(`b${last}`), net.view(`W${last}`)];
-    const onReport = opts.onReport, onEpoch = opts.onEpoch, signal = opts.signal;
-    let interrupted = false, pausedMs = 0;
-
-    const t0 = performance.now();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      if (signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      if (net.threads < threads) this.joinThreads(net, threads);
-      const report = epoch % every === 0 && onReport !== undefined;
-      if (val && (report || best)) {
-        net.evaluate(test);
-        if (best) {
-          if (test.loss < bestLoss) {
-            bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
-            net.copyParams(best);
-          } else if (++sinceBest >= patience!) break;
-        }
-      }
-      if (schedule !== "constant") opt.lr = lrAt(schedule, baseLr, epoch, epochs);
-      net.epoch(opt, rng, report ? train : undefined);
-      ran = epoch + 1;
-      if (report) {
-        onReport({
-          epoch,
-          accuracy: train.correct / n,
-          loss: train.loss,
-          ...(val && { test_accuracy: test.correct / nv, test_loss: test.loss }),
-        });
-      }
-      // a NaN or infinity anywhere reaches the output layer's weights within one step
-      if (!Number.isFinite(watch[0][0] + watch[1][0])) {
-        throw new DivergenceError(
-          `training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${baseLr}`,
-        );
-      }
-      if (onEpoch) onEpoch(epoch);
-      pausedMs += (yield) ?? 0;
-    }
-    const trainMs = performance.now() - t0 - pausedMs;
-
-    if (best && bestLoss < Infinity) {
-      // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
-      net.evaluate(test);
-      if (test.loss < bestLoss) { bestLoss = test.loss; bestEpoch = ran; } else net.setParams(best);
-    }
-    this.params = net.getParams();
-    this.norm = norm;
-    this.inputRange ??= valueRange(X);
-    net.trainStats(train);
+  /** The summary of a finished fit, from the network's final (or kept best) weights. */
+  private summary(net: Network, s: FitSettings, run: EpochRun): FitSummary {
+    const train: Stats = net.trainStats();
+    const n = net.shape.train;
     const summary: FitSummary = {
-      epochs: ran,
+      epochs: run.ran,
       accuracy: train.correct / n,
       loss: train.loss,
-      train_ms: trainMs,
-      epochs_per_s: ran > 0 ? ran / (trainMs / 1000) : 0,
+      train_ms: run.ms,
+      epochs_per_s: run.ran > 0 ? run.ran / (run.ms / 1000) : 0,
       kernels: this.kernels.build,
       threads: net.threads,
       layers: [...this.layers],
       samples: n,
     };
-    if (val) {
-      net.evaluate(test);
-      summary.test_accuracy = test.correct / nv;
+    if (s.validation) {
+      const test = net.evaluate();
+      summary.test_accuracy = test.correct / net.shape.eval;
       summary.test_loss = test.loss;
-      summary.confusion = confusionMatrix(net.evalProbabilities(), val.y, this.classes);
+      summary.confusion = confusionMatrix(net.evalProbabilities(), s.validation.y, this.classes);
     }
-    if (best) summary.best_epoch = bestEpoch;
-    if (interrupted) summary.interrupted = true;
+    if (s.patience !== undefined) summary.best_epoch = run.bestEpoch;
+    if (run.interrupted) summary.interrupted = true;
     return summary;
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
   predictProba(X: Float32Array): Float32Array {
-    this.alive();
-    const n = this.rows(X, "input");
-    if (n === 0) return new Float32Array(0);
-    const net = this.inference(X, n);
-    return net.predictEval().slice();
+    return this.probabilities("predictProba", X);
   }
 
   /** The most probable class of each row of raw inputs X. */
   predict(X: Float32Array): Uint8Array {
-    const P = this.predictProba(X), C = this.classes, n = P.length / C;
+    const P = this.probabilities("predict", X), C = this.classes, n = P.length / C;
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = argmax(P, i, C);
     return out;
   }
 
+  private probabilities(fn: string, X: Float32Array): Float32Array {
+    this.usable(fn);
+    const n = this.rows(fn, X, "input", this.inputRange);
+    if (n === 0) return new Float32Array(0);
+    const net = this.inference(X, n);
+    return net.predictEval().slice();
+  }
+
   /** Accuracy, mean cross-entropy and confusion matrix on labelled raw data. */
   evaluate(X: Float32Array, y: Uint8Array): Evaluation {
-    this.alive();
-    const n = this.checkData(X, y, "evaluation data");
+    this.usable("evaluate");
+    const n = this.checkData("evaluate", X, y, "evaluation data", this.inputRange);
     const net = this.inference(X, n, y);
     const s = net.evaluate();
     return { n, accuracy: s.correct / n, loss: s.loss, confusion: confusionMatrix(net.evalProbabilities(), y, this.classes) };
@@ -423,7 +373,7 @@ export class MLP {
 
   /** The model as a .wmlp file (see modelfile.ts). */
   toBytes(): Uint8Array {
-    this.alive();
+    this.usable("toBytes");
     return encodeModel({ params: this.params, normalization: this.norm, range: this.inputRange });
   }
 
@@ -444,19 +394,35 @@ export class MLP {
     return net;
   }
 
-  private rows(X: Float32Array, what: string): number {
-    if (!(X instanceof Float32Array)) throw new DataError(`${what}: X must be a Float32Array`);
-    if (X.length % this.inputs !== 0) {
-      throw new DataError(`${what}: X has ${X.length} values, not a whole number of rows of ${this.inputs} features`);
-    }
+  /**
+   * Rows of X, refusing values that are not finite and, given the training data's range (predict and
+   * evaluate), values outside it: a network says nothing sound about inputs unlike any it was trained on.
+   * `seen` receives the lowest and highest value (one pass for both jobs: cold code is slow at start-up).
+   */
+  private rows(fn: string, X: Float32Array, what: string, range?: readonly [number, number], seen?: [number, number]): number {
+    if (!(X instanceof Float32Array)) throw new UsageError(`${fn}: X must be a Float32Array of rows of ${this.inputs} values, got ${show(X)}`);
+    const F = this.inputs;
+    if (X.length % F !== 0) throw new DataError(`${what}: X has ${X.length} values, not a whole number of rows of ${F} features`);
+    const [lo, hi] = range ?? [-Infinity, Infinity];
+    let min = Infinity, max = -Infinity;
     for (let i = 0; i < X.length; i++) {
-      if (!Number.isFinite(X[i])) throw new DataError(`${what}: X[${Math.floor(i / this.inputs)}][${i % this.inputs}] is ${X[i]}`);
+      const v = X[i];
+      // v - v is NaN for NaN and ±Infinity alike
+      if (v - v !== 0) throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${v}`);
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
-    return X.length / this.inputs;
+    if (min < lo || max > hi) {
+      const i = X.findIndex((v) => v < lo || v > hi);
+      throw new DataError(`${what}: X[${Math.floor(i / F)}][${i % F}] is ${X[i]}, outside ${lo}..${hi}, the range of the data the model was trained on`);
+    }
+    if (seen) [seen[0], seen[1]] = [min, max];
+    return X.length / F;
   }
 
-  private checkData(X: Float32Array, y: Uint8Array, what: string): number {
-    const n = this.rows(X, what);
+  private checkData(fn: string, X: Float32Array, y: Uint8Array, what: string, range?: readonly [number, number], seen?: [number, number]): number {
+    const n = this.rows(fn, X, what, range, seen);
+    if (!(y instanceof Uint8Array)) throw new UsageError(`${fn}: y must be a Uint8Array of ${n} labels, got ${show(y)}`);
     if (n === 0) throw new DataError(`${what}: no rows`);
     if (y.length !== n) throw new DataError(`${what}: ${n} rows of X but ${y.length} labels`);
     for (let i = 0; i < n; i++) {
@@ -465,16 +431,90 @@ export class MLP {
     return n;
   }
 
-  private notBusy(): void {
-    if (this.busy) throw new UsageError("this model is already training (fitAsync); wait for it to finish");
+  private notBusy(fn: string): void {
+    if (this.busy) throw new UsageError(`${fn}: this model is already training (fitAsync); wait for it to finish`);
   }
 
-  private alive(): void {
-    if (this.disposed) throw new UsageError("this model has been disposed");
+  private alive(fn: string): void {
+    if (this.disposed) throw new UsageError(`${fn}: this model has been disposed`);
+  }
+
+  private usable(fn: string): void {
+    this.alive(fn);
+    if (!this.trained) throw new UsageError(`${fn}: this model is untrained; call fit() first, or load a trained one with MLP.fromBytes()`);
   }
 }
 
-/** How long fitAsync trains between two yields to the event loop. */
+/** What the epoch loop did. */
+interface EpochRun {
+  ran: number;
+  /** The epoch loop alone (without the time a fitAsync spent away). */
+  ms: number;
+  /** With patience: the epoch whose weights the network now holds. */
+  bestEpoch: number;
+  /** The signal stopped it before the last epoch. */
+  interrupted: boolean;
+}
+
+/**
+ * The epoch loop, suspended after every epoch (fitAsync yields there): the learning-rate schedule, reports,
+ * early stopping on held-out loss (the network ends holding the best weights), the signal, worker threads
+ * joining as they start (`join`), and a DivergenceError at the first epoch whose output weights are not
+ * finite. `best` (with patience) starts as the initial weights.
+ */
+function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, join: () => void): Generator<void, EpochRun, number | undefined> {
+  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule } = s;
+  const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
+  const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
+  let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0, interrupted = false, pausedMs = 0;
+  const last = net.layers.length - 1;
+  const watch = [net.view(`b${last + 1}`), net.view(`W${last + 1}`)];
+
+  const t0 = now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (net.threads < net.shape.threads) join();
+    const report = epoch % every === 0 && onReport !== undefined;
+    if (val && (report || best)) {
+      net.evaluate(test);
+      if (best) {
+        if (test.loss < bestLoss) {
+          bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
+          net.copyParams(best);
+        } else if (++sinceBest >= patience) break;
+      }
+    }
+    if (lrSchedule !== "constant") opt.lr = lrAt(lrSchedule, baseLr, epoch, epochs);
+    net.epoch(opt, rng, report ? train : undefined);
+    ran = epoch + 1;
+    if (report) {
+      onReport({
+        epoch,
+        accuracy: train.correct / n,
+        loss: train.loss,
+        ...(val && { test_accuracy: test.correct / nv, test_loss: test.loss }),
+      });
+    }
+    // a NaN or infinity anywhere reaches the output layer's weights within one step
+    if (!Number.isFinite(watch[0][0] + watch[1][0])) throw diverged(epoch, baseLr);
+    if (onEpoch) onEpoch(epoch);
+    pausedMs += (yield) ?? 0;
+  }
+  const ms = now() - t0 - pausedMs;
+
+  if (best && bestLoss < Infinity) {
+    // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
+    net.evaluate(test);
+    if (test.loss < bestLoss) bestEpoch = ran;
+    else net.setParams(best);
+  }
+  return { ran, ms, bestEpoch, interrupted };
+}
+
+/** fitAsync yields to the event loop after the epoch that passes this many milliseconds since its last yield. */
 const YIELD_MS = 20;
 
 /** Resolves in a later task, after pending events: setImmediate in Node, a MessageChannel message in browsers (no 4 ms timer clamp). */
@@ -490,21 +530,15 @@ function nextTask(): Promise<void> {
   });
 }
 
-function checkLayers(layers: number[]): number[] {
-  if (!Array.isArray(layers) || layers.length < 2) throw new UsageError("layers must list at least the input and output sizes, e.g. [64, 32, 10]");
-  for (const n of layers) {
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`layer sizes must be positive integers, got [${layers.join(", ")}]`);
-  }
-  if (layers[layers.length - 1] < 2) throw new UsageError("the output layer needs at least 2 classes");
-  if (layers[layers.length - 1] > 255) throw new UsageError("at most 255 classes are supported (labels are bytes)");
-  return [...layers];
+/** Milliseconds; in Node from process.hrtime, since the first use of `performance` loads perf_hooks (~1 ms). */
+const now: () => number = isNode ? () => Number(process.hrtime.bigint()) / 1e6 : () => performance.now();
+
+function diverged(epoch: number, lr: number): DivergenceError {
+  return new DivergenceError(`training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${lr}`);
 }
 
-function valueRange(X: Float32Array): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < X.length; i++) {
-    if (X[i] < lo) lo = X[i];
-    if (X[i] > hi) hi = X[i];
-  }
-  return [lo, hi];
+/** Whether every weight and bias is finite (a file with any other cannot be read back). */
+function allFinite(p: Params): boolean {
+  for (const a of [...p.W, ...p.b]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
 }

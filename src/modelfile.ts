@@ -21,8 +21,9 @@ import type { Normalization, NormalizeKind } from "./normalize.js";
 
 export const MAGIC = "WMLP";
 export const FORMAT_VERSION = 1;
-const MAX_LAYERS = 64;
-const MAX_UNITS = 1 << 20;
+/** The most layer sizes (input, hidden..., output) and units per layer a model file may hold. */
+export const MAX_LAYERS = 64;
+export const MAX_UNITS = 1 << 20;
 
 export interface ModelData {
   params: Params;

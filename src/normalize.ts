@@ -3,6 +3,7 @@
 //   global:  one mean and std over the whole matrix, (x - mean) / std (the SLP script)
 
 export type NormalizeKind = "feature" | "global";
+export const NORMALIZATIONS: readonly NormalizeKind[] = ["feature", "global"];
 
 export interface Normalization {
   readonly kind: NormalizeKind;

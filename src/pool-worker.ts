@@ -2,7 +2,7 @@
 // then per job a shared memory holding a network, it attaches to that network as thread N and serves its
 // commands until the calling thread detaches it (or a thread fails), then waits for the next job.
 
-import { isNode } from "./bytes.js";
+import { isNode, nodeBuiltin } from "./bytes.js";
 import { Network, type NetworkJob } from "./network.js";
 import { reportAttached, reportStarted, type JobMessage } from "./pool.js";
 import type { CompiledKernels, KernelBuild } from "./kernels.js";
@@ -37,10 +37,12 @@ function handle(m: InitMessage | JobMessage): void {
   net.serve(m.thread);
 }
 
+// no top-level await: bundlers that emit workers as classic scripts (Vite's default, iife) refuse it
 if (isNode) {
-  const { parentPort, workerData } = await import("node:worker_threads");
-  handle(workerData as InitMessage);
-  parentPort!.on("message", handle);
+  void nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads").then(({ parentPort, workerData }) => {
+    handle(workerData as InitMessage);
+    parentPort!.on("message", handle);
+  });
 } else {
   (globalThis as unknown as { onmessage: (e: MessageEvent) => void }).onmessage = (e) => handle(e.data);
 }

@@ -4,7 +4,7 @@
 // per job, and waits until they have attached. Everything per step happens on the shared memory (sync.ts);
 // nothing is posted per step. Workers are unref'd: an idle pool never keeps Node from exiting.
 
-import { isNode } from "./bytes.js";
+import { isNode, nodeBuiltin } from "./bytes.js";
 import { WasmMlpError } from "./errors.js";
 import type { CompiledKernels } from "./kernels.js";
 
@@ -85,7 +85,7 @@ export class Pool {
    * the background; see ready and waitReady).
    */
   static async start(kernels: CompiledKernels, workers: number): Promise<Pool> {
-    const node = isNode ? await import("node:worker_threads") : undefined;
+    const node = isNode ? await nodeBuiltin<NodeWorkers>("node:worker_threads") : undefined;
     const words = new Int32Array(new SharedArrayBuffer(16));
     const init = { type: "init", build: kernels.build, module: kernels.module, words };
     return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);

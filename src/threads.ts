@@ -1,11 +1,11 @@
 // How many threads a job should use: what the machine has, and what the work per step can pay for.
 
-import { isNode } from "./bytes.js";
+import { isNode, nodeBuiltin } from "./bytes.js";
 import { SLICE_ROWS } from "./network.js";
 
 /** Cores this process may use. */
 export async function availableThreads(): Promise<number> {
-  if (isNode) return (await import("node:os")).availableParallelism();
+  if (isNode) return (await nodeBuiltin<typeof import("node:os")>("node:os")).availableParallelism();
   return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
 }
 

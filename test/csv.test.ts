@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { DIGITS_RULES, parseCsv, type CsvRules } from "../src/csv.js";
-import { DIGITS_URL, loadCsv, loadDigits } from "../src/data.js";
+import { loadCsv, loadDigits } from "../src/data.js";
 import { DataError } from "../src/errors.js";
 
 const F = "my/data.csv";
+const DIGITS_CSV = fileURLToPath(new URL("../data/digits.csv.gz", import.meta.url));
 
 /** Runs fn, expects a DataError, and returns its message. */
 async function dataError(fn: () => unknown): Promise<string> {
@@ -229,8 +230,8 @@ describe("well-formed input", () => {
   });
 });
 
-describe("data/digits.csv.gz", () => {
-  it("loads as 1797 × 64 with 10 classes, matching an independent parse", async () => {
+describe("the built-in digits (from data/digits.csv.gz)", () => {
+  it("load as 1797 × 64 with 10 classes, matching an independent parse of the CSV", async () => {
     const d = await loadDigits();
     expect(d.n).toBe(1797);
     expect(d.features).toBe(64);
@@ -251,9 +252,16 @@ describe("data/digits.csv.gz", () => {
     expect(d.y[0]).toBe(0);
 
     // every value, against node:zlib and a plain split
-    const rows = gunzipSync(readFileSync(fileURLToPath(DIGITS_URL))).toString("utf8").trim().split("\n").map((l) => l.split(",").map(Number));
+    const rows = gunzipSync(readFileSync(DIGITS_CSV)).toString("utf8").trim().split("\n").map((l) => l.split(",").map(Number));
     expect(rows.length).toBe(1797);
     expect(Array.from(d.X)).toEqual(rows.flatMap((r) => r.slice(0, 64)));
     expect(Array.from(d.y)).toEqual(rows.map((r) => r[64]));
+  });
+
+  it("are the same as the CSV through loadDigits(path), and each call gets arrays of its own", async () => {
+    const built = await loadDigits(), parsed = await loadDigits(DIGITS_CSV);
+    expect(parsed).toEqual(built);
+    built.X[0] = 99;
+    expect((await loadDigits()).X[0]).toBe(0);
   });
 });

@@ -2,8 +2,11 @@
 
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
-import { compileKernels, compileModule, engineSupports, kernelUrl, KERNEL_BUILDS } from "../src/kernels.js";
+import { compileKernels, compileModule, engineSupports, KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
 import { WasmMlpError } from "../src/errors.js";
+
+/** The .wasm files the build writes beside their JS modules (and the package ships for hosting elsewhere). */
+const kernelUrl = (build: KernelBuild) => new URL(`../build/kernels.${build}.wasm`, import.meta.url);
 
 describe("kernel loading", () => {
   it("this engine runs every build (Node 20 gets relaxed SIMD through V8's flag), and auto picks relaxed", async () => {

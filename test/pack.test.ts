@@ -2,26 +2,18 @@
 // train a little, predict; and run its CLI from there.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packedApp } from "./packed.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 let dir: string;
 let app: string;
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, "scripts/build.mjs"), "--if-stale"], { cwd: root, stdio: "pipe" });
-  dir = mkdtempSync(join(tmpdir(), "wasm-mlp-pack-"));
-  execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: root, stdio: "pipe" });
-  const tgz = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
-  app = join(dir, "app");
-  execFileSync("mkdir", [app]);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--silent", join(dir, tgz)], { cwd: app, stdio: "pipe" });
+beforeAll(async () => {
+  ({ dir, app } = await packedApp("wasm-mlp-pack-"));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,10 +42,60 @@ console.log(JSON.stringify({ n: d.n, accuracy: s.accuracy, reloaded: ok / d.n, k
   it("ships type declarations, the three wasm builds and the data, and nothing from the repo's tests", () => {
     const pkg = join(app, "node_modules", "wasm-mlp");
     const files = readdirSync(pkg, { recursive: true }).map(String);
-    for (const f of ["dist/src/index.d.ts", "dist/build/kernels.simd.wasm", "dist/build/kernels.scalar.wasm", "dist/build/kernels.relaxed.wasm", "dist/data/digits.csv.gz"]) {
+    const builds = ["scalar", "simd", "relaxed"].flatMap((b) => [`dist/build/kernels.${b}.wasm`, `dist/build/kernels.${b}.js`]);
+    for (const f of ["LICENSE", "README.md", "dist/src/index.d.ts", ...builds, "dist/build/digits.js", "dist/data/digits.csv.gz"]) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.startsWith("test") || f.startsWith("assembly") || f.includes("node_modules"))).toBe(false);
+  });
+
+  it("CommonJS require() works (Node's require of ES modules, which engines promises)", () => {
+    const pkg = JSON.parse(readFileSync(join(app, "node_modules", "wasm-mlp", "package.json"), "utf8"));
+    expect(pkg.engines.node).toBe("^20.19.0 || >=22.12.0");
+    writeFileSync(
+      join(app, "use.cjs"),
+      `const { loadDigits, MLP, DataError } = require("wasm-mlp");
+loadDigits().then(async (d) => {
+  const m = await MLP.create({ layers: [64, 8, 10], seed: 1 });
+  console.log(JSON.stringify({ n: d.n, epochs: m.fit(d.X, d.y, { epochs: 2 }).epochs, error: DataError.prototype.name }));
+});
+`,
+    );
+    const r = spawnSync(process.execPath, ["use.cjs"], { cwd: app, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ n: 1797, epochs: 2, error: "DataError" });
+  });
+
+  it("its declarations compile in a Node-only TypeScript project (no DOM lib) with skipLibCheck false, and with DOM or WebWorker", () => {
+    // the repository's TypeScript and @types/node stand in for the consumer's own
+    mkdirSync(join(app, "node_modules", "@types"), { recursive: true });
+    symlinkSync(join(root, "node_modules", "@types", "node"), join(app, "node_modules", "@types", "node"));
+    symlinkSync(join(root, "node_modules", "undici-types"), join(app, "node_modules", "undici-types"));
+    writeFileSync(
+      join(app, "main.ts"),
+      `import { loadDigits, MLP, DataError, compileKernels, type FitOptions, type KernelChoice } from "wasm-mlp";
+const data = await loadDigits();
+const kernels: KernelChoice = { build: "simd", source: new Uint8Array(8) };
+const model = await MLP.create({ layers: [64, 32, 10], seed: 42, kernels: kernels && "auto" });
+const options: FitOptions = { epochs: 10 };
+const again = await MLP.fromBytes(new URL("file:///m.wmlp"));
+const module: WebAssembly.Module = (await compileKernels()).module;
+console.log(model.fit(data.X, data.y, options).accuracy, again.predict(data.X).length, new DataError("x").name, module);
+// and the types are checked: tsc fails on an unused @ts-expect-error
+// @ts-expect-error seed is a number
+await MLP.create({ layers: [64, 10], seed: "42" });
+`,
+    );
+    const tsc = (lib: string[], types: string[]) => {
+      const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib, types, strict: true, skipLibCheck: false, noEmit: true };
+      writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
+      return spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", app], { encoding: "utf8" });
+    };
+    for (const [lib, types] of [[["ES2022"], ["node"]], [["ES2022", "DOM"], ["node"]], [["ES2022", "WebWorker"], []]]) {
+      const r = tsc(lib, types);
+      expect(r.stdout + r.stderr, `lib ${lib}, types ${types}`).toBe("");
+      expect(r.status).toBe(0);
+    }
   });
 
   it("its train CLI runs from the installed package", () => {

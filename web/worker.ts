@@ -3,7 +3,6 @@
 // responsive; fitAsync yields between epochs every few milliseconds, so a "stop" message from the page is
 // received mid-run and ends it after the current epoch, with the weights reached.
 
-import digitsUrl from "../data/digits.csv.gz?url";
 import { MLP, fitNormalization, loadDigits, type Dataset, type Normalization, type Params } from "../src/index.ts";
 import type { FromWorker, Snapshot, ToWorker, TrainConfig } from "./protocol.ts";
 
@@ -14,7 +13,7 @@ let data: Promise<Dataset> | undefined;
 let stop: AbortController | undefined;
 
 function loadData(): Promise<Dataset> {
-  data ??= loadDigits(new URL(digitsUrl, import.meta.url)).then((d) => {
+  data ??= loadDigits().then((d) => {
     const X = d.X.slice(), y = d.y.slice();
     post({ type: "data", X, y, n: d.n }, [X.buffer, y.buffer]);
     return d;

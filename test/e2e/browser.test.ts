@@ -50,7 +50,7 @@ function buildPage(): void {
   };
   if (!KERNEL_BUILDS.every((b) => existsSync(join(root, "build", `kernels.${b}.wasm`)))) node(["scripts/build.mjs", "--if-stale"]);
   const index = join(OUT, "index.html");
-  const inputs = ["web", "src", "build", "data/digits.csv.gz", "package-lock.json"].map((p) => join(root, p));
+  const inputs = ["web", "src", "build", "package-lock.json"].map((p) => join(root, p));
   if (!existsSync(index) || newest(inputs) > statSync(index).mtimeMs) {
     node([join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
   }
@@ -71,6 +71,8 @@ let base: string;
 let browser: Browser | undefined;
 let page: Page;
 const pageErrors: string[] = [];
+/** Every URL the page and its worker requested. */
+const requests: string[] = [];
 const hook = () => page.evaluate(() => (window as unknown as { __wasmMlp: TestHook }).__wasmMlp);
 
 // launched once, while the file is collected, so that a browser that cannot run skips the tests below
@@ -87,6 +89,7 @@ beforeAll(async () => {
   base = served.url;
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on("request", (r) => requests.push(r.url()));
   page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`console: ${m.text()}`); });
   await page.goto(base);
 }, 120_000);
@@ -97,11 +100,14 @@ afterAll(async () => {
 });
 
 describe.skipIf(skip)("demo page in Chromium", () => {
-  it("serves the kernels as application/wasm", async () => {
-    const wasm = readdirSync(join(OUT, "assets")).filter((f) => f.endsWith(".wasm"));
-    expect(wasm.map((f) => f.replace(/-[\w-]+\.wasm$/, "")).sort()).toEqual(KERNEL_BUILDS.map((b) => `kernels.${b}`).sort());
-    const res = await fetch(new URL(`assets/${wasm[0]}`, base));
-    expect(res.headers.get("content-type")).toBe("application/wasm");
+  it("bundles each kernel build and the digits as JS chunks (no .wasm or .gz to serve right)", async () => {
+    const assets = readdirSync(join(OUT, "assets"));
+    const kernels = assets.filter((f) => f.startsWith("kernels."));
+    expect(kernels.map((f) => f.replace(/-[\w-]+\.js$/, "")).sort()).toEqual(KERNEL_BUILDS.map((b) => `kernels.${b}`).sort());
+    expect(assets.filter((f) => f.startsWith("digits")).map((f) => f.replace(/-[\w-]+\.js$/, ""))).toEqual(["digits"]);
+    expect(assets.filter((f) => /\.(wasm|gz)$/.test(f))).toEqual([]);
+    const res = await fetch(new URL(`assets/${kernels[0]}`, base));
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect((await fetch(new URL("nope.js", base))).status).toBe(404);
   });
 
@@ -153,8 +159,10 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(await page.textContent("#rate")).toMatch(/^[\d,]+ epochs\/s$/);
   });
 
-  it("shows which kernel build runs", async () => {
+  it("shows which kernel build runs, and fetched that build only", async () => {
     const h = await hook();
+    const fetched = [...new Set(requests.map((u) => /\/(kernels\.\w+)-[\w-]+\.js$/.exec(u)?.[1]).filter(Boolean))];
+    expect(fetched).toEqual([`kernels.${h.build}`]);
     expect(KERNEL_BUILDS).toContain(h.build);
     expect(h.summary!.kernels).toBe(h.build);
     expect(await page.getAttribute("#build", "data-build")).toBe(h.build);
