@@ -33,7 +33,8 @@ export interface MLPOptions {
   kernels?: KernelChoice;
   /**
    * Threads training may use: a number, or "auto" (default) for the available cores. More than one starts
-   * worker threads; with a number, create() waits until they run; with "auto" they join a fit when ready.
+   * worker threads; with a number, create() waits until they run; with "auto" (in Node) they join a fit
+   * when ready. In a browser threads need a cross-origin isolated page, and create() always waits.
    */
   threads?: number | "auto";
 }
@@ -198,7 +199,9 @@ export class MLP {
     this.maxThreads = want;
     this.pool = await Pool.start(this.kernels, want - 1);
     pools.register(this, this.pool, this);
-    if (threads !== "auto") await this.pool.waitReady();
+    // a browser starts a worker's nested workers on that worker's event loop, which a synchronous fit
+    // would hold for its whole length: there, wait for them even with "auto"
+    if (threads !== "auto" || !isNode) await this.pool.waitReady();
   }
 
   /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */

@@ -4,24 +4,28 @@
 // dependency pre-bundling), `vite preview`, and `vite build` served by a plain static server and by one
 // that gzips every response with Content-Encoding. A second worker checks what production bundles and
 // encoding servers used to break: error names after minification, the CSV file under Content-Encoding,
-// fromBytes from a Response and a URL, and that only the kernel build that runs is fetched.
+// fromBytes from a Response and a URL, and that only the kernel build that runs is fetched. Each mode runs
+// twice more with the cross-origin isolation headers a page needs for threads (one vite.config line): there a
+// third worker trains on two threads, which must give Node's one-thread model byte for byte.
+// Skipped, with one line saying why, where no Chromium can be launched; under CI=true that is a failure.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
+import { createHash } from "node:crypto";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGzip } from "node:zlib";
 import { serve, MIME } from "../../scripts/serve.mjs";
 import { MLP, loadDigits } from "../../src/index.js";
 import { packedApp } from "../packed.js";
+import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
 const VITE = join(root, "node_modules", "vite", "bin", "vite.js");
 
 /** The README's worker, verbatim: the ```js block that starts with "// worker.js". */
@@ -41,7 +45,11 @@ const INDEX_HTML = `<!doctype html>
 const MAIN_JS = `import { MLP, loadDigits } from "wasm-mlp";
 
 const result = { reports: 0 };
-const done = () => { if (result.summary && result.checks && result.reloaded !== undefined) window.__result = result; };
+// where the page is cross-origin isolated, a third worker trains on two threads
+const threaded = self.crossOriginIsolated;
+const done = () => {
+  if (result.summary && result.checks && result.reloaded !== undefined && (!threaded || result.threads)) window.__result = result;
+};
 const fail = (where, e) => { window.__result = { error: where + ": " + (e.message ?? e) }; };
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -65,6 +73,31 @@ worker.onmessage = async (e) => {
 const checks = new Worker(new URL("./checks.js", import.meta.url), { type: "module" });
 checks.onerror = (e) => fail("checks", e);
 checks.onmessage = (e) => { result.checks = e.data; done(); };
+
+if (threaded) {
+  const threads = new Worker(new URL("./threads.js", import.meta.url), { type: "module" });
+  threads.onerror = (e) => fail("threads", e);
+  threads.onmessage = (e) => { result.threads = e.data; done(); };
+}
+`;
+
+// the README recipe on two threads, told explicitly (with "auto" a worker that starts late joins later)
+const THREADS_JS = `import { MLP, loadDigits } from "wasm-mlp";
+
+async function run() {
+  const data = await loadDigits();
+  const model = await MLP.create({ layers: [64, 32, 10], seed: 42, threads: 2 });
+  const summary = model.fit(data.X, data.y, { epochs: 1000, every: 100, threads: 2 });
+  const sha256 = [...new Uint8Array(await crypto.subtle.digest("SHA-256", model.toBytes()))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  postMessage({ threads: summary.threads, accuracy: summary.accuracy, sha256 });
+  model.dispose();
+}
+run().catch((e) => postMessage({ failed: String(e) }));
+`;
+
+/** The one line of configuration threads need: Vite's servers send the cross-origin isolation headers. */
+const ISOLATED_CONFIG = `const headers = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+export default { server: { headers }, preview: { headers } };
 `;
 
 const CHECKS_JS = `import { DataError, MLP, UsageError, WasmMlpError, loadCsv, loadDigits } from "wasm-mlp";
@@ -101,7 +134,7 @@ run().catch((e) => postMessage({ failed: String(e) }));
 interface PageResult {
   error?: string;
   reports: number;
-  summary: { accuracy: number; epochs: number; kernels: string };
+  summary: { accuracy: number; epochs: number; kernels: string; threads: number };
   reloaded: number;
   checks: {
     failed?: string;
@@ -109,6 +142,7 @@ interface PageResult {
     errors: { text: string; name: string; wasmMlp: boolean; data: boolean; usage: boolean }[];
     fromBytes: boolean[];
   };
+  threads?: { failed?: string; threads: number; accuracy: number; sha256: string };
 }
 
 interface ModeRun {
@@ -124,7 +158,7 @@ let browser: Browser | undefined;
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
 /** What Node trains with the same recipe and kernel build: the browser must match it. */
-let node: { accuracy: number };
+let node: { accuracy: number; sha256: string };
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -201,10 +235,14 @@ const runs: Record<string, Promise<ModeRun>> = {};
 /** Each mode's run, started once (the tests of one mode share it). */
 const mode = (name: string, url: () => Promise<string>) => (runs[name] ??= url().then(runPage));
 
+// launched once, while the file is collected, so that a browser that cannot run skips the tests below
+const launched = await launchChromium(chromiumPath());
+const skip = launched.problem !== undefined && !inCi();
+if (skip) process.stderr.write(`Vite browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium). This test never downloads a browser.`);
-  }
+  if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
+  browser = launched.browser;
   ({ dir, app } = await packedApp("wasm-mlp-vite-"));
   // a fresh Vite app: vite in its node_modules (the repository's, linked: no download), no vite.config
   symlinkSync(join(root, "node_modules", "vite"), join(app, "node_modules", "vite"));
@@ -212,18 +250,17 @@ beforeAll(async () => {
   writeFileSync(join(app, "main.js"), MAIN_JS);
   writeFileSync(join(app, "worker.js"), readmeWorker());
   writeFileSync(join(app, "checks.js"), CHECKS_JS);
+  writeFileSync(join(app, "threads.js"), THREADS_JS);
+  writeFileSync(join(app, "isolated.config.js"), ISOLATED_CONFIG);
   const build = spawnSync(process.execPath, [VITE, "build", "--logLevel", "warn"], { cwd: app, encoding: "utf8" });
   expect(build.status, build.stdout + build.stderr).toBe(0);
   // Vite warns about nothing in the package (node: built-ins it would have to stub, say)
   expect(build.stdout + build.stderr).toBe("");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-  });
-  // the README recipe's numbers in Node, with the build Chromium picks (relaxed)
+  // the README recipe's numbers in Node, with the build Chromium picks (relaxed), on one thread
   const data = await loadDigits();
-  const model = await MLP.create({ layers: [64, 32, 10], seed: 42, kernels: "relaxed" });
-  node = model.fit(data.X, data.y, { epochs: 1000, every: 100 });
+  const model = await MLP.create({ layers: [64, 32, 10], seed: 42, kernels: "relaxed", threads: 1 });
+  const summary = model.fit(data.X, data.y, { epochs: 1000, every: 100 });
+  node = { accuracy: summary.accuracy, sha256: createHash("sha256").update(model.toBytes()).digest("hex") };
 }, 120_000);
 
 afterAll(async () => {
@@ -233,18 +270,42 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+const isolated = ["--config", "isolated.config.js"];
+const staticServer = (isolate: boolean) => async () => {
+  const s = await serve(join(app, "dist"), 0, "127.0.0.1", { isolate });
+  servers.push(s.server);
+  return s.url;
+};
+
 const MODES: [string, () => Promise<string>][] = [
   ["vite (dev server)", () => startVite([])],
   ["vite preview", () => startVite(["preview"])],
-  ["vite build + plain static server", async () => {
-    const s = await serve(join(app, "dist"), 0);
-    servers.push(s.server);
-    return s.url;
-  }],
+  ["vite build + plain static server", staticServer(false)],
   ["vite build + static server with Content-Encoding: gzip", () => serveGzip(join(app, "dist"))],
 ];
 
-describe.each(MODES)("the README's browser recipe in a fresh Vite app, no config: %s", (name, url) => {
+// the same app with the isolation headers (vite build's output does not depend on them)
+const ISOLATED_MODES: [string, () => Promise<string>][] = [
+  ["vite (dev server), isolated", () => startVite(isolated)],
+  ["vite preview, isolated", () => startVite(["preview", ...isolated])],
+  ["vite build + static server sending the isolation headers", staticServer(true)],
+];
+
+describe.skipIf(skip).each(ISOLATED_MODES)("the recipe on two threads in a cross-origin isolated Vite app: %s", (name, url) => {
+  it("trains on two threads to the bytes of Node's one-thread model, the README recipe beside it", async () => {
+    const run = await mode(name, url);
+    expect(run.result.error).toBeUndefined();
+    expect(run.problems).toEqual([]);
+    expect(run.result.threads).toEqual({ threads: 2, accuracy: node.accuracy, sha256: node.sha256 });
+    // the recipe's "auto" uses both cores too (create waits for the worker: see MLPOptions.threads)
+    expect(run.result.summary.threads).toBe(2);
+    expect(run.result.summary.accuracy).toBe(node.accuracy);
+    expect(run.shown).toBe(`${(node.accuracy * 100).toFixed(2)}%`);
+    console.log(`${name}: ${run.shown}, two threads`);
+  });
+});
+
+describe.skipIf(skip).each(MODES)("the README's browser recipe in a fresh Vite app, no config: %s", (name, url) => {
   it("trains in the worker to Node's accuracy with the same build, and the page shows it", async () => {
     const run = await mode(name, url);
     expect(run.result.error).toBeUndefined();
@@ -256,6 +317,9 @@ describe.each(MODES)("the README's browser recipe in a fresh Vite app, no config
     expect(run.shown).toBe(`${(node.accuracy * 100).toFixed(2)}%`);
     // the page rebuilt the model from the worker's bytes and predicts as it does
     expect(run.result.reloaded).toBe(node.accuracy);
+    // not cross-origin isolated: no shared memory, so one thread, and no threads worker
+    expect(run.result.summary.threads).toBe(1);
+    expect(run.result.threads).toBeUndefined();
     console.log(`${name}: ${run.shown} (${run.result.summary.kernels})`);
   });
 
