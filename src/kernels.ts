@@ -4,6 +4,7 @@
 import { UsageError, WasmMlpError } from "./errors.js";
 import { checkValue, oneOf, show } from "./options.js";
 import { fromBase64, isNode, nodeBuiltin, readBytes } from "./bytes.js";
+import { newMemory, sharedMemoryAvailable, unshareMemoryImport } from "./shared-memory.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
 export type KernelBuild = "scalar" | "simd" | "relaxed";
@@ -111,11 +112,19 @@ async function enableRelaxedSimdOnNode(): Promise<void> {
   }
 }
 
+/** Compiles module bytes, first making its memory import unshared where this engine has no shared memory. */
+function compileBytes(bytes: BufferSource): Promise<WebAssembly.Module> {
+  if (sharedMemoryAvailable()) return WebAssembly.compile(bytes);
+  const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  return WebAssembly.compile(unshareMemoryImport(view) as BufferSource);
+}
+
 async function compileResponse(res: Response): Promise<WebAssembly.Module> {
   if (!res.ok) throw new WasmMlpError(`kernel module ${res.url}: HTTP ${res.status}`);
   // compileStreaming needs Content-Type: application/wasm; some servers send something else
-  if (res.headers.get("content-type")?.split(";")[0].trim() === "application/wasm") return WebAssembly.compileStreaming(res);
-  return WebAssembly.compile(await res.arrayBuffer());
+  const wasm = res.headers.get("content-type")?.split(";")[0].trim() === "application/wasm";
+  if (wasm && sharedMemoryAvailable()) return WebAssembly.compileStreaming(res);
+  return compileBytes(await res.arrayBuffer());
 }
 
 const fail = (message: string) => new WasmMlpError(`kernel module ${message}`);
@@ -129,7 +138,7 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
   if (source instanceof WebAssembly.Module) return source;
   // a relaxed-SIMD module cannot even be compiled on Node 20 without V8's flag
   await enableRelaxedSimdOnNode();
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return compileBytes(source as BufferSource);
   // paths and URLs before Response: in Node, the first touch of the Response global loads undici (its
   // HTTP parser is itself a wasm module), about 30 ms that a file never needs
   if (typeof source === "string" || source instanceof URL) return compileLocation(source);
@@ -139,7 +148,7 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
 
 async function compileLocation(source: string | URL): Promise<WebAssembly.Module> {
   const isFile = isNode && (typeof source === "string" ? !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("file:") : source.protocol === "file:");
-  if (isFile || typeof WebAssembly.compileStreaming !== "function") return WebAssembly.compile(await readBytes(source, fail));
+  if (isFile || typeof WebAssembly.compileStreaming !== "function") return compileBytes(await readBytes(source, fail));
   const url = source instanceof URL ? source : new URL(source, typeof location !== "undefined" ? location.href : undefined);
   return compileResponse(await fetch(url));
 }
@@ -212,15 +221,19 @@ export interface Instance {
 }
 
 /**
- * Instantiates a compiled module on a new shared memory of exactly `pages` pages that is never grown, or on
- * a memory another thread made (the same tensors, seen from a worker).
+ * Instantiates a compiled module on a new memory of exactly `pages` pages that is never grown (shared, so
+ * worker threads can run on it too, where the engine allows), or on a memory another thread made (the same
+ * tensors, seen from a worker).
  */
 export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssembly.Memory | number): Instance {
-  // shared, so worker threads can run on it too; a shared memory must declare its maximum
-  const memory = typeof memoryOrPages === "number"
-    ? new WebAssembly.Memory({ initial: memoryOrPages, maximum: memoryOrPages, shared: true })
-    : memoryOrPages;
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const memory = typeof memoryOrPages === "number" ? newMemory(memoryOrPages) : memoryOrPages;
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, { env: { memory } });
+  } catch (e) {
+    if (!(e instanceof WebAssembly.LinkError) || sharedMemoryAvailable()) throw e;
+    throw new UsageError("this engine cannot create shared memory here (a page that is not cross-origin isolated, say), and a compiled WebAssembly.Module cannot be changed to run without it: pass the kernel module's bytes, URL or Response instead");
+  }
   const raw = instance.exports as unknown as KernelExports;
   // an exported wasm function's name is its index in the module, which is what a trap's stack shows
   const byIndex = new Map<string, string>();

@@ -7,6 +7,7 @@
 import { isNode, nodeBuiltin } from "./bytes.js";
 import { WasmMlpError } from "./errors.js";
 import type { CompiledKernels } from "./kernels.js";
+import { sharedMemoryAvailable } from "./shared-memory.js";
 
 /** What a worker is given for a job; `job` is for the worker's runner to read (see pool-worker.ts). */
 export interface JobMessage {
@@ -68,6 +69,7 @@ export function canBlock(): boolean {
 
 /** Whether this engine can share a memory with workers here (browsers: only cross-origin isolated pages). */
 export function canShareMemory(): boolean {
+  if (!sharedMemoryAvailable()) return false;
   if (isNode) return true;
   return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 }
