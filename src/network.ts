@@ -135,7 +135,8 @@ export class Network {
   readonly layers: readonly Layer[];
   readonly training: Training | undefined;
   readonly evalSet: DataSet | undefined;
-  private readonly k: KernelExports;
+  /** The kernels the step calls: the arena's unwrapped exports (see the constructor), or the wrap option's. */
+  private readonly kernels: KernelExports;
   private readonly scratch: readonly Tensor[];
   private readonly P: Tensor;
   private readonly rowLoss: Float64Array;
@@ -242,7 +243,7 @@ export class Network {
     this.arg = new Float64Array(buf, control.ptr + 8 * Math.ceil((SYNC_WORDS + Cmd.Words) / 2), Arg.Words);
     // unwrapped kernels (the trap-naming wrapper would box float arguments every call); command() and
     // serve() catch traps and name the kernel instead
-    this.k = opts.wrap ? opts.wrap(this.arena.raw, this.arena.memory) : this.arena.raw;
+    this.kernels = opts.wrap ? opts.wrap(this.arena.raw, this.arena.memory) : this.arena.raw;
     if (memory) return;
     // the columns of ones: set once, never written by a kernel (each layer writes fanOut columns)
     for (let l = 0; l < this.layers.length - 1; l++) {
@@ -533,7 +534,9 @@ export class Network {
    * This thread's share of one optimiser step on the rows of the command. Per slice of rows: forward,
    * softmax and deltas of the thread's rows; a barrier (every row's deltas are in); the thread's rows of each
    * dW, summed over the slice's rows in order. Then the thread's rows of each W are updated. Barriers per
-   * step: one per slice, and the one command() ends with (the original's full batch: 8 + 1; one slice: 2).
+   * step: one per slice, and the one command() ends with (the original's full batch of 1797 rows in slices
+   * of 512: 4 + 1). No barrier between the last dW and the update: a thread updates only its own rows of W,
+   * and nothing reads W again before the next step's command.
    */
   private runStep(t: number): void {
     const c = this.cmd, tr = need(this.training, "training data"), T = this.threads, n = c[Cmd.Rows];
@@ -558,20 +561,20 @@ export class Network {
     if (r1 <= r0) return;
     const C = this.classes, z = this.layers[this.layers.length - 1].A.ptr + 4 * r0 * C, p = this.P.ptr + 4 * r0 * C;
     this.rowsForward(c[Cmd.X], r0, r1, t);
-    this.k.softmax_rows(z, p, r1 - r0, C);
+    this.kernels.softmax_rows(z, p, r1 - r0, C);
     if (c[Cmd.Stats] === 1) this.rowStats(z, p, c[Cmd.Y] + 4 * r0 * C, r0, r1);
   }
 
   /** Rows [r0, r1) of the mini-batch from the training set, in the epoch's shuffled order. */
   private gather(tr: Training, at: number, r0: number, r1: number): void {
     const b = need(tr.batch, "a mini-batch"), order = b.order.ptr + 4 * (at + r0), C = this.classes, ld = this.inputs + 1;
-    this.k.gather_rows(tr.set.X.ptr, order, b.X.ptr + 4 * r0 * ld, r1 - r0, ld);
-    this.k.gather_rows(tr.set.Y.ptr, order, b.Y.ptr + 4 * r0 * C, r1 - r0, C);
+    this.kernels.gather_rows(tr.set.X.ptr, order, b.X.ptr + 4 * r0 * ld, r1 - r0, ld);
+    this.kernels.gather_rows(tr.set.Y.ptr, order, b.Y.ptr + 4 * r0 * C, r1 - r0, C);
   }
 
   /** Every layer's outputs for rows [r0, r1) of the inputs at x: ReLU(input·W) for hidden layers, logits last. */
   private rowsForward(x: number, r0: number, r1: number, t: number): void {
-    const k = this.k, L = this.layers, scratch = this.scratch[t].ptr;
+    const k = this.kernels, L = this.layers, scratch = this.scratch[t].ptr;
     let input = x + 4 * r0 * (this.inputs + 1), ld = this.inputs + 1;
     for (let i = 0; i < L.length; i++) {
       const l = L[i], out = l.A.ptr + 4 * r0 * l.ldA;
@@ -587,7 +590,7 @@ export class Network {
    * below it, G_below = (G · Wᵀ) ⊙ (A_below > 0), and the rows' loss and correctness when asked.
    */
   private rowsBackward(tr: Training, y: number, r0: number, r1: number, n: number, withStats: boolean, t: number): void {
-    const k = this.k, L = tr.layers, top = L[L.length - 1], C = this.classes, scratch = this.scratch[t].ptr;
+    const k = this.kernels, L = tr.layers, top = L[L.length - 1], C = this.classes, scratch = this.scratch[t].ptr;
     const z = top.A.ptr + 4 * r0 * C, p = this.P.ptr + 4 * r0 * C, yr = y + 4 * r0 * C;
     k.softmax_xent(z, yr, p, top.G.ptr + 4 * r0 * C, r1 - r0, C, n);
     if (withStats) this.rowStats(z, p, yr, r0, r1);
@@ -600,12 +603,12 @@ export class Network {
 
   /** Rows [r0, r1)'s cross-entropy and correctness, from their logits z, probabilities p and targets y. */
   private rowStats(z: number, p: number, y: number, r0: number, r1: number): void {
-    this.k.xent_rows(z, p, y, this.rowLoss.byteOffset + 8 * r0, this.rowCorrect.byteOffset + 4 * r0, r1 - r0, this.classes);
+    this.kernels.xent_rows(z, p, y, this.rowLoss.byteOffset + 8 * r0, this.rowCorrect.byteOffset + 4 * r0, r1 - r0, this.classes);
   }
 
   /** This thread's rows of every dWb, plus Σ over rows [s0, s1) of input_rowᵀ · G_row (from 0 when s0 == 0). */
   private gradients(tr: Training, x: number, t: number, s0: number, s1: number): void {
-    const k = this.k, L = tr.layers, T = this.threads, scratch = this.scratch[t].ptr;
+    const k = this.kernels, L = tr.layers, T = this.threads, scratch = this.scratch[t].ptr;
     for (let i = 0; i < L.length; i++) {
       const l = L[i], i0 = share(0, l.fanIn + 1, t, T), i1 = share(0, l.fanIn + 1, t + 1, T);
       if (i1 <= i0) continue;
@@ -617,7 +620,7 @@ export class Network {
 
   /** The optimiser's update of this thread's rows of every W (bias row included), from its rows of dW. */
   private update(tr: Training, t: number): void {
-    const k = this.k, a = this.arg, T = this.threads, lr = a[Arg.Lr];
+    const k = this.kernels, a = this.arg, T = this.threads, lr = a[Arg.Lr];
     for (let i = 0; i < tr.layers.length; i++) {
       const l = tr.layers[i], i0 = share(0, l.fanIn + 1, t, T), i1 = share(0, l.fanIn + 1, t + 1, T), n = (i1 - i0) * l.fanOut;
       if (n <= 0) continue;
