@@ -3,15 +3,18 @@
 // npm run evaluate -- --model FILE --data rows.csv[.gz]: accuracy, loss, confusion matrix, precision, recall.
 
 import { readBytes } from "../bytes.js";
+import { NO_LABEL, type Dataset } from "../csv.js";
 import { loadCsv } from "../data.js";
 import { DataError, ModelFileError, UsageError } from "../errors.js";
-import { KERNEL_BUILDS } from "../kernels.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../kernels.js";
 import { argmax, formatConfusion, metricsJson } from "../metrics.js";
-import { MLP } from "../model.js";
-import { NO_LABEL } from "../csv.js";
+import { MLP, type Evaluation } from "../model.js";
 import { choiceFlag, parseFlags } from "./args.js";
+import { round } from "./format.js";
 import { runCli } from "./main.js";
 
+// one script, two tools: npm run evaluate passes --evaluate, which changes the help, the labels required
+// and the output, so it is known before the flags are parsed
 const evaluateOnly = process.argv.includes("--evaluate");
 
 const HELP = `Usage: npm run ${evaluateOnly ? "evaluate" : "predict"} -- --model FILE --data FILE [--json]
@@ -34,69 +37,91 @@ const FLAGS = {
   help: { type: "boolean", default: false },
 } as const;
 
+interface PredictArgs {
+  modelPath: string;
+  dataPath: string;
+  kernels: "auto" | KernelBuild;
+  json: boolean;
+}
+
+const out = (line: string) => process.stdout.write(line + "\n");
+
 async function main(argv: string[]): Promise<void> {
-  const v = parseFlags(argv, FLAGS);
-  if (v.help) {
+  const args = readArgs(argv);
+  if (args === "help") {
     process.stdout.write(HELP);
     return;
   }
+  const model = await loadModel(args);
+  const data = await readRows(model, args);
+  const labelled = data.labelled !== false;
+  if (!evaluateOnly) {
+    const P = model.predictProba(data.X), C = model.classes;
+    for (let i = 0; i < data.n; i++) {
+      const truth = labelled && data.y[i] !== NO_LABEL ? data.y[i] : undefined;
+      out(predictionLine(i + 1, Array.from(P.subarray(i * C, (i + 1) * C)), truth, args.json));
+    }
+    if (!labelled) return;
+  }
+  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json)) out(line);
+}
+
+/** The flags, checked (a UsageError names the first one wrong), or "help". */
+function readArgs(argv: string[]): PredictArgs | "help" {
+  const v = parseFlags(argv, FLAGS);
+  if (v.help) return "help";
   if (v.model === undefined) throw new UsageError("--model FILE is required");
   if (v.data === undefined) throw new UsageError("--data FILE is required");
   const kernels = choiceFlag(v, "kernels", ["auto", ...KERNEL_BUILDS] as const);
-  const modelPath = String(v.model), dataPath = String(v.data);
+  return { modelPath: String(v.model), dataPath: String(v.data), kernels, json: v.json === true };
+}
+
+async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP> {
   const bytes = await readBytes(modelPath, (m) => new ModelFileError(m));
-  const model = await MLP.fromBytes(bytes, { name: modelPath, kernels });
+  return MLP.fromBytes(bytes, { name: modelPath, kernels });
+}
+
+/** The rows of --data, in the model's shape and range; labels required for evaluate, optional for predict. */
+async function readRows(model: MLP, { modelPath, dataPath }: PredictArgs): Promise<Dataset> {
   const data = await loadCsv(dataPath, {
     features: model.inputs,
     labels: evaluateOnly ? "required" : "optional",
     ...(model.range && { range: model.range }),
   }).catch((e) => {
+    // the reader knows the file, not why that width was expected: say which model wants it
     if (e instanceof DataError && / expected \d+ values/.test(e.message)) {
       throw new DataError(`${e.message} (the model ${modelPath} takes ${model.inputs} features)`);
     }
     throw e;
   });
-  const labelled = data.labelled !== false;
-  if (labelled) {
+  if (data.labelled !== false) {
     for (let i = 0; i < data.n; i++) {
       if (data.y[i] >= model.classes) {
         throw new DataError(`${dataPath}: row ${i + 1} has label ${data.y[i]}, but the model knows ${model.classes} classes (0..${model.classes - 1})`);
       }
     }
   }
-  const out = (line: string) => process.stdout.write(line + "\n");
-  const C = model.classes;
+  return data;
+}
 
-  if (!evaluateOnly) {
-    const P = model.predictProba(data.X);
-    for (let i = 0; i < data.n; i++) {
-      const p = Array.from(P.subarray(i * C, (i + 1) * C));
-      const best = argmax(p, 0, C);
-      const truth = labelled && data.y[i] !== NO_LABEL ? data.y[i] : undefined;
-      if (v.json) {
-        out(JSON.stringify({ row: i + 1, label: best, ...(truth !== undefined && { true_label: truth }), probabilities: p.map((x) => Number(x.toFixed(6))) }));
-      } else {
-        out(`row ${String(i + 1).padStart(5)}: ${best}  p=${p[best].toFixed(3)}${truth !== undefined ? `  (true ${truth}${truth === best ? "" : ", wrong"})` : ""}  [${p.map((x) => x.toFixed(3)).join(" ")}]`);
-      }
-    }
-    if (!labelled) return;
+/** One row's answer: the predicted class, its probability and all of them, and the true label when known. */
+function predictionLine(row: number, p: number[], truth: number | undefined, json: boolean): string {
+  const best = argmax(p, 0, p.length);
+  if (json) {
+    return JSON.stringify({ row, label: best, ...(truth !== undefined && { true_label: truth }), probabilities: p.map((x) => round(x)) });
   }
-  const e = model.evaluate(data.X, data.y);
-  if (v.json) {
-    out(JSON.stringify({
-      rows: e.n,
-      accuracy: Number(e.accuracy.toFixed(6)),
-      loss: Number(e.loss.toFixed(6)),
-      confusion: e.confusion,
-      ...metricsJson(e.confusion),
-    }));
-    return;
+  const verdict = truth !== undefined ? `  (true ${truth}${truth === best ? "" : ", wrong"})` : "";
+  return `row ${String(row).padStart(5)}: ${best}  p=${p[best].toFixed(3)}${verdict}  [${p.map((x) => x.toFixed(3)).join(" ")}]`;
+}
+
+/** The scores on labelled rows: one JSON line, or a summary line (and, for evaluate, the confusion matrix). */
+function evaluationLines(e: Evaluation, json: boolean): string[] {
+  if (json) {
+    return [JSON.stringify({ rows: e.n, accuracy: round(e.accuracy), loss: round(e.loss), confusion: e.confusion, ...metricsJson(e.confusion) })];
   }
-  out(`${e.n} rows | Acc: ${(e.accuracy * 100).toFixed(1)}% | Loss: ${e.loss.toFixed(4)}`);
-  if (evaluateOnly) {
-    out("Confusion matrix (rows: true class, columns: predicted):");
-    for (const l of formatConfusion(e.confusion)) out("  " + l);
-  }
+  const summary = `${e.n} rows | Acc: ${(e.accuracy * 100).toFixed(1)}% | Loss: ${e.loss.toFixed(4)}`;
+  if (!evaluateOnly) return [summary];
+  return [summary, "Confusion matrix (rows: true class, columns: predicted):", ...formatConfusion(e.confusion).map((l) => "  " + l)];
 }
 
 await runCli(evaluateOnly ? "evaluate" : "predict", main);
