@@ -28,9 +28,9 @@ export type { OptimizerKind } from "./network.js";
 export type {} from "./wasm-types.js";
 
 // The low level: the kernels and the arena, for people who build other networks on them.
-export { compileKernels, compileModule, kernelBytes, KERNEL_BUILDS, KernelTrap } from "./kernels.js";
+export { compileKernels, compileModule, kernelBytes, KERNEL_BUILDS, KernelTrap, GemmFlags } from "./kernels.js";
 export type { CompiledKernels, KernelBuild, KernelExports, WasmSource } from "./kernels.js";
-export { Arena, Layout, SLACK } from "./arena.js";
+export { Arena, Layout, SLACK, GEMM_SCRATCH_BYTES } from "./arena.js";
 export type { Tensor } from "./arena.js";
 export { Network } from "./network.js";
 export type { NetworkShape, Optimizer, Stats } from "./network.js";

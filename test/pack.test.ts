@@ -39,6 +39,16 @@ console.log(JSON.stringify({ n: d.n, accuracy: s.accuracy, reloaded: ok / d.n, k
     expect(out.builds).toContain(out.kernels);
   });
 
+  it("runs the README's low-level example verbatim and prints what its comment says", () => {
+    const blocks = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const example = blocks.filter((b) => b.includes("new Arena("));
+    expect(example, "README.md has one ```js block that makes an Arena").toHaveLength(1);
+    const printed = /console\.log\(.*\/\/ (.*)$/m.exec(example[0])![1].trim();
+    writeFileSync(join(app, "low-level.mjs"), example[0]);
+    const out = execFileSync(process.execPath, ["low-level.mjs"], { cwd: app, encoding: "utf8" }).trim();
+    expect(out).toBe(printed);
+  });
+
   it("ships type declarations, the three wasm builds and the data, and nothing from the repo's tests", () => {
     const pkg = join(app, "node_modules", "wasm-mlp");
     const files = readdirSync(pkg, { recursive: true }).map(String);
