@@ -99,7 +99,7 @@ function text(outcomes: Outcome[], pairs: number, m: Machine): string {
       `the script's perf_counter); ratio = ours / NumPy per pair, then the median (below 1: we are faster)`,
     "",
     renderTable(cols, rows),
-    "  ms: medians; NumPy scripts: bench/numpy/original.py (the seed, float64) and bench/numpy/big.py (the project's anchor, float32)",
+    "  ms: medians; NumPy scripts: bench/numpy/original.py (the original, float64) and bench/numpy/big.py (the project's anchor, float32)",
   ].join("\n") + "\n";
 }
 

@@ -1,6 +1,6 @@
 // NumPy's legacy RandomState, bit for bit where it matters here: MT19937 seeded with init_genrand (what
 // np.random.seed(int) does), random_sample from two 32-bit draws, and randn by the polar Box-Muller method
-// that returns the second value of each pair first and caches the other. Seed 42 therefore gives the seed
+// that returns the second value of each pair first and caches the other. Seed 42 therefore gives the original
 // scripts' very weights.
 
 const N = 624;

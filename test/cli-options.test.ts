@@ -1,4 +1,4 @@
-// The training options beyond the seed, and predict / evaluate on a saved model, as a user runs them.
+// The training options beyond the original's, and predict / evaluate on a saved model, as a user runs them.
 
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";

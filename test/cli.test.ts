@@ -107,7 +107,7 @@ describe.concurrent("train CLI", () => {
     expect(lines(human.stdout).at(-1)).toMatch(/kernels: scalar \| threads: \d+$/);
   });
 
-  // the flags the seed-compatible CLI has always had; --help may list more
+  // the flags the CLI compatible with the original has always had; --help may list more
   const FLAGS = ["--model", "--hidden", "--epochs", "--lr", "--seed", "--every", "--normalize", "--kernels", "--json", "--help"];
   const helpFlags = (text: string) => [...new Set(text.match(/--[a-z][a-z0-9-]*/g) ?? [])];
 
