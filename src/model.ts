@@ -33,8 +33,9 @@ export interface MLPOptions {
   kernels?: KernelChoice;
   /**
    * Threads training may use: a number, or "auto" (default) for the available cores. More than one starts
-   * worker threads; with a number, create() waits until they run; with "auto" (in Node) they join a fit
-   * when ready. In a browser threads need a cross-origin isolated page, and create() always waits.
+   * worker threads; with a number, create() waits until they run; with "auto" (in Node) the first fit that
+   * can use them spawns them after its first epoch, and they join when ready. In a browser threads need a
+   * cross-origin isolated page, and create() always waits.
    */
   threads?: number | "auto";
 }
@@ -146,8 +147,10 @@ export class MLP {
   private disposed = false;
   /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
   private busy = false;
-  /** Worker threads (threads - 1 of them), when the model may use more than one thread. */
+  /** Worker threads (threads - 1 of them), once spawned, when the model may use more than one thread. */
   private pool: Pool | undefined;
+  /** Spawns the pool (see startThreads). */
+  private startPool: (() => Pool) | undefined;
   private maxThreads = 1;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean) {
@@ -191,17 +194,30 @@ export class MLP {
     return model;
   }
 
-  /** Starts the worker threads asked for (see MLPOptions.threads); waits for them when asked for a number. */
+  /**
+   * Prepares the worker threads asked for (see MLPOptions.threads). With a number, or in a browser, starts
+   * them and waits until they run. With "auto" in Node they start at the first fit that can use them, after
+   * its first epoch: a worker takes tens of milliseconds to boot, on the other core, and spawning one costs
+   * the calling thread a few, which a model that only predicts, or a first report, need not pay.
+   */
   private async startThreads(threads: number | "auto"): Promise<void> {
     const want = threads === "auto" ? await availableThreads() : threads;
     // threads need shared memory with workers and a thread that may block on it
     if (want <= 1 || !canShareMemory() || !canBlock()) return;
     this.maxThreads = want;
-    this.pool = await Pool.start(this.kernels, want - 1);
-    pools.register(this, this.pool, this);
+    this.startPool = await Pool.starter(this.kernels, want - 1);
     // a browser starts a worker's nested workers on that worker's event loop, which a synchronous fit
     // would hold for its whole length: there, wait for them even with "auto"
-    if (threads !== "auto" || !isNode) await this.pool.waitReady();
+    if (threads !== "auto" || !isNode) await this.poolNow().waitReady();
+  }
+
+  /** The worker pool, spawned now if it has not been. */
+  private poolNow(): Pool {
+    if (!this.pool) {
+      this.pool = this.startPool!();
+      pools.register(this, this.pool, this);
+    }
+    return this.pool;
   }
 
   /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */
@@ -213,12 +229,16 @@ export class MLP {
     return asked;
   }
 
-  /** Attaches as many started workers as `net` may use, up to `max` threads. */
-  private joinThreads(net: Network, max: number): void {
-    const can = Math.min(max, 1 + (this.pool?.started ?? 0));
-    if (can <= net.threads || !this.pool) return;
+  /**
+   * At an epoch boundary: attaches as many started workers as `net` may use, up to `max` threads; from the
+   * second epoch on, spawns the pool first if it has not been.
+   */
+  private joinThreads(net: Network, max: number, epoch: number): void {
+    if (!this.pool && (epoch === 0 || !this.startPool)) return;
+    const pool = this.poolNow(), can = Math.min(max, 1 + pool.started);
+    if (can <= net.threads) return;
     net.close();
-    this.pool.attach(net.arena.memory, { shape: net.shape, threads: can } satisfies NetworkJob, can);
+    pool.attach(net.arena.memory, { shape: net.shape, threads: can } satisfies NetworkJob, can);
     net.useThreads(can);
   }
 
@@ -304,7 +324,7 @@ export class MLP {
       if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
       net.setParams(this.params);
       const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
-      const join = () => this.joinThreads(net, threads);
+      const join = (epoch: number) => this.joinThreads(net, threads, epoch);
       const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, join);
       const params = net.getParams();
       if (!allFinite(params)) throw diverged(run.ran - 1, s.opt.lr);
@@ -385,6 +405,7 @@ export class MLP {
     this.pool?.terminate();
     if (this.pool) pools.unregister(this);
     this.pool = undefined;
+    this.startPool = undefined;
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
   }
@@ -465,7 +486,7 @@ interface EpochRun {
  * joining as they start (`join`), and a DivergenceError at the first epoch whose output weights are not
  * finite. `best` (with patience) starts as the initial weights.
  */
-function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, join: () => void): Generator<void, EpochRun, number | undefined> {
+function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, join: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
   const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule } = s;
   const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
   const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
@@ -479,7 +500,7 @@ function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, be
       interrupted = true;
       break;
     }
-    if (net.threads < net.shape.threads) join();
+    if (net.threads < net.shape.threads) join(epoch);
     const report = epoch % every === 0 && onReport !== undefined;
     if (val && (report || best)) {
       net.evaluate(test);

@@ -84,13 +84,27 @@ export class Pool {
 
   /**
    * Starts `workers` workers for the compiled kernels. Returns as soon as they are spawning (they start in
-   * the background; see ready and waitReady).
+   * the background; see started and waitReady).
    */
   static async start(kernels: CompiledKernels, workers: number): Promise<Pool> {
-    const node = isNode ? await nodeBuiltin<NodeWorkers>("node:worker_threads") : undefined;
-    const words = new Int32Array(new SharedArrayBuffer(16));
-    const init = { type: "init", build: kernels.build, module: kernels.module, words };
-    return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);
+    return (await Pool.starter(kernels, workers))();
+  }
+
+  /**
+   * What start does, in two halves: the asynchronous one (loading worker_threads in Node) now, and a
+   * synchronous function that spawns the workers, for a caller that starts them later from synchronous
+   * code (a fit, between two epochs).
+   */
+  static async starter(kernels: CompiledKernels, workers: number): Promise<() => Pool> {
+    // Node 20.16+ loads a built-in synchronously, when the workers are spawned; older ones load it now
+    const getBuiltin = isNode ? (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule : undefined;
+    const loaded = isNode && !getBuiltin ? await nodeBuiltin<NodeWorkers>("node:worker_threads") : undefined;
+    return () => {
+      const node = getBuiltin ? (getBuiltin("node:worker_threads") as NodeWorkers) : loaded;
+      const words = new Int32Array(new SharedArrayBuffer(16));
+      const init = { type: "init", build: kernels.build, module: kernels.module, words };
+      return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);
+    };
   }
 
   /** How many workers are running (a job can use this many plus the calling thread; none once one has died). */
