@@ -222,7 +222,7 @@ export class MLP {
 
   /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */
   threadsFor(batch: number, asked?: number): number {
-    if (asked === undefined) return threadsFor(this.layers, batch, this.maxThreads);
+    if (asked === undefined) return threadsFor(this.layers, batch, this.maxThreads, this.kernels.build);
     if (asked > this.maxThreads) {
       throw new UsageError(`fit: threads ${asked} is more than this model was created with (${this.maxThreads}): pass threads to MLP.create`);
     }

@@ -14,6 +14,7 @@ import { MLP, type FitOptions, type MLPOptions, type Report } from "../src/model
 import { Network, DEFAULT_OPTIMIZER } from "../src/network.js";
 import { Pool } from "../src/pool.js";
 import { compileKernels } from "../src/kernels.js";
+import { threadsFor } from "../src/threads.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -59,6 +60,23 @@ describe.each(["simd", "relaxed", "scalar"] as const)("%s kernels", (kernels) =>
     expect(results.map((r) => r.ran)).toEqual([1, 2, 3, 8]);
     for (const r of results.slice(1)) expect(r.hash).toBe(results[0].hash);
     for (const r of results.slice(1)) expect(Buffer.from(r.bytes).equals(Buffer.from(results[0].bytes))).toBe(true);
+  });
+});
+
+describe("how many threads a fit uses by default", () => {
+  it("two where a step has work to split, one where barriers would eat the gain (the cases threads.ts names)", () => {
+    // the original's full batch and SLP, the wide and MNIST networks: two; mini-batches of 64 of the
+    // original MLP: one with SIMD (0.86x measured on two), two with the scalar build (7x the work per step)
+    expect(threadsFor([64, 32, 10], 1797, 2, "relaxed")).toBe(2);
+    expect(threadsFor([64, 10], 1797, 2, "relaxed")).toBe(2);
+    expect(threadsFor([64, 256, 256, 10], 1797, 2, "relaxed")).toBe(2);
+    expect(threadsFor([784, 128, 10], 64, 2, "relaxed")).toBe(2);
+    expect(threadsFor([64, 32, 10], 64, 2, "relaxed")).toBe(1);
+    expect(threadsFor([64, 32, 10], 64, 2, "simd")).toBe(1);
+    expect(threadsFor([64, 32, 10], 64, 2, "scalar")).toBe(2);
+    // never more than the cores, and one core gives one thread
+    expect(threadsFor([784, 4096, 10], 1797, 8, "relaxed")).toBe(8);
+    expect(threadsFor([784, 4096, 10], 1797, 1, "relaxed")).toBe(1);
   });
 });
 
