@@ -1,7 +1,7 @@
 // --vs-numpy: whole training runs of this project against NumPy, measured in alternated pairs (ours,
 // NumPy, ours, NumPy, ...) and summarised by the median of the per-pair ratios, because the machine drifts
-// within minutes and NumPy's time on small shapes (mostly Python overhead) drifts differently from ours
-// (see /work/shared/notes/performance.md). Each side reports its own training loop alone: our CLI's
+// within minutes and NumPy's time on small shapes (mostly Python overhead) drifts differently from ours,
+// which is arithmetic and memory traffic that slows when other tenants share the caches. Each side reports its own training loop alone: our CLI's
 // train_ms from its --json summary, the scripts' own perf_counter timing; neither counts start-up or
 // loading the data. NumPy runs as /usr/bin/python3 (Debian's, with numpy, scikit-learn and OpenBLAS).
 

@@ -53,7 +53,8 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
 
     it("overwrites out rather than accumulating into it", () => {
       const t = new Tracker();
-      for (const [M, N] of [[1, 1], [3, 5], [17, 10], [1797, 32]]) {
+      const shapes = [[1, 1], [3, 5], [17, 10], [1797, 32]];
+      for (const [M, N] of shapes) {
         const f = new Fixture(compiled, { G: [M, N], out: [N] }, { seed: seedOf("colsum overwrite", M, N) });
         f.set("out", () => 1e6);
         const { violations } = f.call(["out"], (k) => k.colsum(f.ptr("G"), f.ptr("out"), M, N));
@@ -62,7 +63,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
         ref.colsum(G.map(Math.abs), absSum, M, N);
         t.add(`colsum (out preset to 1e6) M=${M} N=${N}`, f.view("out"), want, (j) => sumTolerance(M) * absSum[j], violations);
       }
-      expectClean(t, 4);
+      expectClean(t, shapes.length);
     });
   });
 
