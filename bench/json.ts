@@ -6,7 +6,8 @@ import { loadavg } from "./machine.js";
 import { SLICES, type Impl } from "./plan.js";
 import type { ReportInput } from "./report.js";
 import { gbps, gflops, ratio, type Agg, type Results } from "./results.js";
-import { epochFlops, workload, workingSet } from "./workloads.js";
+import { workload, workingSet } from "./workloads.js";
+import { stepFlops } from "../src/threads.js";
 
 const r6 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 1e6) / 1e6);
 
@@ -22,7 +23,7 @@ function derived(a: Agg, r: ReportInput): Record<string, number | undefined> {
       return { ...rates, speedup_vs_ts: vs(a.id, "ts") };
     }
     case "epoch": {
-      const g = gflops(epochFlops(workload(a.workload!).layers, r.data.get(workload(a.workload!).data)?.n ?? 0), a.ms);
+      const g = gflops(stepFlops(workload(a.workload!).layers, r.data.get(workload(a.workload!).data)?.n ?? 0), a.ms);
       return { gflops: r6(g), peak_share: share(g), speedup_vs_ts: vs(a.id, "ts"), projected_1000_s: r6(a.ms) };
     }
     case "threads":

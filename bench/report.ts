@@ -9,7 +9,8 @@ import { SIMD_BUILDS, SLICES, THREADED, type Impl, type Selection, type Settings
 import { CHAINS } from "./probes.js";
 import { Results, gbps, gflops, ratio } from "./results.js";
 import { num, rate, renderTable, us, type Column } from "./table.js";
-import { WORKLOADS, epochFlops, workload, workingSet, type Data, type Workload } from "./workloads.js";
+import { WORKLOADS, workload, workingSet, type Data, type Workload } from "./workloads.js";
+import { stepFlops } from "../src/threads.js";
 
 export interface ReportInput {
   s: Settings;
@@ -99,7 +100,7 @@ const dataLine = (r: ReportInput, ws: readonly Workload[]) =>
 function epochRows(r: ReportInput, ws: readonly Workload[]): string[][] {
   const { res } = r, rows: string[][] = [];
   for (const w of ws) {
-    const ts = res.ms(`epoch/${w.id}`, "ts"), flops = epochFlops(w.layers, r.data.get(w.data)?.n ?? 0);
+    const ts = res.ms(`epoch/${w.id}`, "ts"), flops = stepFlops(w.layers, r.data.get(w.data)?.n ?? 0);
     let first = true;
     for (const i of r.s.impls) {
       const e = res.ms(`epoch/${w.id}`, i), f1 = res.get(`fit/${w.id}/1`, i), fa = res.get(`fit/${w.id}/auto`, i);

@@ -107,20 +107,6 @@ export function epochOf(net: Network, w: Workload): (stats?: Stats) => void {
   return (stats) => net.epoch(OPT, rng, stats);
 }
 
-/**
- * Multiply-add flops of one epoch's matrix products over `rows` rows: per layer the forward product and the
- * weight gradient (2·rows·(fanIn+1)·fanOut each, the +1 being the bias row), and the delta through the
- * weights for every layer but the first (2·rows·fanOut·fanIn).
- */
-export function epochFlops(layers: readonly number[], rows: number): number {
-  let f = 0;
-  for (let l = 1; l < layers.length; l++) {
-    f += 4 * rows * (layers[l - 1] + 1) * layers[l];
-    if (l > 1) f += 2 * rows * layers[l] * layers[l - 1];
-  }
-  return f;
-}
-
 export interface WorkingSet {
   /** Every tensor an epoch reads or writes, bytes (as the arena lays it out). */
   readonly parts: readonly { name: string; bytes: number }[];
