@@ -118,7 +118,7 @@ const TILE_NONE: i32 = 0, TILE_RELU: i32 = 1, TILE_MASK: i32 = 2;
   return x;
 }
 
-/** Which epilogue the last slice's tiles apply, and whether a pass must follow them. */
+/** Which epilogue the last slice's tiles apply (needsPass: whether a pass over C must follow them). */
 @inline function tileEpilogue(flags: i32): i32 {
   const e = flags & EPILOGUES;
   return e == EPI_RELU ? TILE_RELU : e == EPI_MASK ? TILE_MASK : TILE_NONE;

@@ -3,7 +3,7 @@
 
 import { UsageError, WasmMlpError } from "./errors.js";
 import { checkValue, oneOf, show } from "./options.js";
-import { fromBase64, isNode, nodeBuiltin, readBytes } from "./bytes.js";
+import { fromBase64, isLocalFile, isNode, nodeBuiltin, readBytes, type ByteSource } from "./bytes.js";
 import { newMemory, sharedMemoryAvailable, unshareMemoryImport } from "./shared-memory.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
@@ -147,8 +147,8 @@ export async function compileModule(source: WasmSource): Promise<WebAssembly.Mod
 }
 
 async function compileLocation(source: string | URL): Promise<WebAssembly.Module> {
-  const isFile = isNode && (typeof source === "string" ? !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("file:") : source.protocol === "file:");
-  if (isFile || typeof WebAssembly.compileStreaming !== "function") return compileBytes(await readBytes(source, fail));
+  // (isLocalFile's `false` says "not a local file", not "not a string or URL": no narrowing wanted here)
+  if (isLocalFile(source as ByteSource) || typeof WebAssembly.compileStreaming !== "function") return compileBytes(await readBytes(source, fail));
   const url = source instanceof URL ? source : new URL(source, typeof location !== "undefined" ? location.href : undefined);
   return compileResponse(await fetch(url));
 }

@@ -24,8 +24,9 @@ const KERNELS = rule(
   (v) => v === "auto" || isBuild(v) || (isObject(v) && isBuild(v.build) && ("module" in v ? v.module instanceof WebAssembly.Module : isWasmSource(v.source))),
 );
 
-/** Threads a model may use: a count, or "auto" for the available cores. */
-const THREADS = rule('"auto" or an integer from 1', (v) => v === "auto" || (Number.isInteger(v) && (v as number) >= 1));
+/** Threads a fit may use, and a model: a count, or "auto" for the available cores. */
+const THREAD_COUNT = integer(1);
+const THREADS = rule(`"auto" or ${THREAD_COUNT.allowed}`, (v) => v === "auto" || THREAD_COUNT.test(v));
 
 export const CREATE_OPTIONS: Table = {
   layers: required(rule("an array of layer sizes from input to output, e.g. [64, 32, 10]", Array.isArray)),
@@ -60,7 +61,7 @@ export const FIT_OPTIONS: Table = {
   patience: integer(1),
   onReport: func,
   onEpoch: func,
-  threads: integer(1),
+  threads: THREAD_COUNT,
   signal: rule("an AbortSignal", (v) => isObject(v) && typeof v.aborted === "boolean" && typeof v.addEventListener === "function"),
   lrSchedule: oneOf(LR_SCHEDULES),
 };
