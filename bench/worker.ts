@@ -179,13 +179,13 @@ async function measureThreads(c: Context): Promise<void> {
   if (c.impl !== THREADED || !c.sel.threads.length) return;
   const counts = c.s.threads, pools = new Map<number, Pool>();
   try {
-    for (const t of counts.filter((x) => x > 1)) pools.set(t, await Pool.start(c.kernels, t - 1));
+    for (const t of counts.filter((x) => x > 1)) pools.set(t, Pool.start(c.kernels, t - 1));
     for (const p of pools.values()) await p.waitReady();
     for (const w of mine(c, c.sel.threads)) {
       const nets = counts.map((t) => {
         const net = network(c.kernels, w, c.data.get(w.data)!, { threads: t });
-        pools.get(t)?.attach(net.arena.memory, { shape: net.shape, threads: t }, t);
-        net.useThreads(t);
+        const pool = pools.get(t);
+        if (pool) net.attachThreads(pool, t);
         return net;
       });
       try {

@@ -4,7 +4,7 @@
 
 import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
-import { Network, type NetworkJob, type NetworkShape, type OptimizerKind, type Stats } from "./network.js";
+import { Network, type NetworkShape, type OptimizerKind, type Stats } from "./network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
@@ -147,10 +147,8 @@ export class MLP {
   private disposed = false;
   /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
   private busy = false;
-  /** Worker threads (threads - 1 of them), once spawned, when the model may use more than one thread. */
+  /** Worker threads (maxThreads - 1 of them), once spawned (see startThreads). */
   private pool: Pool | undefined;
-  /** Spawns the pool (see startThreads). */
-  private startPool: (() => Pool) | undefined;
   private maxThreads = 1;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean) {
@@ -205,16 +203,15 @@ export class MLP {
     // threads need shared memory with workers and a thread that may block on it
     if (want <= 1 || !canShareMemory() || !canBlock()) return;
     this.maxThreads = want;
-    this.startPool = await Pool.starter(this.kernels, want - 1);
     // a browser starts a worker's nested workers on that worker's event loop, which a synchronous fit
     // would hold for its whole length: there, wait for them even with "auto"
     if (threads !== "auto" || !isNode) await this.poolNow().waitReady();
   }
 
-  /** The worker pool, spawned now if it has not been. */
+  /** The worker pool, spawned now if it has not been (only ever asked for when maxThreads > 1). */
   private poolNow(): Pool {
     if (!this.pool) {
-      this.pool = this.startPool!();
+      this.pool = Pool.start(this.kernels, this.maxThreads - 1);
       pools.register(this, this.pool, this);
     }
     return this.pool;
@@ -234,12 +231,9 @@ export class MLP {
    * second epoch on, spawns the pool first if it has not been.
    */
   private joinThreads(net: Network, max: number, epoch: number): void {
-    if (!this.pool && (epoch === 0 || !this.startPool)) return;
+    if (!this.pool && (epoch === 0 || this.disposed)) return;
     const pool = this.poolNow(), can = Math.min(max, 1 + pool.started);
-    if (can <= net.threads) return;
-    net.close();
-    pool.attach(net.arena.memory, { shape: net.shape, threads: can } satisfies NetworkJob, can);
-    net.useThreads(can);
+    if (can > net.threads) net.attachThreads(pool, can);
   }
 
   /** Lowest and highest input value of the data the model was first fitted on. */
@@ -405,7 +399,6 @@ export class MLP {
     this.pool?.terminate();
     if (this.pool) pools.unregister(this);
     this.pool = undefined;
-    this.startPool = undefined;
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
   }

@@ -66,6 +66,11 @@ export interface NetworkJob {
   threads: number;
 }
 
+/** What hands a job to threads 1..threads-1 and returns once they have attached to it (a Pool, see pool.ts). */
+export interface ThreadAttacher {
+  attach(memory: WebAssembly.Memory, job: NetworkJob, threads: number): void;
+}
+
 export interface Stats {
   /** Rows whose predicted class is the true one. */
   correct: number;
@@ -155,13 +160,11 @@ export class Network {
    * it would need, so a caller can refuse a shape before allocating anything.
    */
   static plan(shape: NetworkShape): Layout {
-    const { layers, train, eval: ne, optimizer } = shape;
+    const full = fullShape(shape), { layers, train, batch, eval: ne, optimizer, threads } = full;
     if (layers.length < 2) throw new Error("a network needs an input and an output layer");
-    const batch = clampBatch(shape);
-    const threads = Math.max(1, shape.threads ?? 1);
     const layout = new Layout();
     const inputs = layers[0] + 1, classes = layers[layers.length - 1];
-    const rows = Math.max(batch, ne, 1);
+    const rows = activationRows(full);
     layout.add("control", SYNC_WORDS + Cmd.Words + 1 + 2 * Arg.Words);
     if (train > 0) {
       layout.add("Xt", train, inputs);
@@ -209,12 +212,10 @@ export class Network {
    */
   constructor(kernels: CompiledKernels, shape: NetworkShape, opts: NetworkOptions = {}) {
     const memory = opts.memory;
-    const layout = Network.plan(shape);
-    this.shape = {
-      ...shape, layers: [...shape.layers], batch: clampBatch(shape), threads: Math.max(1, shape.threads ?? 1), sliceRows: shape.sliceRows ?? SLICE_ROWS,
-    };
+    this.shape = fullShape(shape);
+    const layout = Network.plan(this.shape);
     const { layers, train, batch, eval: ne, optimizer } = this.shape;
-    this.rows = Math.max(batch, ne, 1);
+    this.rows = activationRows(this.shape);
     this.optCode = OPT_CODE[optimizer];
     this.arena = new Arena(kernels, layout, memory);
     const t = (name: string) => layout.get(name);
@@ -270,6 +271,13 @@ export class Network {
     if (!(threads >= 1 && threads <= this.shape.threads)) throw new Error(`${threads} threads for a network planned for ${this.shape.threads}`);
     this._threads = threads;
     this.sync = new Sync(this.syncWords, threads);
+  }
+
+  /** Ends the current threads' job (see close), has `pool` attach `threads` - 1 workers, and runs on them all. */
+  attachThreads(pool: ThreadAttacher, threads: number): void {
+    this.close();
+    pool.attach(this.arena.memory, { shape: this.shape, threads }, threads);
+    this.useThreads(threads);
   }
 
   /** Sizes from input to output. */
@@ -540,17 +548,16 @@ export class Network {
    */
   private runStep(t: number): void {
     const c = this.cmd, tr = need(this.training, "training data"), T = this.threads, n = c[Cmd.Rows];
-    const gather = c[Cmd.Gather] === 1, set = gather ? need(tr.batch, "a mini-batch") : tr.set;
-    const slice = this.shape.sliceRows;
+    const x = c[Cmd.X], y = c[Cmd.Y], gather = c[Cmd.Gather] === 1, slice = this.shape.sliceRows;
     for (let s0 = 0; s0 < n; s0 += slice) {
       const s1 = Math.min(n, s0 + slice), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
       if (r1 > r0) {
         if (gather) this.gather(tr, c[Cmd.At], r0, r1);
-        this.rowsForward(set.X.ptr, r0, r1, t);
-        this.rowsBackward(tr, set.Y.ptr, r0, r1, n, c[Cmd.Stats] === 1, t);
+        this.rowsForward(x, r0, r1, t);
+        this.rowsBackward(tr, y, r0, r1, n, c[Cmd.Stats] === 1, t);
       }
       this.sync.arrive();
-      this.gradients(tr, set.X.ptr, t, s0, s1);
+      this.gradients(tr, x, t, s0, s1);
     }
     this.update(tr, t);
   }
@@ -635,8 +642,20 @@ export class Network {
 /** Optimiser state tensors per weight tensor. */
 const STATE_TENSORS: Record<OptimizerKind, number> = { sgd: 0, momentum: 1, adam: 2 };
 
-function clampBatch(shape: NetworkShape): number {
-  return shape.train > 0 ? Math.min(Math.max(1, shape.batch), shape.train) : 0;
+/** The shape with its defaults, the batch clamped to 1..train (0 without training data) and its own layer list. */
+function fullShape(shape: NetworkShape): Required<NetworkShape> {
+  return {
+    ...shape,
+    layers: [...shape.layers],
+    batch: shape.train > 0 ? Math.min(Math.max(1, shape.batch), shape.train) : 0,
+    threads: Math.max(1, shape.threads ?? 1),
+    sliceRows: shape.sliceRows ?? SLICE_ROWS,
+  };
+}
+
+/** Rows the activation buffers hold: a batch, or the second set, whichever is larger. */
+function activationRows(shape: Required<NetworkShape>): number {
+  return Math.max(shape.batch, shape.eval, 1);
 }
 
 /** Where thread t's part of [a, b) starts when T threads split it (at multiples of 4 from a: whole tiles). */

@@ -4,7 +4,7 @@
 // per job, and waits until they have attached. Everything per step happens on the shared memory (sync.ts);
 // nothing is posted per step. Workers are unref'd: an idle pool never keeps Node from exiting.
 
-import { isNode, nodeBuiltin } from "./bytes.js";
+import { isNode } from "./bytes.js";
 import { WasmMlpError } from "./errors.js";
 import type { CompiledKernels } from "./kernels.js";
 import { sharedMemoryAvailable } from "./shared-memory.js";
@@ -84,27 +84,14 @@ export class Pool {
 
   /**
    * Starts `workers` workers for the compiled kernels. Returns as soon as they are spawning (they start in
-   * the background; see started and waitReady).
+   * the background; see started and waitReady). Synchronous, so that a fit can start them between two
+   * epochs: in Node, worker_threads comes from process.getBuiltinModule (Node 20.16+; engines asks 20.19).
    */
-  static async start(kernels: CompiledKernels, workers: number): Promise<Pool> {
-    return (await Pool.starter(kernels, workers))();
-  }
-
-  /**
-   * What start does, in two halves: the asynchronous one (loading worker_threads in Node) now, and a
-   * synchronous function that spawns the workers, for a caller that starts them later from synchronous
-   * code (a fit, between two epochs).
-   */
-  static async starter(kernels: CompiledKernels, workers: number): Promise<() => Pool> {
-    // Node 20.16+ loads a built-in synchronously, when the workers are spawned; older ones load it now
-    const getBuiltin = isNode ? (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule : undefined;
-    const loaded = isNode && !getBuiltin ? await nodeBuiltin<NodeWorkers>("node:worker_threads") : undefined;
-    return () => {
-      const node = getBuiltin ? (getBuiltin("node:worker_threads") as NodeWorkers) : loaded;
-      const words = new Int32Array(new SharedArrayBuffer(16));
-      const init = { type: "init", build: kernels.build, module: kernels.module, words };
-      return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);
-    };
+  static start(kernels: CompiledKernels, workers: number): Pool {
+    const node = isNode ? (process as unknown as { getBuiltinModule(id: string): NodeWorkers }).getBuiltinModule("node:worker_threads") : undefined;
+    const words = new Int32Array(new SharedArrayBuffer(16));
+    const init = { type: "init", build: kernels.build, module: kernels.module, words };
+    return new Pool(Array.from({ length: workers }, () => spawn(init, node)), words);
   }
 
   /** How many workers are running (a job can use this many plus the calling thread; none once one has died). */

@@ -83,14 +83,13 @@ describe("how many threads a fit uses by default", () => {
 describe("faults and lifecycle", () => {
   it("a trap in a worker thread is one KernelTrap naming the kernel, on the calling thread, and nothing hangs", async () => {
     const kernels = await compileKernels("simd");
-    const pool = await Pool.start(kernels, 1);
+    const pool = Pool.start(kernels, 1);
     await pool.waitReady();
     try {
       const shape = { layers: [4, 3, 2], train: 64, batch: 32, eval: 0, optimizer: "sgd" as const, threads: 2 };
       const net = new Network(kernels, shape);
       net.setTrain(new Float32Array(64 * 4).fill(0.5), new Float32Array(64 * 2).map((_, i) => (i % 2 === 0 ? 1 : 0)));
-      pool.attach(net.arena.memory, { shape: net.shape, threads: 2 }, 2);
-      net.useThreads(2);
+      net.attachThreads(pool, 2);
       net.epoch(DEFAULT_OPTIMIZER, undefined); // fine as laid out
       // row 20 of the first mini-batch belongs to thread 1 (rows 16..31): its gather traps there
       net.arena.viewI32(net.arena.layout.get("order"))[20] = 50_000_000;
@@ -105,8 +104,7 @@ describe("faults and lifecycle", () => {
       // the worker is free again: a new job attaches to it and trains
       const again = new Network(kernels, shape);
       again.setTrain(new Float32Array(64 * 4).fill(0.5), new Float32Array(64 * 2).map((_, i) => (i % 2 === 0 ? 1 : 0)));
-      pool.attach(again.arena.memory, { shape: again.shape, threads: 2 }, 2);
-      again.useThreads(2);
+      again.attachThreads(pool, 2);
       again.epoch(DEFAULT_OPTIMIZER, undefined);
       again.close();
     } finally {
@@ -155,7 +153,7 @@ describe("faults and lifecycle", () => {
 describe("close", () => {
   it("a network closed after running on two threads goes on alone, and its worker attaches to the next job at once", async () => {
     const kernels = await compileKernels("simd");
-    const pool = await Pool.start(kernels, 1);
+    const pool = Pool.start(kernels, 1);
     await pool.waitReady();
     try {
       const shape = { layers: [64, 8, 10], train: 64, batch: 64, eval: 0, optimizer: "sgd" as const, threads: 2 };
@@ -163,8 +161,7 @@ describe("close", () => {
       for (let round = 0; round < 20; round++) {
         const net = new Network(kernels, shape);
         fill(net);
-        pool.attach(net.arena.memory, { shape: net.shape, threads: 2 }, 2);
-        net.useThreads(2);
+        net.attachThreads(pool, 2);
         net.epoch(DEFAULT_OPTIMIZER, undefined);
         net.close();
         // straight after close, a step on one thread: the worker must have taken the detach, not this
@@ -173,9 +170,8 @@ describe("close", () => {
       const t0 = Date.now();
       const last = new Network(kernels, shape);
       fill(last);
-      pool.attach(last.arena.memory, { shape: last.shape, threads: 2 }, 2);
+      last.attachThreads(pool, 2);
       expect(Date.now() - t0).toBeLessThan(2000);
-      last.useThreads(2);
       last.epoch(DEFAULT_OPTIMIZER, undefined);
       last.close();
     } finally {
