@@ -7,7 +7,7 @@
 // skips the calls another process interrupted), less the cost of reading the clock. The instrumented epoch
 // as a whole is long enough to be interrupted often on a shared machine, so it is timed in CPU time.
 
-import { GemmFlags, type KernelExports } from "../src/kernels.js";
+import { GemmFlags, type KernelExports } from "../src/engine/kernels.js";
 import { cpuNow, median, wallNow } from "./sample.js";
 
 type Args = readonly number[];

@@ -11,13 +11,13 @@
 // Rates: a matmul does 2·M·K·N flops. softmax_xent and sgd report GB/s over the bytes they must read and
 // write at least once (4 bytes per f32 element of every input and output).
 
-import type { CompiledKernels, KernelExports } from "../src/kernels.js";
-import { Arena, GEMM_SCRATCH_BYTES, Layout } from "../src/arena.js";
-import * as gemm from "../src/reference/gemm.js";
-import * as soft from "../src/reference/softmax.js";
-import * as optim from "../src/reference/optim.js";
-import { mulberry32, seedOf } from "../src/reference/random.js";
-import { sgdTolerance, softmaxTolerance, sumTolerance, xentGradTolerance } from "../src/reference/tolerance.js";
+import type { CompiledKernels, KernelExports } from "../src/engine/kernels.js";
+import { Arena, GEMM_SCRATCH_BYTES, Layout } from "../src/engine/arena.js";
+import * as gemm from "../test/reference/gemm.js";
+import * as soft from "../test/reference/softmax.js";
+import * as optim from "../test/reference/optim.js";
+import { mulberry32, seedOf } from "../test/reference/random.js";
+import { sgdTolerance, softmaxTolerance, sumTolerance, xentGradTolerance } from "../test/reference/tolerance.js";
 import { product } from "./breakdown.js";
 import { OPT } from "./workloads.js";
 

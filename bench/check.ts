@@ -8,10 +8,10 @@
 // WASM_MLP_BENCH_CORRUPT=REGEX adds 1 to the first output of every check whose id matches before it is
 // compared: how the smoke test proves that a wrong kernel stops the bench.
 
-import { compileKernels, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
-import type { Params } from "../src/init.js";
-import type { Stats } from "../src/network.js";
-import { compare, stepDifference, stepDisagreement } from "../src/reference/tolerance.js";
+import { compileKernels, type CompiledKernels, type KernelBuild } from "../src/engine/kernels.js";
+import type { Params } from "../src/model/init.js";
+import type { Stats } from "../src/engine/network.js";
+import { compare, stepDifference, stepDisagreement } from "../test/reference/tolerance.js";
 import { caseArrays, placeCases, type KernelCase } from "./cases.js";
 import { SLICES, runsWorkload, trainedWorkloads, type Impl, type Selection } from "./plan.js";
 import { epochOf, network, twins, type Data, type NetworkOptions, type Workload } from "./workloads.js";

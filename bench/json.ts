@@ -1,13 +1,13 @@
 // --json: one document with the machine, the settings, the checks, and every measurement with the figures
 // the text report derives from it (see the schema in run.ts's header).
 
-import { SLICE_ROWS } from "../src/network.js";
+import { SLICE_ROWS } from "../src/engine/network.js";
 import { loadavg } from "./machine.js";
 import { SLICES, type Impl } from "./plan.js";
 import type { ReportInput } from "./report.js";
 import { gbps, gflops, ratio, type Agg, type Results } from "./results.js";
 import { workload, workingSet } from "./workloads.js";
-import { stepFlops } from "../src/threads.js";
+import { stepFlops } from "../src/engine/threads.js";
 
 const r6 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 1e6) / 1e6);
 

@@ -3,7 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../src/engine/kernels.js";
 import { CASES, SWEEP_CASES, type KernelCase } from "./cases.js";
 import { WORKLOADS, type Workload, type WorkloadId } from "./workloads.js";
 

@@ -1,7 +1,7 @@
 // The readable report: one function per section, each returning its lines ("" when it has nothing).
 
-import { formatBytes } from "../src/arena.js";
-import { SLICE_ROWS } from "../src/network.js";
+import { formatBytes } from "../src/engine/arena.js";
+import { SLICE_ROWS } from "../src/engine/network.js";
 import type { CheckResult } from "./check.js";
 import { CASES, type KernelCase } from "./cases.js";
 import { loadavg, streamBytes, type Machine } from "./machine.js";
@@ -10,7 +10,7 @@ import { CHAINS } from "./probes.js";
 import { Results, gbps, gflops, ratio } from "./results.js";
 import { num, rate, renderTable, us, type Column } from "./table.js";
 import { WORKLOADS, workload, workingSet, type Data, type Workload } from "./workloads.js";
-import { stepFlops } from "../src/threads.js";
+import { stepFlops } from "../src/engine/threads.js";
 
 export interface ReportInput {
   s: Settings;

@@ -4,10 +4,10 @@
 // then what starts threads or allocates most (the 1000-epoch fits, the thread counts). Kernels are called
 // through the raw exports training uses (no trap-naming wrapper); epochs run the real Network step.
 
-import { compileKernels, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
-import { MLP } from "../src/model.js";
-import { Pool } from "../src/pool.js";
-import { referenceKernels } from "../src/reference/kernels.js";
+import { compileKernels, type CompiledKernels, type KernelBuild } from "../src/engine/kernels.js";
+import { MLP } from "../src/model/mlp.js";
+import { Pool } from "../src/engine/pool.js";
+import { referenceKernels } from "../test/reference/kernels.js";
 import { caseArrays, placeCases } from "./cases.js";
 import { CallTimer, breakdown } from "./breakdown.js";
 import { streamBytes } from "./machine.js";

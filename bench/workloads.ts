@@ -4,14 +4,14 @@
 // do: seed 42 NumPy weights, full-batch SGD at the default learning rate (0.1), the SLP standardised
 // globally and the MLPs per feature (784-128-10 on MNIST globally, as the CLI does).
 
-import { loadDigits, type Dataset } from "../src/data.js";
-import { applyNormalization, fitNormalization, oneHot, type NormalizeKind } from "../src/normalize.js";
-import { initParams } from "../src/init.js";
-import { Network, DEFAULT_OPTIMIZER, defaultLr, SLICE_ROWS, type NetworkShape, type Optimizer, type Stats } from "../src/network.js";
-import type { CompiledKernels, KernelExports } from "../src/kernels.js";
-import { MT19937 } from "../src/mt19937.js";
-import { referenceKernels } from "../src/reference/kernels.js";
-import { mulberry32 } from "../src/reference/random.js";
+import { loadDigits, type Dataset } from "../src/data/datasets.js";
+import { applyNormalization, fitNormalization, oneHot, type NormalizeKind } from "../src/model/normalize.js";
+import { initParams } from "../src/model/init.js";
+import { Network, DEFAULT_OPTIMIZER, defaultLr, SLICE_ROWS, type NetworkShape, type Optimizer, type Stats } from "../src/engine/network.js";
+import type { CompiledKernels, KernelExports } from "../src/engine/kernels.js";
+import { MT19937 } from "../src/data/mt19937.js";
+import { referenceKernels } from "../test/reference/kernels.js";
+import { mulberry32 } from "../test/reference/random.js";
 
 export type WorkloadId = "slp" | "mlp" | "mlp-b64" | "wide" | "mnist";
 
@@ -56,7 +56,7 @@ export async function loadData(kind: Workload["data"]): Promise<Data> {
     return { X: d.X, y: d.y, n: d.n, features: d.features, source: `the ${d.n} digits` };
   }
   try {
-    const { loadMnist } = await import("../src/mnist.js");
+    const { loadMnist } = await import("../src/data/mnist.js");
     const d = await loadMnist();
     const n = MNIST_ROWS, f = d.features;
     return { X: d.X.slice(0, n * f), y: d.y.slice(0, n), n, features: f, source: `the first ${n} MNIST digits` };

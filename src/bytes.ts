@@ -2,7 +2,7 @@
 // that does I/O for data, models and the kernel module.
 
 import { UsageError } from "./errors.js";
-import { show } from "./options.js";
+import { show } from "./checks.js";
 
 export type ByteSource = string | URL | ArrayBuffer | ArrayBufferView | Response;
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { KERNEL_BUILDS } from "../src/kernels.js";
+import { KERNEL_BUILDS } from "../src/engine/kernels.js";
 
 const probe = fileURLToPath(new URL("fixtures/alloc-probe.mjs", import.meta.url));
 

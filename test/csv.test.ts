@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { DIGITS_RULES, parseCsv, type CsvRules } from "../src/csv.js";
-import { loadCsv, loadDigits } from "../src/data.js";
+import { DIGITS_RULES, parseCsv, type CsvRules } from "../src/data/csv.js";
+import { loadCsv, loadDigits } from "../src/data/datasets.js";
 import { DataError } from "../src/errors.js";
 
 const F = "my/data.csv";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { build } from "vite";
 import { fileURLToPath } from "node:url";
 import * as errors from "../src/errors.js";
-import { KernelTrap } from "../src/kernels.js";
+import { KernelTrap } from "../src/engine/kernels.js";
 
 const NAMES = ["WasmMlpError", "DataError", "UsageError", "ModelFileError", "DivergenceError"] as const;
 

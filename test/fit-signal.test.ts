@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import { loadDigits, MLP, UsageError, type FitOptions, type Params } from "../src/index.js";
-import { stratifiedSplit } from "../src/split.js";
+import { stratifiedSplit } from "../src/data/split.js";
 
 const digits = await loadDigits();
 const { train, test } = stratifiedSplit(digits, 0.2, 42);

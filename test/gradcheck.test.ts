@@ -25,9 +25,9 @@
 // and the test asserts only a small fraction (≤ 10%) is skipped.
 
 import { describe, expect, it } from "vitest";
-import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../src/kernels.js";
-import { DEFAULT_OPTIMIZER, Network, type Stats } from "../src/network.js";
-import { mulberry32 } from "../src/reference/random.js";
+import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../src/engine/kernels.js";
+import { DEFAULT_OPTIMIZER, Network, type Stats } from "../src/engine/network.js";
+import { mulberry32 } from "./reference/random.js";
 
 const H = 1e-2;
 const ATOL = 1e-4;

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
-import { compileKernels, compileModule, engineSupports, KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
+import { compileKernels, compileModule, engineSupports, KERNEL_BUILDS, type KernelBuild } from "../src/engine/kernels.js";
 import { WasmMlpError } from "../src/errors.js";
 
 /** The .wasm files the build writes beside their JS modules (and the package ships for hosting elsewhere). */
@@ -23,7 +23,7 @@ describe("kernel loading", () => {
   });
 
   it("a user-supplied relaxed module compiles from bytes, and a relative path resolves against the working directory", async () => {
-    const { MLP } = await import("../src/model.js");
+    const { MLP } = await import("../src/model/mlp.js");
     const { relative } = await import("node:path");
     const bytes = await readFile(kernelUrl("relaxed"));
     expect((await MLP.create({ layers: [4, 2], kernels: { build: "relaxed", source: bytes } })).kernels.build).toBe("relaxed");

@@ -13,8 +13,8 @@ import {
   encodeMnistCache,
   loadMnist,
   mnistPackageDir,
-} from "../src/mnist.js";
-import type { Dataset } from "../src/csv.js";
+} from "../src/data/mnist.js";
+import type { Dataset } from "../src/data/csv.js";
 import { DataError } from "../src/errors.js";
 
 const CACHE_BYTES = 24 + 10_000 * 784 + 10_000;

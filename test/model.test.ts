@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { loadDigits, MLP, ModelFileError, DataError, UsageError, decodeModel, encodeModel } from "../src/index.js";
-import { stratifiedSplit } from "../src/split.js";
+import { stratifiedSplit } from "../src/data/split.js";
 
 const digits = await loadDigits();
 
@@ -168,7 +168,7 @@ describe("stratifiedSplit", () => {
 describe("kernel sources and the low-level API", () => {
   it("MLP takes the kernels as bytes, a URL or a compiled module, and trains identically", async () => {
     const { readFile } = await import("node:fs/promises");
-    const { compileKernels } = await import("../src/kernels.js");
+    const { compileKernels } = await import("../src/engine/kernels.js");
     const url = new URL("../build/kernels.simd.wasm", import.meta.url), bytes = new Uint8Array(await readFile(url));
     const module = (await compileKernels("simd")).module;
     const runs = [];

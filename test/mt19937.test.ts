@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MT19937 } from "../src/mt19937.js";
+import { MT19937 } from "../src/data/mt19937.js";
 
 describe("MT19937 core (init_genrand + genrand_int32)", () => {
   it("seed 5489 (the reference implementation's default) gives the reference outputs", () => {

@@ -2,8 +2,8 @@
 // mean and std for the SLP) and the one-hot targets.
 
 import { describe, expect, it } from "vitest";
-import { applyNormalization, fitNormalization, oneHot } from "../src/normalize.js";
-import { loadDigits } from "../src/data.js";
+import { applyNormalization, fitNormalization, oneHot } from "../src/model/normalize.js";
+import { loadDigits } from "../src/data/datasets.js";
 
 /** Column means and population standard deviations, in f64. */
 function columnStats(X: Float32Array, n: number, f: number): { mean: number[]; std: number[] } {

@@ -3,8 +3,8 @@
 // coordinate inside the viewBox, no NaN, text escaped, and sensible axes for degenerate inputs.
 
 import { describe, expect, it } from "vitest";
-import { escapeXml, niceAxis, renderCurvesSvg } from "../src/plot.js";
-import type { Report } from "../src/model.js";
+import { escapeXml, niceAxis, renderCurvesSvg } from "../src/cli/plot.js";
+import type { Report } from "../src/model/mlp.js";
 import { UsageError } from "../src/errors.js";
 
 interface El {

@@ -3,7 +3,7 @@
 // writes nothing at all when the stream is not a TTY.
 
 import { describe, expect, it } from "vitest";
-import { CLEAR_LINE, Progress, formatDuration, formatRate } from "../src/progress.js";
+import { CLEAR_LINE, Progress, formatDuration, formatRate } from "../src/cli/progress.js";
 
 class FakeStream {
   writes: string[] = [];

@@ -4,14 +4,14 @@
 // batch and mini-batches with each optimiser.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDigits, type Dataset } from "../src/data.js";
-import { compileKernels } from "../src/kernels.js";
-import { initParams } from "../src/init.js";
-import { applyNormalization, fitNormalization, oneHot } from "../src/normalize.js";
-import { DEFAULT_OPTIMIZER, Network, type OptimizerKind, type Stats } from "../src/network.js";
-import { MT19937 } from "../src/mt19937.js";
-import { referenceKernels } from "../src/reference/kernels.js";
-import { stepDifference, stepDisagreement } from "../src/reference/tolerance.js";
+import { loadDigits, type Dataset } from "../src/data/datasets.js";
+import { compileKernels } from "../src/engine/kernels.js";
+import { initParams } from "../src/model/init.js";
+import { applyNormalization, fitNormalization, oneHot } from "../src/model/normalize.js";
+import { DEFAULT_OPTIMIZER, Network, type OptimizerKind, type Stats } from "../src/engine/network.js";
+import { MT19937 } from "../src/data/mt19937.js";
+import { referenceKernels } from "./reference/kernels.js";
+import { stepDifference, stepDisagreement } from "./reference/tolerance.js";
 
 let data: Dataset;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // Learning-rate schedules (src/schedule.ts): the rate of every epoch, at the edges too.
 
 import { describe, expect, it } from "vitest";
-import { lrAt, LR_SCHEDULES } from "../src/schedule.js";
+import { lrAt, LR_SCHEDULES } from "../src/model/schedule.js";
 
 const rates = (schedule: Parameters<typeof lrAt>[0], base: number, epochs: number) =>
   Array.from({ length: epochs }, (_, e) => lrAt(schedule, base, e, epochs));

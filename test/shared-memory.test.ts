@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHash } from "node:crypto";
 import { MLP, loadDigits, KERNEL_BUILDS } from "../src/index.js";
-import { engineSupports, kernelBytes } from "../src/kernels.js";
-import { unshareMemoryImport } from "../src/shared-memory.js";
+import { engineSupports, kernelBytes } from "../src/engine/kernels.js";
+import { unshareMemoryImport } from "../src/engine/shared-memory.js";
 
 const RealMemory = WebAssembly.Memory;
 

@@ -8,13 +8,13 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDigits, type Dataset } from "../src/data.js";
-import { KernelTrap } from "../src/kernels.js";
-import { MLP, type FitOptions, type MLPOptions, type Report } from "../src/model.js";
-import { Network, DEFAULT_OPTIMIZER } from "../src/network.js";
-import { Pool } from "../src/pool.js";
-import { compileKernels } from "../src/kernels.js";
-import { threadsFor } from "../src/threads.js";
+import { loadDigits, type Dataset } from "../src/data/datasets.js";
+import { KernelTrap } from "../src/engine/kernels.js";
+import { MLP, type FitOptions, type MLPOptions, type Report } from "../src/model/mlp.js";
+import { Network, DEFAULT_OPTIMIZER } from "../src/engine/network.js";
+import { Pool } from "../src/engine/pool.js";
+import { compileKernels } from "../src/engine/kernels.js";
+import { threadsFor } from "../src/engine/threads.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

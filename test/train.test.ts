@@ -4,10 +4,10 @@
 
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDigits, type Dataset } from "../src/data.js";
-import { KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
-import { MLP as Model, type Report } from "../src/model.js";
-import type { NormalizeKind } from "../src/normalize.js";
+import { loadDigits, type Dataset } from "../src/data/datasets.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../src/engine/kernels.js";
+import { MLP as Model, type Report } from "../src/model/mlp.js";
+import type { NormalizeKind } from "../src/model/normalize.js";
 
 interface Reference {
   layers: number[];

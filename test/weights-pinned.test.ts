@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDigits, type Dataset } from "../src/data.js";
-import { KERNEL_BUILDS, type KernelBuild } from "../src/kernels.js";
-import { MLP, type FitOptions, type MLPOptions, type Report } from "../src/model.js";
+import { loadDigits, type Dataset } from "../src/data/datasets.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../src/engine/kernels.js";
+import { MLP, type FitOptions, type MLPOptions, type Report } from "../src/model/mlp.js";
 
 const FIXTURE = new URL("./fixtures/weights-pinned.json", import.meta.url);
 const PIN = process.env.PIN_WEIGHTS === "1";

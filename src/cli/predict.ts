@@ -3,12 +3,12 @@
 // npm run evaluate -- --model FILE --data rows.csv[.gz]: accuracy, loss, confusion matrix, precision, recall.
 
 import { readBytes } from "../bytes.js";
-import { NO_LABEL, type Dataset } from "../csv.js";
-import { loadCsv } from "../data.js";
+import { NO_LABEL, type Dataset } from "../data/csv.js";
+import { loadCsv } from "../data/datasets.js";
 import { DataError, ModelFileError, UsageError } from "../errors.js";
-import { KERNEL_BUILDS, type KernelBuild } from "../kernels.js";
-import { argmax, formatConfusion, metricsJson } from "../metrics.js";
-import { MLP, type Evaluation } from "../model.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
+import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
+import { MLP, type Evaluation } from "../model/mlp.js";
 import { choiceFlag, parseFlags } from "./args.js";
 import { round } from "./format.js";
 import { runCli } from "./main.js";

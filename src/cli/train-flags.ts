@@ -1,12 +1,12 @@
 // The flags of `npm run train`, parsed and checked into one config. Kept apart from the entry point so
 // tests can call it.
 
-import { INITS, type InitKind } from "../init.js";
-import { KERNEL_BUILDS, type KernelBuild } from "../kernels.js";
-import { OPTIMIZERS, type OptimizerKind } from "../network.js";
-import type { NormalizeKind } from "../normalize.js";
+import { INITS, type InitKind } from "../model/init.js";
+import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
+import { OPTIMIZERS, type OptimizerKind } from "../engine/network.js";
+import type { NormalizeKind } from "../model/normalize.js";
 import { UsageError } from "../errors.js";
-import { LR_SCHEDULES, type LrSchedule } from "../schedule.js";
+import { LR_SCHEDULES, type LrSchedule } from "../model/schedule.js";
 import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
 export const TRAIN_HELP = `Usage: npm run train -- [flags]

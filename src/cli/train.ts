@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // npm run train -- [flags]: trains a classifier and prints its progress (see --help).
 
-import { loadCsv, loadDigits } from "../data.js";
-import type { Dataset } from "../csv.js";
-import { MLP, type FitSummary, type Report } from "../model.js";
-import { stratifiedSplit } from "../split.js";
+import { loadCsv, loadDigits } from "../data/datasets.js";
+import type { Dataset } from "../data/csv.js";
+import { MLP, type FitSummary, type Report } from "../model/mlp.js";
+import { stratifiedSplit } from "../data/split.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { headerLine, reportLine, summaryLines } from "./format.js";
 import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { runCli } from "./main.js";
 import { DataError, UsageError } from "../errors.js";
-import { Network } from "../network.js";
-import type { NormalizeKind } from "../normalize.js";
+import { Network } from "../engine/network.js";
+import type { NormalizeKind } from "../model/normalize.js";
 
 interface Prepared {
   name: string;
@@ -25,7 +25,7 @@ interface Prepared {
 async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
   if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
   if (cfg.dataset === "mnist") {
-    const { loadMnist } = await import("../mnist.js");
+    const { loadMnist } = await import("../data/mnist.js");
     return { data: await loadMnist(), name: "MNIST (10,000)" };
   }
   return { data: await loadDigits(), name: "digits" };
@@ -59,7 +59,7 @@ async function train(
 ): Promise<{ summary: FitSummary; reports: Report[] }> {
   const reports: Report[] = [];
   const tty = !cfg.json && process.stdout.isTTY === true;
-  const progress = tty && cfg.epochs >= 200 ? new (await import("../progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
+  const progress = tty && cfg.epochs >= 200 ? new (await import("./progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
   if (progress) interrupt.say = (line) => progress.log(line);
   let latest: Report | undefined;
   const onReport = (r: Report) => {
@@ -98,7 +98,7 @@ async function train(
 async function writeOutputs(cfg: TrainCliConfig, model: MLP, p: Prepared, reports: Report[]): Promise<void> {
   if (cfg.save) await writeFileAtomic(cfg.save, model.toBytes());
   if (cfg.plot) {
-    const { renderCurvesSvg } = await import("../plot.js");
+    const { renderCurvesSvg } = await import("./plot.js");
     await writeFileAtomic(cfg.plot, renderCurvesSvg(reports, { title: `${cfg.model.toUpperCase()} ${p.layers.join("-")} on ${p.name}` }));
   }
 }

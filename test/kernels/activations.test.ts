@@ -6,8 +6,8 @@
 // more than 2·24+2 bits, so the double rounding is innocuous). The ReLUs only select or zero values.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
-import * as ref from "../../src/reference/activations.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/engine/kernels.js";
+import * as ref from "../reference/activations.js";
 import { Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 const EXACT = () => 0;

@@ -5,8 +5,8 @@
 // These are the properties the trained weights' bit-identity rests on.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, GemmFlags, type CompiledKernels, type KernelBuild } from "../../src/kernels.js";
-import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
+import { KERNEL_BUILDS, GemmFlags, type CompiledKernels, type KernelBuild } from "../../src/engine/kernels.js";
+import { GEMM_SCRATCH_BYTES } from "../../src/engine/arena.js";
 import { Fixture, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;

@@ -3,10 +3,10 @@
 // which must leave the rest of C alone.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, GemmFlags, type CompiledKernels } from "../../src/kernels.js";
-import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
-import * as ref from "../../src/reference/gemm.js";
-import { sumTolerance } from "../../src/reference/tolerance.js";
+import { KERNEL_BUILDS, GemmFlags, type CompiledKernels } from "../../src/engine/kernels.js";
+import { GEMM_SCRATCH_BYTES } from "../../src/engine/arena.js";
+import * as ref from "../reference/gemm.js";
+import { sumTolerance } from "../reference/tolerance.js";
 import { EPS, Fixture, Tracker, expectClean, loadBuild, seedOf } from "./harness.js";
 
 const { INIT_ACC, BIAS, RELU, MASK } = GemmFlags;

@@ -16,10 +16,10 @@
 // cannot hide a real bug. transpose and gather_rows only move values and must be bit-exact.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, engineSupports, GemmFlags, type CompiledKernels } from "../../src/kernels.js";
-import { GEMM_SCRATCH_BYTES } from "../../src/arena.js";
-import * as ref from "../../src/reference/gemm.js";
-import { sumTolerance } from "../../src/reference/tolerance.js";
+import { KERNEL_BUILDS, engineSupports, GemmFlags, type CompiledKernels } from "../../src/engine/kernels.js";
+import { GEMM_SCRATCH_BYTES } from "../../src/engine/arena.js";
+import * as ref from "../reference/gemm.js";
+import { sumTolerance } from "../reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 type Shapes = Record<string, number[]>;

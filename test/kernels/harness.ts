@@ -5,10 +5,10 @@
 // Also: a seeded PRNG and an error-vs-tolerance tracker whose tolerance is itself checked to be able to fail.
 
 import { expect } from "vitest";
-import { mulberry32, seedOf } from "../../src/reference/random.js";
-import { EPS, compare } from "../../src/reference/tolerance.js";
-import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/kernels.js";
-import { Arena, Layout, type Tensor } from "../../src/arena.js";
+import { mulberry32, seedOf } from "../reference/random.js";
+import { EPS, compare } from "../reference/tolerance.js";
+import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
+import { Arena, Layout, type Tensor } from "../../src/engine/arena.js";
 
 export function loadBuild(build: KernelBuild): Promise<CompiledKernels> {
   return compileKernels(build);

@@ -14,9 +14,9 @@
 // of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
-import * as ref from "../../src/reference/optim.js";
-import { sgdTolerance, sumTolerance } from "../../src/reference/tolerance.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/engine/kernels.js";
+import * as ref from "../reference/optim.js";
+import { sgdTolerance, sumTolerance } from "../reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 

@@ -19,9 +19,9 @@
 // of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { KERNEL_BUILDS, type CompiledKernels } from "../../src/kernels.js";
-import * as ref from "../../src/reference/softmax.js";
-import { softmaxTolerance, xentGradTolerance } from "../../src/reference/tolerance.js";
+import { KERNEL_BUILDS, type CompiledKernels } from "../../src/engine/kernels.js";
+import * as ref from "../reference/softmax.js";
+import { softmaxTolerance, xentGradTolerance } from "../reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, type Rng, expectClean } from "./harness.js";
 
 const ROWS = [1, 2, 3, 5, 7, 9, 17, 33];

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
 import { open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeText, DIGITS_RULES, parseCsv, type CsvRules } from "../../src/csv.js";
-import { loadCsv } from "../../src/data.js";
+import { decodeText, DIGITS_RULES, parseCsv, type CsvRules } from "../../src/data/csv.js";
+import { loadCsv } from "../../src/data/datasets.js";
 import { DataError } from "../../src/errors.js";
 import {
   DIGITS, ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, predict, smallCsv, tempDir, train,

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { DivergenceError } from "../../src/errors.js";
-import { loadDigits } from "../../src/data.js";
-import { MLP } from "../../src/model.js";
+import { loadDigits } from "../../src/data/datasets.js";
+import { MLP } from "../../src/model/mlp.js";
 import { ensureBuilt, expectUntouched, expectUserError, lines, listDir, plantFile, tempDir, train, removeTempDirs } from "./helpers.js";
 
 afterAll(removeTempDirs);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { parseTrainFlags } from "../../src/cli/train-flags.js";
 import { UsageError, WasmMlpError } from "../../src/errors.js";
-import { MLP } from "../../src/model.js";
+import { MLP } from "../../src/model/mlp.js";
 import {
   ensureBuilt, expectUntouched, expectUserError, plantFile, predict, smallCsv, tempDir, train, removeTempDirs,
 } from "./helpers.js";

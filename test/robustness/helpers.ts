@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mulberry32 as rng } from "../../src/reference/random.js";
+import { mulberry32 as rng } from "../reference/random.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TRAIN = join(ROOT, "dist/src/cli/train.js");

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readFile, writeFile } from "node:fs/promises";
-import { crc32, decodeModel, encodeModel, FORMAT_VERSION } from "../../src/modelfile.js";
+import { crc32, decodeModel, encodeModel, FORMAT_VERSION } from "../../src/model/modelfile.js";
 import { ModelFileError, UsageError, DataError } from "../../src/errors.js";
-import { MLP } from "../../src/model.js";
+import { MLP } from "../../src/model/mlp.js";
 import { checkWritable, writeFileAtomic } from "../../src/cli/files.js";
 import {
   ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, predict, smallCsv, snapshot, tempDir, train,

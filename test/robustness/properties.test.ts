@@ -5,12 +5,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { gzipSync } from "node:zlib";
-import { decodeText, DIGITS_RULES, NO_LABEL, parseCsv, type CsvRules, type Dataset } from "../../src/csv.js";
-import { loadCsv } from "../../src/data.js";
-import { crc32, decodeModel, encodeModel, type ModelData } from "../../src/modelfile.js";
+import { decodeText, DIGITS_RULES, NO_LABEL, parseCsv, type CsvRules, type Dataset } from "../../src/data/csv.js";
+import { loadCsv } from "../../src/data/datasets.js";
+import { crc32, decodeModel, encodeModel, type ModelData } from "../../src/model/modelfile.js";
 import { parseTrainFlags, MAX_HIDDEN } from "../../src/cli/train-flags.js";
 import { DataError, ModelFileError, UsageError } from "../../src/errors.js";
-import { MLP } from "../../src/model.js";
+import { MLP } from "../../src/model/mlp.js";
 
 const SEED = 20240601; // fixed, so a failure reproduces; fast-check prints the counterexample
 

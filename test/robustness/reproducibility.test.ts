@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { decodeModel } from "../../src/modelfile.js";
-import { loadDigits } from "../../src/data.js";
-import { MLP, type FitOptions, type MLPOptions } from "../../src/model.js";
-import type { KernelBuild } from "../../src/kernels.js";
-import type { Params } from "../../src/init.js";
+import { decodeModel } from "../../src/model/modelfile.js";
+import { loadDigits } from "../../src/data/datasets.js";
+import { MLP, type FitOptions, type MLPOptions } from "../../src/model/mlp.js";
+import type { KernelBuild } from "../../src/engine/kernels.js";
+import type { Params } from "../../src/model/init.js";
 import { ensureBuilt, sha256, tempDir, train, removeTempDirs } from "./helpers.js";
 
 afterAll(removeTempDirs);

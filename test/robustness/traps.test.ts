@@ -2,10 +2,10 @@
 // on every build, and never as a silent result.
 
 import { describe, expect, it } from "vitest";
-import { compileKernels, KERNEL_BUILDS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/kernels.js";
-import { Arena, Layout } from "../../src/arena.js";
+import { compileKernels, KERNEL_BUILDS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
+import { Arena, Layout } from "../../src/engine/arena.js";
 import { WasmMlpError } from "../../src/errors.js";
-import { DEFAULT_OPTIMIZER, Network } from "../../src/network.js";
+import { DEFAULT_OPTIMIZER, Network } from "../../src/engine/network.js";
 
 async function smallArena(build: KernelBuild) {
   const layout = new Layout();

@@ -2,7 +2,7 @@
 // fraction of it is held out, so both parts keep the data's class balance.
 
 import type { Dataset } from "./csv.js";
-import { DataError } from "./errors.js";
+import { DataError } from "../errors.js";
 import { MT19937 } from "./mt19937.js";
 
 export function stratifiedSplit(data: Dataset, testFraction: number, seed: number): { train: Dataset; test: Dataset } {

@@ -2,20 +2,20 @@
 // Each fit or predict builds a Network (one wasm instance on a memory sized for that job), runs it, and
 // copies the parameters back out; the kernels are compiled once and shared.
 
-import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "./kernels.js";
+import { compileKernels, compileModule, engineSupports, type CompiledKernels, type KernelBuild, type WasmSource } from "../engine/kernels.js";
 import { cloneParams, initParams, type InitKind, type Params } from "./init.js";
-import { Network, type NetworkShape, type OptimizerKind, type Stats } from "./network.js";
+import { Network, type NetworkShape, type OptimizerKind, type Stats } from "../engine/network.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
-import { DataError, DivergenceError, ModelFileError, UsageError } from "./errors.js";
-import { MT19937 } from "./mt19937.js";
+import { DataError, DivergenceError, ModelFileError, UsageError } from "../errors.js";
+import { MT19937 } from "../data/mt19937.js";
 import { argmax, confusionMatrix } from "./metrics.js";
-import { checkByteSource, isNode, readBytes, sourceName, type ByteSource } from "./bytes.js";
-import { layersProblem, createOptions, fitSettings, loadOptions, type FitSettings } from "./model-options.js";
-import { show } from "./options.js";
+import { checkByteSource, isNode, readBytes, sourceName, type ByteSource } from "../bytes.js";
+import { layersProblem, createOptions, fitSettings, loadOptions, type FitSettings } from "./options.js";
+import { show } from "../checks.js";
 import { lrAt, type LrSchedule } from "./schedule.js";
-import { canBlock, canShareMemory, Pool } from "./pool.js";
-import { availableThreads, threadsFor } from "./threads.js";
+import { canBlock, canShareMemory, Pool } from "../engine/pool.js";
+import { availableThreads, threadsFor } from "../engine/threads.js";
 
 /** A model dropped without dispose() still ends its worker threads once it is collected. */
 const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());

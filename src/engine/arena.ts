@@ -3,7 +3,7 @@
 // grow and the views never go stale.
 
 import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports, type KernelTrap } from "./kernels.js";
-import { WasmMlpError } from "./errors.js";
+import { WasmMlpError } from "../errors.js";
 
 /** Tensors start on 64-byte boundaries (a cache line; every v128 access is aligned). */
 const ALIGN = 64;

@@ -4,8 +4,8 @@
 // per job, and waits until they have attached. Everything per step happens on the shared memory (sync.ts);
 // nothing is posted per step. Workers are unref'd: an idle pool never keeps Node from exiting.
 
-import { isNode } from "./bytes.js";
-import { WasmMlpError } from "./errors.js";
+import { isNode } from "../bytes.js";
+import { WasmMlpError } from "../errors.js";
 import type { CompiledKernels } from "./kernels.js";
 import { sharedMemoryAvailable } from "./shared-memory.js";
 
@@ -30,7 +30,7 @@ const ATTACH_TIMEOUT_MS = 10_000;
 /** Where the worker script sits: next to this module once built; from the TypeScript sources, the build's copy. */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith(".ts") ? new URL("../dist/src/pool-worker.js", here) : new URL("./pool-worker.js", here);
+  return here.endsWith(".ts") ? new URL("../../dist/src/engine/pool-worker.js", here) : new URL("./pool-worker.js", here);
 }
 
 type NodeWorkers = typeof import("node:worker_threads");

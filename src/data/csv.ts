@@ -1,7 +1,7 @@
 // Reads a numeric CSV whose last column is an integer class label: digits.csv.gz, or a user's own file.
 // Works on bytes, so the same code runs in Node and in browsers; gzip is recognised by its magic bytes.
 
-import { DataError } from "./errors.js";
+import { DataError } from "../errors.js";
 
 export interface Dataset {
   /** Row-major features, n × features. */

@@ -1,9 +1,9 @@
 // Loading data sets: the bundled digits, or a user's CSV, from a path, URL, Response or bytes.
 
-import { checkByteSource, isLocalFile, fromBase64, readBytes, sourceName, type ByteSource } from "./bytes.js";
+import { checkByteSource, isLocalFile, fromBase64, readBytes, sourceName, type ByteSource } from "../bytes.js";
 import { decodeText, DIGITS_RULES, MAX_TEXT_BYTES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
-import { DataError, UsageError } from "./errors.js";
-import { checkOptions, integer, oneOf, rule, type Table } from "./options.js";
+import { DataError, UsageError } from "../errors.js";
+import { checkOptions, integer, oneOf, rule, type Table } from "../checks.js";
 
 export type { Dataset } from "./csv.js";
 
@@ -17,7 +17,7 @@ export async function loadDigits(source?: ByteSource): Promise<Dataset> {
     checkByteSource("loadDigits", "the source", source);
     return loadCsv(source, DIGITS_RULES);
   }
-  const { n, features, classes, bytes } = await import("../build/digits.js");
+  const { n, features, classes, bytes } = await import("../../build/digits.js");
   const all = fromBase64(bytes);
   if (all.length !== n * (features + 1)) throw new DataError(`the built-in digits are damaged (${all.length} bytes); reinstall wasm-mlp`);
   return { X: new Float32Array(all.subarray(0, n * features)), y: all.slice(n * features), n, features, classes, labelled: true };

@@ -4,7 +4,7 @@
 //   xavier: randn * sqrt(2 / (fan_in + fan_out)) (Glorot normal)
 // Layers are drawn in order, each row-major; biases start at zero.
 
-import { MT19937 } from "./mt19937.js";
+import { MT19937 } from "../data/mt19937.js";
 
 export type InitKind = "numpy" | "he" | "xavier";
 export const INITS: readonly InitKind[] = ["numpy", "he", "xavier"];

@@ -4,7 +4,7 @@
 // (Atomics.wait): a phase of a training step is tens of microseconds, a sleep and wake-up several.
 // With one thread every call returns at once.
 
-import { WasmMlpError } from "./errors.js";
+import { WasmMlpError } from "../errors.js";
 
 /** Int32 words a Sync needs. */
 export const SYNC_WORDS = 8;

@@ -12,10 +12,10 @@
 // has attached to the same memory runs `serve` (see pool.ts).
 
 import { Arena, GEMM_SCRATCH_BYTES, Layout, MAX_BYTES, tooBig, type Tensor } from "./arena.js";
-import { UsageError } from "./errors.js";
+import { UsageError } from "../errors.js";
 import { GemmFlags, KernelTrap, type CompiledKernels, type KernelExports } from "./kernels.js";
-import type { Params } from "./init.js";
-import type { MT19937 } from "./mt19937.js";
+import type { Params } from "../model/init.js";
+import type { MT19937 } from "../data/mt19937.js";
 import { Sync, SYNC_WORDS, ThreadFailure } from "./sync.js";
 
 export type OptimizerKind = "sgd" | "momentum" | "adam";

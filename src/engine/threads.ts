@@ -1,6 +1,6 @@
 // How many threads a job should use: what the machine has, and what the work per step can pay for.
 
-import { isNode, nodeBuiltin } from "./bytes.js";
+import { isNode, nodeBuiltin } from "../bytes.js";
 import { SLICE_ROWS } from "./network.js";
 import type { KernelBuild } from "./kernels.js";
 

@@ -2,7 +2,7 @@
 // then per job a shared memory holding a network, it attaches to that network as thread N and serves its
 // commands until the calling thread detaches it (or a thread fails), then waits for the next job.
 
-import { isNode, nodeBuiltin } from "./bytes.js";
+import { isNode, nodeBuiltin } from "../bytes.js";
 import { Network, type NetworkJob } from "./network.js";
 import { reportAttached, reportStarted, type JobMessage } from "./pool.js";
 import type { CompiledKernels, KernelBuild } from "./kernels.js";

@@ -1,15 +1,15 @@
 // What MLP.create, MLP.fromBytes and fit accept: one table per function (option name -> rule; see
 // options.ts), and the few checks that span options. A new option is one line in its table.
 
-import { KERNEL_BUILDS } from "./kernels.js";
+import { KERNEL_BUILDS } from "../engine/kernels.js";
 import { INITS } from "./init.js";
 import { NORMALIZATIONS } from "./normalize.js";
-import { DEFAULT_OPTIMIZER, OPTIMIZERS, defaultLr, type Optimizer } from "./network.js";
+import { DEFAULT_OPTIMIZER, OPTIMIZERS, defaultLr, type Optimizer } from "../engine/network.js";
 import { MAX_LAYERS, MAX_UNITS } from "./modelfile.js";
-import { UsageError } from "./errors.js";
-import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "./options.js";
+import { UsageError } from "../errors.js";
+import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "../checks.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
-import type { FitOptions, LoadOptions, MLPOptions } from "./model.js";
+import type { FitOptions, LoadOptions, MLPOptions } from "./mlp.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isBuild = (v: unknown) => (KERNEL_BUILDS as readonly unknown[]).includes(v);

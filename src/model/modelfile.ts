@@ -15,7 +15,7 @@
 //
 // Readers reject a wrong magic, a newer version, a size that does not match the header, and a bad checksum.
 
-import { ModelFileError } from "./errors.js";
+import { ModelFileError } from "../errors.js";
 import type { Params } from "./init.js";
 import type { Normalization, NormalizeKind } from "./normalize.js";
 

@@ -1,9 +1,9 @@
 // Loads the kernel module (Node or browser), picks the build, and types its exports. The module imports
 // its memory, so whoever instantiates it decides the memory's size once, up front (see arena.ts).
 
-import { UsageError, WasmMlpError } from "./errors.js";
-import { checkValue, oneOf, show } from "./options.js";
-import { fromBase64, isLocalFile, isNode, nodeBuiltin, readBytes, type ByteSource } from "./bytes.js";
+import { UsageError, WasmMlpError } from "../errors.js";
+import { checkValue, oneOf, show } from "../checks.js";
+import { fromBase64, isLocalFile, isNode, nodeBuiltin, readBytes, type ByteSource } from "../bytes.js";
 import { newMemory, sharedMemoryAvailable, unshareMemoryImport } from "./shared-memory.js";
 
 /** The three builds compiled from the one AssemblyScript source. */
@@ -82,9 +82,9 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | UR
  * `new URL("x.wasm", import.meta.url)` would point into node_modules/.vite/deps/.
  */
 const EMBEDDED: Record<KernelBuild, () => Promise<{ default: string }>> = {
-  scalar: () => import("../build/kernels.scalar.js"),
-  simd: () => import("../build/kernels.simd.js"),
-  relaxed: () => import("../build/kernels.relaxed.js"),
+  scalar: () => import("../../build/kernels.scalar.js"),
+  simd: () => import("../../build/kernels.simd.js"),
+  relaxed: () => import("../../build/kernels.relaxed.js"),
 };
 
 /** The bytes of one of our kernel builds. */

@@ -28,7 +28,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Dataset } from "./csv.js";
-import { DataError } from "./errors.js";
+import { DataError } from "../errors.js";
 
 export const MNIST_COUNT = 10_000;
 export const MNIST_FEATURES = 784;

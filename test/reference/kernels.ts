@@ -3,7 +3,7 @@
 // baseline, and a check of the step itself). Slower by one to two orders of magnitude, and not bit-identical
 // to the wasm builds (the twins sum in f64 and round once).
 
-import type { KernelExports } from "../kernels.js";
+import type { KernelExports } from "../../src/engine/kernels.js";
 import * as act from "./activations.js";
 import * as gemm from "./gemm.js";
 import * as optim from "./optim.js";

@@ -2,8 +2,8 @@
 // tests assert (their files explain each bound) and the bench checks before it times anything, kept in one
 // place so the two can never disagree about what "correct" means.
 
-import type { Params } from "../init.js";
-import type { Stats } from "../network.js";
+import type { Params } from "../../src/model/init.js";
+import type { Stats } from "../../src/engine/network.js";
 
 /** f32 machine epsilon: the spacing of f32 values at 1 (twice the unit roundoff u = 2^-24). */
 export const EPS = 2 ** -23;
