@@ -201,13 +201,15 @@ describe("saving where it cannot be written (library)", () => {
 });
 
 describe.concurrent("CLI: saving where it cannot be written is refused before training", () => {
-  let dir: string;
-  beforeAll(async () => {
-    await ensureBuilt();
-    dir = await tempDir();
+  beforeAll(() => ensureBuilt(), 120_000);
+  // a folder per case: the cases run at once, and one case's writability probe (checkWritable writes and
+  // removes one) must not show up in another's listing of its folder
+  const caseDir = async () => {
+    const dir = await tempDir();
     await writeFile(join(dir, "file.txt"), "not a directory");
     await writeFile(join(dir, "small.csv"), smallCsv());
-  }, 120_000);
+    return dir;
+  };
 
   const cases: [string, string, (string | RegExp)[]][] = [
     ["a directory that does not exist", "missing/dir/m.wmlp", ["missing/dir/m.wmlp", /does not exist/]],
@@ -217,6 +219,7 @@ describe.concurrent("CLI: saving where it cannot be written is refused before tr
     ["a directory not writable even for root (/sys)", "/sys/m.wmlp", ["/sys/m.wmlp", /not writable|cannot write|permission|read-only/i]],
   ];
   it.each(cases)("%s", async (_name, save, mentions) => {
+    const dir = await caseDir();
     const before = await listDir(dir);
     const r = await train(["--data", "small.csv", "--epochs", "3", "--save", save], { cwd: dir });
     // refused before training: nothing on stdout (the check exists so that an hour of training is not lost)
