@@ -14,15 +14,13 @@
 // the 4-row strips of A stream past them; the micro-kernel holds a 4x8 tile of C in eight registers
 // (XNNPACK's f32-gemm 4x8 wasmsimd loadsplat). Why 4x8: V8 gives wasm 15 vector registers on x86-64 and
 // schedules every load of a k step before its multiply-adds, so a tile needs accumulators + B vectors + A
-// splats <= 15: 4x8 (8 + 2 + 4) fits; 6x8 and 5x8 spill (measured 30-40% slower); 2x16 fits but was no
-// faster. A is read in place when its rows are contiguous along k (A·B): packing it as well was measured
-// 5-12% slower there, the copy costing more than the address arithmetic it saves. Otherwise (Aᵀ·B, whose
+// splats <= 15: 4x8 (8 + 2 + 4) fits, larger tiles spill. A is read in place when its rows are contiguous
+// along k (A·B), where packing it costs more than the address arithmetic it saves. Otherwise (Aᵀ·B, whose
 // strip steps a whole row of A per k: a new page each step, and with power-of-two rows the same L1 set)
-// each strip is packed once into [kc][4] and read by every tile of the block: measured 75-80% of the
-// relaxed peak at 512 and 1024 where reading in place gave 51-62%, and the weight gradients of the
-// 64-256-256-10 and 784-128-10 steps went from 63-71% to 76-85%. Narrow C (the output layer's 10 classes) gets shapes of its
-// own: 3x12 tiles (nine accumulators), or, for Aᵀ·B without fused multiply-adds, (Bᵀ·A)ᵀ, so that the ten
-// columns become rows of a 4x8-tiled product whose long dimension is the batch.
+// each strip is packed once into [kc][4] and read by every tile of the block. Narrow C (the output layer's
+// 10 classes) gets shapes of its own: 3x12 tiles (nine accumulators), or, for Aᵀ·B without fused
+// multiply-adds, (Bᵀ·A)ᵀ, so that the ten columns become rows of a 4x8-tiled product whose long dimension is
+// the batch. The README's performance section has the measurements behind each choice.
 
 const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a strip's rows of A stay in L1
 const NC: i32 = 256;          // columns per block: the packed [KC][NC] slice of B (256 KB) stays in L2
@@ -69,11 +67,6 @@ export function gemm_tn(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, sc
 // C[M,N] = A[M,K] · B[N,K]ᵀ   (deltas back through a layer's weights)
 export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, scratch: usize): void {
   gemm(0, a, <usize>K << 2, 4, b, 4, <usize>K << 2, c, <usize>N << 2, M, K, N, 0, scratch);
-}
-
-// Y[M,N] = X[M,K] · W[K,N] + bias[N], then max(·, 0) when relu != 0   (a dense layer's forward pass)
-export function dense_forward(x: usize, w: usize, bias: usize, y: usize, M: i32, K: i32, N: i32, relu: i32, scratch: usize): void {
-  gemm(relu ? EPI_BIAS | EPI_RELU : EPI_BIAS, x, <usize>K << 2, 4, w, <usize>N << 2, 4, y, <usize>N << 2, M, K, N, bias, scratch);
 }
 
 // ---- epilogues: the same arithmetic in every build and on every path ------------------------------------

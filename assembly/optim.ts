@@ -1,26 +1,6 @@
 // Parameter updates and the reductions that feed them. Byte pointers, element counts. The SIMD and scalar
 // paths do the same arithmetic per element in the same order, so both builds give identical results.
 
-// out[N] = Σ_i G[i, :] over the M rows of G[M,N]   (bias gradients)
-export function colsum(g: usize, out: usize, M: i32, N: i32): void {
-  const s = <usize>N << 2, N4 = N & ~3;
-  memory.fill(out, 0, s);
-  for (let i = 0; i < M; i++) {
-    const pg = g + <usize>i * s;
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; j < N4; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(pg + o)));
-      }
-    }
-    for (; j < N; j++) {
-      const o = <usize>j << 2;
-      store<f32>(out + o, load<f32>(out + o) + load<f32>(pg + o));
-    }
-  }
-}
-
 // W[n] -= lr · G[n]
 export function sgd(w: usize, g: usize, n: i32, lr: f32): void {
   let i = 0;

@@ -147,26 +147,9 @@ export function softmax_rows(z: usize, p: usize, M: i32, N: i32): void {
   }
 }
 
-// G[M,N] = (P - Y) / M: the gradient of the mean cross-entropy with respect to the softmax's input
-export function softmax_xent_backward(p: usize, y: usize, g: usize, M: i32, N: i32): void {
-  const n = M * N, rows = <f32>M;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vr = f32x4.splat(rows), n4 = n & ~3;
-    for (; i < n4; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(g + o, f32x4.div(f32x4.sub(v128.load(p + o), v128.load(y + o)), vr));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(g + o, (load<f32>(p + o) - load<f32>(y + o)) / rows);
-  }
-}
-
-// P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch in one pass over each row   (softmax_rows then
-// softmax_xent_backward, fused; identical results). batch: the rows of the whole mini-batch the mean
-// cross-entropy is over, when these M rows are a slice of it; 0 for M.
+// P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch in one pass over each row: the softmax and the gradient
+// of the mean cross-entropy with respect to its input, fused (P is softmax_rows's, bit for bit). batch: the
+// rows of the whole mini-batch the mean is over, when these M rows are a slice of it; 0 for M.
 export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: i32, batch: i32): void {
   const s = <usize>N << 2, rows = <f32>(batch > 0 ? batch : M);
   if (ASC_FEATURE_SIMD && N > 8 && N <= 12) { rows12(z, y, p, g, M, N, rows, true); return; }
@@ -177,31 +160,19 @@ export function softmax_xent(z: usize, y: usize, p: usize, g: usize, M: i32, N: 
   }
 }
 
-// Σ over rows of -Σ_j Y log P, with log P taken from the logits Z (log-sum-exp in f64), so a probability
-// that underflowed to 0 in f32 still gives a finite loss. Returns the sum; the caller divides by M.
-export function xent_loss(z: usize, y: usize, M: i32, N: i32): f64 {
-  const s = <usize>N << 2;
+// One row's -Σ_j Y log P, with log P taken from the logits Z (log-sum-exp in f64), so a probability that
+// underflowed to 0 in f32 still gives a finite loss.
+@inline function rowLoss(pz: usize, py: usize, N: i32): f64 {
+  const m = rowMax(pz, N);
+  let sum: f64 = 0;
+  for (let j = 0; j < N; j++) sum += Math.exp(<f64>(load<f32>(pz + (<usize>j << 2)) - m));
+  const lse = Math.log(sum);
   let total: f64 = 0;
-  for (let i = 0; i < M; i++) {
-    const pz = z + <usize>i * s, py = y + <usize>i * s;
-    const m = rowMax(pz, N);
-    let sum: f64 = 0;
-    for (let j = 0; j < N; j++) sum += Math.exp(<f64>(load<f32>(pz + (<usize>j << 2)) - m));
-    const lse = Math.log(sum);
-    for (let j = 0; j < N; j++) {
-      const t = load<f32>(py + (<usize>j << 2));
-      if (t != 0) total += <f64>t * (lse - <f64>(load<f32>(pz + (<usize>j << 2)) - m));
-    }
+  for (let j = 0; j < N; j++) {
+    const t = load<f32>(py + (<usize>j << 2));
+    if (t != 0) total += <f64>t * (lse - <f64>(load<f32>(pz + (<usize>j << 2)) - m));
   }
   return total;
-}
-
-// Number of rows whose argmax of P equals the argmax of Y (first maximum wins, as NumPy's argmax)
-export function count_correct(p: usize, y: usize, M: i32, N: i32): i32 {
-  const s = <usize>N << 2;
-  let correct = 0;
-  for (let i = 0; i < M; i++) correct += rowCorrect(p + <usize>i * s, y + <usize>i * s, N);
-  return correct;
 }
 
 @inline function rowCorrect(pp: usize, py: usize, N: i32): i32 {
@@ -215,13 +186,13 @@ export function count_correct(p: usize, y: usize, M: i32, N: i32): i32 {
   return bp == by ? 1 : 0;
 }
 
-// Per row: loss[i] (f64) = -Σ_j Y log softmax(Z) as xent_loss sums it, and correct[i] (i32) = 1 when argmax
+// Per row: loss[i] (f64) = -Σ_j Y log softmax(Z) (rowLoss), and correct[i] (i32) = 1 when argmax
 // P equals argmax Y. Rows are independent, so threads can take any rows; the caller sums them in row order.
 export function xent_rows(z: usize, p: usize, y: usize, loss: usize, correct: usize, M: i32, N: i32): void {
   const s = <usize>N << 2;
   for (let i = 0; i < M; i++) {
     const o = <usize>i * s;
-    store<f64>(loss + (<usize>i << 3), xent_loss(z + o, y + o, 1, N));
+    store<f64>(loss + (<usize>i << 3), rowLoss(z + o, y + o, N));
     store<i32>(correct + (<usize>i << 2), rowCorrect(p + o, y + o, N));
   }
 }

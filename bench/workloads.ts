@@ -7,7 +7,8 @@
 import { loadDigits, type Dataset } from "../src/data/datasets.js";
 import { applyNormalization, fitNormalization, oneHot, type NormalizeKind } from "../src/model/normalize.js";
 import { initParams } from "../src/model/init.js";
-import { Network, DEFAULT_OPTIMIZER, defaultLr, SLICE_ROWS, type NetworkShape, type Optimizer, type Stats } from "../src/engine/network.js";
+import { Network, SLICE_ROWS, type NetworkShape, type Stats } from "../src/engine/network.js";
+import { DEFAULT_OPTIMIZER, defaultLr, type Optimizer } from "../src/engine/optimizers.js";
 import type { CompiledKernels, KernelExports } from "../src/engine/kernels.js";
 import { MT19937 } from "../src/data/mt19937.js";
 import { referenceKernels } from "../test/reference/kernels.js";

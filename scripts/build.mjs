@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { KERNEL_API, kernelApi } from "./kernel-api.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const asconfig = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
@@ -91,6 +92,20 @@ function writeDigitsModule() {
 }
 
 /**
+ * The host's typed view of the kernels (src/engine/kernel-api.ts), from the AssemblyScript and the built
+ * module's scratch size; written only when it changes, so an unchanged interface does not make the host stale.
+ */
+async function writeKernelApi() {
+  const scalar = targets.find((t) => t.name === "scalar") ?? targets[0];
+  const module = await WebAssembly.compile(readFileSync(join(root, scalar.wasm)));
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+  const text = kernelApi(root, Number(exports.GEMM_SCRATCH_BYTES.value));
+  const out = join(root, KERNEL_API);
+  if (!existsSync(out) || readFileSync(out, "utf8") !== text) writeFileSync(out, text);
+}
+
+/**
  * Builds the kernels and the host; with `ifStale`, only the parts whose outputs are older than their inputs.
  * Throws when asc or tsc fails (their messages are already on stderr).
  */
@@ -105,6 +120,7 @@ export async function build({ ifStale = false } = {}) {
       if (error) throw new Error(`asc (${name}) failed: ${error.message}`);
     }
   }
+  if (wasmStale || !existsSync(join(root, KERNEL_API))) await writeKernelApi();
   writeKernelModules(ifStale);
   if (!ifStale || newest(["data/digits.csv.gz", "scripts/build.mjs"]) > oldest(digitsOut)) writeDigitsModule();
 
@@ -120,7 +136,7 @@ export async function build({ ifStale = false } = {}) {
 
   if (hostStale) {
     // from scratch, so the JS of a deleted source file does not linger in dist/ (and in the package)
-    for (const d of ["dist/src", "dist/bench"]) rmSync(join(root, d), { recursive: true, force: true });
+    for (const d of ["dist/src", "dist/bench", "dist/test"]) rmSync(join(root, d), { recursive: true, force: true });
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
     if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);

@@ -6,7 +6,7 @@
 //   const labels = model.predict(data.X);
 
 export { MLP } from "./model/mlp.js";
-export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model/mlp.js";
+export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model/types.js";
 export { loadDigits, loadCsv } from "./data/datasets.js";
 export type { ByteSource } from "./bytes.js";
 export { parseCsv, DIGITS_RULES } from "./data/csv.js";
@@ -19,10 +19,10 @@ export type { Normalization, NormalizeKind } from "./model/normalize.js";
 export { initParams, INITS } from "./model/init.js";
 export type { Params, InitKind } from "./model/init.js";
 export { MT19937 } from "./data/mt19937.js";
-export { OPTIMIZERS } from "./engine/network.js";
+export { OPTIMIZERS } from "./engine/optimizers.js";
 export { lrAt, LR_SCHEDULES } from "./model/schedule.js";
 export type { LrSchedule } from "./model/schedule.js";
-export type { OptimizerKind } from "./engine/network.js";
+export type { OptimizerKind } from "./engine/optimizers.js";
 
 // (types only: the WebAssembly types named here, for TypeScript projects without the DOM or WebWorker lib)
 export type {} from "./engine/wasm-types.js";
@@ -33,4 +33,5 @@ export type { CompiledKernels, KernelBuild, KernelExports, WasmSource } from "./
 export { Arena, Layout, SLACK, GEMM_SCRATCH_BYTES } from "./engine/arena.js";
 export type { Tensor } from "./engine/arena.js";
 export { Network } from "./engine/network.js";
-export type { NetworkShape, Optimizer, Stats } from "./engine/network.js";
+export type { NetworkShape, Stats } from "./engine/network.js";
+export type { Optimizer } from "./engine/optimizers.js";

@@ -26,7 +26,8 @@
 
 import { describe, expect, it } from "vitest";
 import { compileKernels, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../src/engine/kernels.js";
-import { DEFAULT_OPTIMIZER, Network, type Stats } from "../src/engine/network.js";
+import { Network, type Stats } from "../src/engine/network.js";
+import { DEFAULT_OPTIMIZER } from "../src/engine/optimizers.js";
 import { mulberry32 } from "./reference/random.js";
 
 const H = 1e-2;

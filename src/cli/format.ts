@@ -1,9 +1,9 @@
 // What `npm run train` prints: the header, one line per report and the closing summary, as text or as JSON
 // lines (--json). Pure functions from results to strings; train.ts decides when to print them.
 
-import type { FitSummary, Report } from "../model/mlp.js";
+import type { FitSummary, Report } from "../model/types.js";
 import { formatConfusion, metricsJson } from "../model/metrics.js";
-import { defaultLr } from "../engine/network.js";
+import { defaultLr } from "../engine/optimizers.js";
 import type { TrainCliConfig } from "./train-flags.js";
 
 /** What the run trains on and how, for the header line. */

@@ -3,7 +3,7 @@
 // dependencies and no DOM: the result is a string that any browser opens as a .svg file or inlines in HTML.
 // The axes' numbers come from plot-axis.ts; this module lays out and draws.
 
-import type { Report } from "../model/mlp.js";
+import type { Report } from "../model/types.js";
 import { UsageError } from "../errors.js";
 import { epochAxis, formatTick, valueAxis, type Axis } from "./plot-axis.js";
 

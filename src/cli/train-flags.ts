@@ -3,7 +3,7 @@
 
 import { INITS, type InitKind } from "../model/init.js";
 import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
-import { OPTIMIZERS, type OptimizerKind } from "../engine/network.js";
+import { HYPER_PARAMS, OPTIMIZER_TABLE, OPTIMIZERS, optimizerOf, type OptimizerKind } from "../engine/optimizers.js";
 import type { NormalizeKind } from "../model/normalize.js";
 import { UsageError } from "../errors.js";
 import { LR_SCHEDULES, type LrSchedule } from "../model/schedule.js";
@@ -122,11 +122,8 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   const hidden = model === "slp" ? [] : parseHidden(String(v.hidden ?? "32"));
   if (v.data !== undefined && v.dataset !== undefined) throw new UsageError("give --data or --dataset, not both");
   const optimizer = choiceFlag(v, "optimizer", OPTIMIZERS);
-  for (const f of ["momentum"] as const) {
-    if (v[f] !== undefined && optimizer !== "momentum") throw new UsageError(`--${f} applies to --optimizer momentum only`);
-  }
-  for (const f of ["beta1", "beta2", "eps"] as const) {
-    if (v[f] !== undefined && optimizer !== "adam") throw new UsageError(`--${f} applies to --optimizer adam only`);
+  for (const f of HYPER_PARAMS) {
+    if (v[f] !== undefined && !OPTIMIZER_TABLE[optimizer].params.includes(f)) throw new UsageError(`--${f} applies to --optimizer ${optimizerOf(f)} only`);
   }
   const testSplit = v["test-split"] === undefined ? undefined : numberFlag(v, "test-split", unit);
   const patience = v.patience === undefined ? undefined : intFlag(v, "patience", 1, 1e9);

@@ -4,6 +4,9 @@
 
 import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports, type KernelTrap } from "./kernels.js";
 import { WasmMlpError } from "../errors.js";
+import { GEMM_SCRATCH_BYTES } from "./kernel-api.js";
+
+export { GEMM_SCRATCH_BYTES } from "./kernel-api.js";
 
 /** Tensors start on 64-byte boundaries (a cache line; every v128 access is aligned). */
 const ALIGN = 64;
@@ -14,8 +17,6 @@ const BASE = PAGE_BYTES;
 /** The largest memory a wasm32 engine may give (4 GiB); engines may give less. */
 const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
-/** Scratch bytes a gemm call packs its operands in (assembly/gemm.ts: [256][256] of B, a [256][4] strip of A, 16 x 1024 of Cᵀ). */
-export const GEMM_SCRATCH_BYTES = 256 * 256 * 4 + 256 * 4 * 4 + 16 * 1024 * 4;
 
 export interface Tensor {
   readonly name: string;

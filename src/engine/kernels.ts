@@ -10,68 +10,8 @@ import { newMemory, sharedMemoryAvailable, unshareMemoryImport } from "./shared-
 export type KernelBuild = "scalar" | "simd" | "relaxed";
 export const KERNEL_BUILDS: readonly KernelBuild[] = ["scalar", "simd", "relaxed"];
 
-/** Every export is a flat function over byte pointers into the module's memory and element counts. */
-export interface KernelExports {
-  /**
-   * C[M,N] (flags) A·B with A(i,k) at a + i·ars + k·aks and B(k,j) at b + k·brs + j·bcs (byte strides), rows
-   * of C ldc bytes apart; flags: GemmFlags; aux: the bias or the gate; scratch: GEMM_SCRATCH_BYTES or 0.
-   */
-  gemm(flags: number, a: number, ars: number, aks: number, b: number, brs: number, bcs: number, c: number, ldc: number,
-       M: number, K: number, N: number, aux: number, scratch: number): void;
-  /** C[M,N] = A[M,K] · B[K,N]; with scratch (GEMM_SCRATCH_BYTES) the blocked SIMD kernel, without it the plain loop */
-  gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
-  /** C[M,N] = A[K,M]ᵀ · B[K,N]; scratch as gemm_nn */
-  gemm_tn(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
-  /** C[M,N] = A[M,K] · B[N,K]ᵀ; scratch as gemm_nn */
-  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number, scratch?: number): void;
-  /** Y[M,N] = X[M,K] · W[K,N] + bias[N], then ReLU when relu != 0; scratch as gemm_nn */
-  dense_forward(x: number, w: number, bias: number, y: number, M: number, K: number, N: number, relu: number, scratch?: number): void;
-  /** T[C,R] = A[R,C]ᵀ */
-  transpose(a: number, t: number, R: number, C: number): void;
-  /** X[M,N] += b[N] on every row */
-  bias_add(x: number, b: number, M: number, N: number): void;
-  /** Y[n] = max(0, X[n]) */
-  relu_forward(x: number, y: number, n: number): void;
-  /** dX[n] = dY[n] · (Y[n] > 0) */
-  relu_backward(dy: number, y: number, dx: number, n: number): void;
-  /** P[M,N] = softmax(Z[M,N]) per row */
-  softmax_rows(z: number, p: number, M: number, N: number): void;
-  /** G[M,N] = (P - Y) / M */
-  softmax_xent_backward(p: number, y: number, g: number, M: number, N: number): void;
-  /** P = softmax(Z) and G = (P - Y) / batch in one pass (batch 0 or omitted: M) */
-  softmax_xent(z: number, y: number, p: number, g: number, M: number, N: number, batch?: number): void;
-  /** Σ_rows -Σ_j Y log softmax(Z), from the logits Z */
-  xent_loss(z: number, y: number, M: number, N: number): number;
-  /** rows where argmax P == argmax Y */
-  count_correct(p: number, y: number, M: number, N: number): number;
-  /** per row: loss[i] (f64) = -Σ_j Y log softmax(Z), correct[i] (i32) = argmax P == argmax Y */
-  xent_rows(z: number, p: number, y: number, loss: number, correct: number, M: number, N: number): void;
-  /** out[N] = Σ_i G[i,:] */
-  colsum(g: number, out: number, M: number, N: number): void;
-  /** W[n] -= lr · G[n] */
-  sgd(w: number, g: number, n: number, lr: number): void;
-  /** V = mu·V + G; W -= lr·V */
-  momentum(w: number, g: number, v: number, n: number, lr: number, mu: number): void;
-  /** one Adam step; c1 = 1 - b1^t, c2 = 1 - b2^t */
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
-  /** D[rows,cols] = S[idx[r], :] */
-  gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
-  readonly HEAP_BASE: WebAssembly.Global;
-  /** Bytes of scratch a gemm call packs its operands in. */
-  readonly GEMM_SCRATCH_BYTES: WebAssembly.Global;
-}
-
-/** gemm's flags (assembly/gemm.ts): how each element starts and the epilogue applied after its last k. */
-export const GemmFlags = {
-  /** start from the partial sum in C instead of 0 */
-  INIT_ACC: 1,
-  /** + bias[j] */
-  BIAS: 2,
-  /** max(·, 0), after the bias when there is one */
-  RELU: 4,
-  /** the value where gate(i,j) > 0, else 0 */
-  MASK: 8,
-} as const;
+export { GemmFlags, GEMM_SCRATCH_BYTES, KERNEL_FUNCTIONS, type KernelExports } from "./kernel-api.js";
+import type { KernelExports } from "./kernel-api.js";
 
 export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response;
 

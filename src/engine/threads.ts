@@ -1,7 +1,7 @@
 // How many threads a job should use: what the machine has, and what the work per step can pay for.
 
 import { isNode, nodeBuiltin } from "../bytes.js";
-import { SLICE_ROWS } from "./network.js";
+import { SLICE_ROWS } from "./plan.js";
 import type { KernelBuild } from "./kernels.js";
 
 /** Cores this process may use. */
@@ -26,12 +26,12 @@ export function stepFlops(layers: readonly number[], rows: number): number {
 }
 
 /**
- * One thread's rate on a training step, in flops (stepFlops) per microsecond, per kernel build: what
- * `npm run bench` measured for whole epochs of the original MLP on the project's 2-core machine (scalar 6,
- * simd 34-41, relaxed 42-47 GFLOP/s).
+ * One thread's rate on a training step, in flops (stepFlops) per microsecond, per kernel build: whole epochs
+ * of the original MLP as `npm run bench` measures them on the project's machine (the README's performance
+ * section has the figures).
  */
 const FLOPS_PER_US: Record<KernelBuild, number> = { scalar: 6e3, simd: 35e3, relaxed: 45e3 };
-/** What each meeting of the threads costs a step, with the imbalance it exposes: measured 2.5-9 µs. */
+/** What each meeting of the threads costs a step, with the imbalance it exposes (measured by the bench). */
 const BARRIER_US = 8;
 
 /**

@@ -5,16 +5,13 @@
 // Layers are drawn in order, each row-major; biases start at zero.
 
 import { MT19937 } from "../data/mt19937.js";
+import type { Params } from "../engine/plan.js";
+
+export type { Params } from "../engine/plan.js";
 
 export type InitKind = "numpy" | "he" | "xavier";
 export const INITS: readonly InitKind[] = ["numpy", "he", "xavier"];
 
-/** Parameters of a dense network: W[l] is fan_in × fan_out row-major, b[l] has fan_out entries. */
-export interface Params {
-  readonly layers: readonly number[];
-  readonly W: Float32Array[];
-  readonly b: Float32Array[];
-}
 
 export function initParams(layers: readonly number[], seed: number, kind: InitKind = "numpy"): Params {
   const rng = new MT19937(seed);

@@ -4,12 +4,12 @@
 import { KERNEL_BUILDS } from "../engine/kernels.js";
 import { INITS } from "./init.js";
 import { NORMALIZATIONS } from "./normalize.js";
-import { DEFAULT_OPTIMIZER, OPTIMIZERS, defaultLr, type Optimizer } from "../engine/network.js";
+import { DEFAULT_OPTIMIZER, HYPER_PARAMS, OPTIMIZER_TABLE, OPTIMIZERS, defaultLr, optimizerOf, type Optimizer } from "../engine/optimizers.js";
 import { MAX_LAYERS, MAX_UNITS } from "./modelfile.js";
 import { UsageError } from "../errors.js";
 import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "../checks.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
-import type { FitOptions, LoadOptions, MLPOptions } from "./mlp.js";
+import type { FitOptions, LoadOptions, MLPOptions } from "./types.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isBuild = (v: unknown) => (KERNEL_BUILDS as readonly unknown[]).includes(v);
@@ -115,13 +115,11 @@ export interface FitSettings {
 export function fitSettings(options: unknown, n: number): FitSettings {
   const o = checkOptions<FitOptions>("fit", options, FIT_OPTIONS);
   const kind = o.optimizer ?? "sgd";
-  const only = (keys: readonly (keyof FitOptions)[], optimizer: string) => {
-    for (const k of keys) {
-      if (o[k] !== undefined && kind !== optimizer) throw new UsageError(`fit: ${k} applies to optimizer "${optimizer}" only, and the optimizer is "${kind}"`);
+  for (const k of HYPER_PARAMS) {
+    if (o[k] !== undefined && !OPTIMIZER_TABLE[kind].params.includes(k)) {
+      throw new UsageError(`fit: ${k} applies to optimizer "${optimizerOf(k)}" only, and the optimizer is "${kind}"`);
     }
-  };
-  only(["momentum"], "momentum");
-  only(["beta1", "beta2", "eps"], "adam");
+  }
   const batch = o.batch ?? n;
   if (batch > n) throw new UsageError(`fit: batch ${batch} is larger than the ${n} training rows`);
   if (o.patience !== undefined && !o.validation) throw new UsageError("fit: patience (early stopping) needs held-out data: pass validation: { X, y }");

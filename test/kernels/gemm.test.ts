@@ -1,7 +1,8 @@
-// The matrix kernels of every build (gemm_nn, gemm_tn, gemm_nt and the fused dense_forward, with and without
-// packing scratch, and the general gemm with its flags and strides) and the two data-movement kernels
-// (transpose, gather_rows) against the naive references in src/reference/gemm.ts; and the SIMD builds against
-// the scalar one bit for bit, however the work is blocked, packed, swapped or split.
+// The matrix kernels of every build (gemm_nn, gemm_tn, gemm_nt with and without packing scratch, and the
+// general gemm with the bias and ReLU epilogue of a layer's forward pass on the training shapes) and the
+// data-movement kernel gather_rows against the naive references in test/reference/gemm.ts. The general gemm's
+// other flags and strides are in gemm-general.test.ts, and the SIMD builds against the scalar one bit for bit,
+// however the work is blocked, packed, swapped or split, in gemm-exact.test.ts.
 //
 // Tolerance, per output element: |C - ref| <= 2·√K·ε·(|A|·|B|)_ij, ε = 2^-23 (= 2u, u the f32 unit roundoff).
 // Why: the rounding error of an f32 dot product of K terms, in any summation order, with or without fused
@@ -13,14 +14,14 @@
 // (+bias, ReLU, W - lr·acc) add one or two roundings, each ≤ u of the magnitudes involved, added to the bound
 // below; ReLU is 1-Lipschitz so it cannot enlarge an error. The tracker also checks, for every shape, that the
 // reference with its largest element moved by 1e-3 of its magnitude fails this tolerance, so the tolerance
-// cannot hide a real bug. transpose and gather_rows only move values and must be bit-exact.
+// cannot hide a real bug. gather_rows only moves values and must be bit-exact.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { KERNEL_BUILDS, engineSupports, GemmFlags, type CompiledKernels } from "../../src/engine/kernels.js";
 import { GEMM_SCRATCH_BYTES } from "../../src/engine/arena.js";
 import * as ref from "../reference/gemm.js";
 import { sumTolerance } from "../reference/tolerance.js";
-import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
+import { Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 type Shapes = Record<string, number[]>;
 
@@ -80,9 +81,11 @@ function plain(name: "gemm_nn" | "gemm_tn" | "gemm_nt", packed = true): Form {
   };
 }
 
-function dense(relu: 0 | 1): Form {
+/** A dense layer's forward pass as training calls it: Y = X·W + bias (then ReLU) through gemm's epilogue. */
+function dense(relu: boolean): Form {
+  const flags = GemmFlags.BIAS | (relu ? GemmFlags.RELU : 0);
   return {
-    name: relu ? "dense_forward(relu)" : "dense_forward",
+    name: relu ? "gemm BIAS|RELU" : "gemm BIAS",
     left: "X",
     right: "W",
     shapes: (M, K, N) => ({ X: [M, K], W: [K, N], bias: [N], Y: [M, N], S: SCRATCH }),
@@ -90,12 +93,17 @@ function dense(relu: 0 | 1): Form {
     mutates: ["Y", "S"],
     result: "Y",
     call(f, M, K, N) {
-      f.k.dense_forward(f.ptr("X"), f.ptr("W"), f.ptr("bias"), f.ptr("Y"), M, K, N, relu, f.ptr("S"));
+      f.k.gemm(flags, f.ptr("X"), 4 * K, 4, f.ptr("W"), 4 * N, 4, f.ptr("Y"), 4 * N, M, K, N, f.ptr("bias"), f.ptr("S"));
     },
     expect(f, M, K, N) {
       const X = f.before("X"), W = f.before("W"), bias = f.before("bias");
-      const want = new Float32Array(M * N), absProd = new Float32Array(M * N);
-      ref.dense_forward(X, W, bias, want, M, K, N, relu);
+      // the twin works on one memory: X, W, bias and Y side by side, offsets and strides in elements
+      const w = M * K, b = w + K * N, y = b + N, m = new Float32Array(y + M * N);
+      m.set(X);
+      m.set(W, w);
+      m.set(bias, b);
+      ref.gemm(m, flags, 0, K, 1, w, N, 1, y, N, M, K, N, b);
+      const want = m.slice(y), absProd = new Float32Array(M * N);
       ref.gemm_nn(abs(X), abs(W), absProd, M, K, N);
       // the bias add is one more rounding: ≤ u·(|acc| + |b|)
       const c = sumTolerance(K);
@@ -105,7 +113,7 @@ function dense(relu: 0 | 1): Form {
 }
 
 const FORMS: readonly Form[] = [
-  plain("gemm_nn"), plain("gemm_tn"), plain("gemm_nt"), dense(0), dense(1),
+  plain("gemm_nn"), plain("gemm_tn"), plain("gemm_nt"),
   plain("gemm_nn", false), plain("gemm_tn", false), plain("gemm_nt", false),
 ];
 const form = (name: string): Form => FORMS.find((f) => f.name === name) ?? (() => { throw new Error(`no form ${name}`); })();
@@ -172,15 +180,16 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
 
   it("matches the reference on the training shapes", () => {
     const t = new Tracker();
-    const [nn, tn, nt, dense0, dense1] = ["gemm_nn", "gemm_tn", "gemm_nt", "dense_forward", "dense_forward(relu)"].map(form);
+    const [nn, tn, nt] = ["gemm_nn", "gemm_tn", "gemm_nt"].map(form);
+    const dense0 = dense(false), dense1 = dense(true);
     const cases: [Form, number, number, number][] = [
       [nn, 1797, 64, 32], // hidden pre-activations = X · W1
       [nn, 1797, 32, 10], // logits = H · W2
       [tn, 64, 1797, 32], // dW1 = Xᵀ · dH
       [tn, 32, 1797, 10], // dW2 = Hᵀ · dZ
       [nt, 1797, 10, 32], // dH = dZ · W2ᵀ
-      [dense1, 1797, 64, 32], // hidden layer, fused
-      [dense0, 1797, 32, 10], // output layer, fused
+      [dense1, 1797, 64, 32], // hidden layer: gemm with the bias and ReLU epilogue
+      [dense0, 1797, 32, 10], // output layer: gemm with the bias epilogue
     ];
     // MLP 64-256-256-10 on a slice of 300 rows (the full 1797 makes the reference slow; gemm-exact.test.ts
     // runs the full shapes against the scalar build), and 784-128-10 at batch 64
@@ -201,7 +210,7 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
     // The fixtures poison outputs with NaN; here they first hold large finite values, which an accumulating
     // kernel would add in. The same call twice must also be deterministic.
     const t = new Tracker();
-    for (const form of FORMS) {
+    for (const form of [...FORMS, dense(false), dense(true)]) {
       for (const [M, K, N] of [[1, 1, 1], [5, 3, 17], [33, 9, 7], [4, 8, 8]]) {
         const f = new Fixture(compiled, form.shapes(M, K, N), { seed: seedOf("overwrite", M, K, N) });
         f.set(form.result, () => 1e6);
@@ -215,28 +224,6 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
     }
     expect(t.violations).toEqual([]);
     expect(t.worst, t.worstMessage).toBeLessThanOrEqual(1);
-  });
-
-  it("transpose is exact on every shape", () => {
-    const t = new Tracker();
-    const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 32, 33, 64];
-    for (const R of sizes) {
-      for (const C of sizes) {
-        const f = new Fixture(compiled, { A: [R, C], T: [C, R] }, { seed: seedOf("transpose", R, C), outputs: ["T"] });
-        const { violations } = f.call(["T"], (k) => k.transpose(f.ptr("A"), f.ptr("T"), R, C));
-        const want = new Float32Array(R * C);
-        ref.transpose(f.before("A"), want, R, C);
-        t.add(`transpose R=${R} C=${C}`, f.view("T"), want, () => 0, violations);
-      }
-    }
-    for (const [R, C] of [[64, 32], [32, 10], [10, 32], [1797, 10]]) {
-      const f = new Fixture(compiled, { A: [R, C], T: [C, R] }, { seed: seedOf("transpose", R, C), outputs: ["T"] });
-      const { violations } = f.call(["T"], (k) => k.transpose(f.ptr("A"), f.ptr("T"), R, C));
-      const want = new Float32Array(R * C);
-      ref.transpose(f.before("A"), want, R, C);
-      t.add(`transpose R=${R} C=${C}`, f.view("T"), want, () => 0, violations);
-    }
-    expectClean(t, sizes.length ** 2 + 4);
   });
 
   it("gather_rows is exact, with repeated rows and the first and last source rows", () => {

@@ -1,9 +1,7 @@
-// colsum, sgd, momentum and adam of every build against src/reference/optim.ts.
+// sgd, momentum and adam of every build against test/reference/optim.ts. (The bias gradient, a column sum of
+// the deltas, is a row of gemm's Aᵀ·B and is tested with it: gemm.test.ts, gemm-general.test.ts.)
 //
 // Tolerances (ε = 2^-23, the f32 epsilon; u = ε/2):
-// - colsum, per column: |out - ref| <= 2·√M·ε·Σ_i|g_ij|, the same argument as for gemm (gemm.test.ts): f32
-//   summation error is bounded by (M-1)·u·Σ|g| in the worst case and grows like √M in practice, in any order;
-//   the reference sums in f64 and rounds once.
 // - sgd: w - lr·g is two roundings (or one when fused): |w' - ref| <= 2ε·(|w| + |lr·g|). With lr = 0 the
 //   weights must come back bit for bit.
 // - momentum: v' = mu·v + g is two roundings: tol_v = 2ε·(|mu·v| + |g|); w' = w - lr·v' adds two more and
@@ -13,10 +11,10 @@
 // Every elementwise check also proves, per case, that the reference with its largest element moved by 1e-3
 // of its magnitude would fail (Tracker.sanity), so the tolerances cannot hide a real bug.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { KERNEL_BUILDS, type CompiledKernels } from "../../src/engine/kernels.js";
 import * as ref from "../reference/optim.js";
-import { sgdTolerance, sumTolerance } from "../reference/tolerance.js";
+import { sgdTolerance } from "../reference/tolerance.js";
 import { EPS, Fixture, Tracker, loadBuild, seedOf, expectClean } from "./harness.js";
 
 
@@ -28,43 +26,6 @@ describe.each(KERNEL_BUILDS)("%s build", (build) => {
   let compiled: CompiledKernels;
   beforeAll(async () => {
     compiled = await loadBuild(build);
-  });
-
-  describe("colsum", () => {
-    it("matches the reference (edge shapes, odd sizes, the training shapes, same-sign data)", () => {
-      const t = new Tracker();
-      const shapes: [number, number][] = [];
-      for (let M = 1; M <= 5; M++) for (let N = 1; N <= 17; N++) shapes.push([M, N]);
-      for (const M of [7, 9, 13, 31, 33, 64]) for (const N of [1, 3, 5, 7, 9, 13, 17, 31, 33]) shapes.push([M, N]);
-      shapes.push([1797, 32], [1797, 10], [1797, 64]);
-      for (const [M, N] of shapes) {
-        for (const [lo, hi] of [[-1, 1], [0, 1]]) {
-          const f = new Fixture(compiled, { G: [M, N], out: [N] }, { seed: seedOf("colsum", M, N, lo), outputs: ["out"], lo, hi });
-          const { violations } = f.call(["out"], (k) => k.colsum(f.ptr("G"), f.ptr("out"), M, N));
-          const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
-          ref.colsum(G, want, M, N);
-          ref.colsum(G.map(Math.abs), absSum, M, N);
-          const c = sumTolerance(M);
-          t.add(`colsum M=${M} N=${N} data [${lo},${hi})`, f.view("out"), want, (j) => c * absSum[j], violations);
-        }
-      }
-      expectClean(t, 2 * shapes.length);
-    });
-
-    it("overwrites out rather than accumulating into it", () => {
-      const t = new Tracker();
-      const shapes = [[1, 1], [3, 5], [17, 10], [1797, 32]];
-      for (const [M, N] of shapes) {
-        const f = new Fixture(compiled, { G: [M, N], out: [N] }, { seed: seedOf("colsum overwrite", M, N) });
-        f.set("out", () => 1e6);
-        const { violations } = f.call(["out"], (k) => k.colsum(f.ptr("G"), f.ptr("out"), M, N));
-        const G = f.before("G"), want = new Float32Array(N), absSum = new Float32Array(N);
-        ref.colsum(G, want, M, N);
-        ref.colsum(G.map(Math.abs), absSum, M, N);
-        t.add(`colsum (out preset to 1e6) M=${M} N=${N}`, f.view("out"), want, (j) => sumTolerance(M) * absSum[j], violations);
-      }
-      expectClean(t, shapes.length);
-    });
   });
 
   describe("sgd", () => {

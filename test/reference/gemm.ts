@@ -1,5 +1,5 @@
-// Plain TypeScript references for the matrix kernels in assembly/gemm.ts (and the two data-movement kernels,
-// transpose and gather_rows): same names, same argument order, Float32Arrays in place of byte pointers. They
+// Plain TypeScript references for the matrix kernels in assembly/gemm.ts (and the data-movement kernel
+// gather_rows of assembly/gather.ts): same names, same argument order, Float32Arrays in place of byte pointers. They
 // are the oracle the kernel tests compare against and the JavaScript baseline the benchmarks time, so they stay
 // naive: one dot product per output element, summed in a JS number (an f64) and rounded to f32 once, on the
 // store. That makes them more accurate than any f32 kernel, which is what an oracle should be. Row-major;
@@ -42,20 +42,6 @@ export function gemm_nt(A: Float32Array, B: Float32Array, C: Float32Array, M: nu
   }
 }
 
-/** Y[M,N] = X[M,K] · W[K,N] + bias[N], then max(·, 0) when relu != 0   (a dense layer's forward pass) */
-export function dense_forward(
-  X: Float32Array, W: Float32Array, bias: Float32Array, Y: Float32Array, M: number, K: number, N: number, relu: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += X[i * K + k] * W[k * N + j];
-      s += bias[j];
-      Y[i * N + j] = relu && !(s > 0) ? 0 : s;
-    }
-  }
-}
-
 /**
  * The general product on one memory (`m`, a view of all of it; offsets and strides in elements): C[M,N]
  * (flags) A·B with A(i,k) = m[a + i·ars + k·aks], B(k,j) = m[b + k·brs + j·bcs], rows of C ldc apart.
@@ -74,13 +60,6 @@ export function gemm(
       if (flags & 8 && !(m[aux + i * ldc + j] > 0)) s = 0;
       m[c + i * ldc + j] = s;
     }
-  }
-}
-
-/** T[C,R] = A[R,C]ᵀ */
-export function transpose(A: Float32Array, T: Float32Array, R: number, C: number): void {
-  for (let i = 0; i < R; i++) {
-    for (let j = 0; j < C; j++) T[j * R + i] = A[i * C + j];
   }
 }
 

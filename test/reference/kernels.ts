@@ -4,7 +4,6 @@
 // to the wasm builds (the twins sum in f64 and round once).
 
 import type { KernelExports } from "../../src/engine/kernels.js";
-import * as act from "./activations.js";
 import * as gemm from "./gemm.js";
 import * as optim from "./optim.js";
 import * as soft from "./softmax.js";
@@ -20,19 +19,10 @@ export function referenceKernels(memory: WebAssembly.Memory): KernelExports {
     gemm_nn: (a, b, c, M, K, N) => gemmAt(0, a, 4 * K, 4, b, 4 * N, 4, c, 4 * N, M, K, N, 0),
     gemm_tn: (a, b, c, M, K, N) => gemmAt(0, a, 4, 4 * M, b, 4 * N, 4, c, 4 * N, M, K, N, 0),
     gemm_nt: (a, b, c, M, K, N) => gemmAt(0, a, 4 * K, 4, b, 4, 4 * K, c, 4 * N, M, K, N, 0),
-    dense_forward: (x, w, bias, y, M, K, N, relu) => gemmAt(relu ? 6 : 2, x, 4 * K, 4, w, 4 * N, 4, y, 4 * N, M, K, N, bias),
-    transpose: (a, t, R, C) => gemm.transpose(v(a, R * C), v(t, R * C), R, C),
-    bias_add: (x, b, M, N) => act.bias_add(v(x, M * N), v(b, N), M, N),
-    relu_forward: (x, y, n) => act.relu_forward(v(x, n), v(y, n), n),
-    relu_backward: (dy, y, dx, n) => act.relu_backward(v(dy, n), v(y, n), v(dx, n), n),
     softmax_rows: (z, p, M, N) => soft.softmax_rows(v(z, M * N), v(p, M * N), M, N),
-    softmax_xent_backward: (p, y, g, M, N) => soft.softmax_xent_backward(v(p, M * N), v(y, M * N), v(g, M * N), M, N),
-    softmax_xent: (z, y, p, g, M, N, batch) => soft.softmax_xent(v(z, M * N), v(y, M * N), v(p, M * N), v(g, M * N), M, N, batch ?? 0),
-    xent_loss: (z, y, M, N) => soft.xent_loss(v(z, M * N), v(y, M * N), M, N),
-    count_correct: (p, y, M, N) => soft.count_correct(v(p, M * N), v(y, M * N), M, N),
+    softmax_xent: (z, y, p, g, M, N, batch) => soft.softmax_xent(v(z, M * N), v(y, M * N), v(p, M * N), v(g, M * N), M, N, batch),
     xent_rows: (z, p, y, loss, correct, M, N) =>
       soft.xent_rows(v(z, M * N), v(p, M * N), v(y, M * N), f64.subarray(loss >> 3, (loss >> 3) + M), i32.subarray(correct >> 2, (correct >> 2) + M), M, N),
-    colsum: (g, out, M, N) => optim.colsum(v(g, M * N), v(out, N), M, N),
     sgd: (w, g, n, lr) => optim.sgd(v(w, n), v(g, n), n, lr),
     momentum: (w, g, vel, n, lr, mu) => optim.momentum(v(w, n), v(g, n), v(vel, n), n, lr, mu),
     adam: (w, g, m1, m2, n, lr, b1, b2, eps, c1, c2) => optim.adam(v(w, n), v(g, n), v(m1, n), v(m2, n), n, lr, b1, b2, eps, c1, c2),

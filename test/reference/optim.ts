@@ -2,16 +2,6 @@
 // Float32Arrays in place of byte pointers. Used as the test oracle and the benchmark baseline. Nothing is
 // allocated.
 
-/** out[N] = Σ_i G[i, :] over the M rows of G[M,N]   (bias gradients) */
-export function colsum(G: Float32Array, out: Float32Array, M: number, N: number): void {
-  // Column by column so each sum stays in one f64 and is rounded to f32 once.
-  for (let j = 0; j < N; j++) {
-    let s = 0;
-    for (let i = 0; i < M; i++) s += G[i * N + j];
-    out[j] = s;
-  }
-}
-
 /** W[n] -= lr · G[n] (in place) */
 export function sgd(W: Float32Array, G: Float32Array, n: number, lr: number): void {
   // The kernel's lr parameter is an f32, so a JS number passed to it is rounded to f32 at the call.

@@ -19,12 +19,6 @@ export function softmax_rows(Z: Float32Array, P: Float32Array, M: number, N: num
   }
 }
 
-/** G[M,N] = (P - Y) / M: the gradient of the mean cross-entropy with respect to the softmax's input. */
-export function softmax_xent_backward(P: Float32Array, Y: Float32Array, G: Float32Array, M: number, N: number): void {
-  const n = M * N;
-  for (let i = 0; i < n; i++) G[i] = (P[i] - Y[i]) / M;
-}
-
 /**
  * Σ over rows of -Σ_j Y log P, with log P taken from the logits Z as (Z_j - max) - log Σ exp(Z - max), so a
  * probability that would underflow to 0 in f32 still gives a finite loss. Returns the sum; the caller divides
@@ -65,8 +59,8 @@ export function count_correct(P: Float32Array, Y: Float32Array, M: number, N: nu
 }
 
 /**
- * P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch (batch 0: M): softmax_rows then softmax_xent_backward, in
- * one call. batch is the whole mini-batch's size when these M rows are a slice of it.
+ * P[M,N] = softmax(Z) and G[M,N] = (P - Y) / batch (batch 0: M): softmax_rows and the gradient of the mean
+ * cross-entropy, in one call. batch is the whole mini-batch's size when these M rows are a slice of it.
  */
 export function softmax_xent(Z: Float32Array, Y: Float32Array, P: Float32Array, G: Float32Array, M: number, N: number, batch = 0): void {
   softmax_rows(Z, P, M, N);

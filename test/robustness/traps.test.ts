@@ -2,10 +2,11 @@
 // on every build, and never as a silent result.
 
 import { describe, expect, it } from "vitest";
-import { compileKernels, KERNEL_BUILDS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
+import { compileKernels, KERNEL_BUILDS, KERNEL_FUNCTIONS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
 import { Arena, Layout } from "../../src/engine/arena.js";
 import { WasmMlpError } from "../../src/errors.js";
-import { DEFAULT_OPTIMIZER, Network } from "../../src/engine/network.js";
+import { Network } from "../../src/engine/network.js";
+import { DEFAULT_OPTIMIZER } from "../../src/engine/optimizers.js";
 
 async function smallArena(build: KernelBuild) {
   const layout = new Layout();
@@ -14,6 +15,25 @@ async function smallArena(build: KernelBuild) {
   const arena = new Arena(await compileKernels(build), layout);
   const end = arena.memory.buffer.byteLength;
   return { arena, k: arena.k, a: a.ptr, b: b.ptr, c: c.ptr, idx, end };
+}
+
+type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];
+
+/** For every function the module exports, a call with one pointer `far` past the end of memory. */
+function pastTheEnd(k: KernelExports, a: number, b: number, c: number, far: number): Record<KernelFunction, () => unknown> {
+  return {
+    gemm: () => k.gemm(0, a, 16, 4, b, 16, 4, far, 16, 4, 4, 4, 0, 0),
+    gemm_nn: () => k.gemm_nn(a, b, far, 4, 4, 4, 0),
+    gemm_tn: () => k.gemm_tn(far, b, c, 4, 4, 4, 0),
+    gemm_nt: () => k.gemm_nt(a, far, c, 4, 4, 4, 0),
+    softmax_rows: () => k.softmax_rows(a, far, 4, 4),
+    softmax_xent: () => k.softmax_xent(a, b, c, far, 4, 4, 0),
+    xent_rows: () => k.xent_rows(a, b, c, far, c, 4, 4),
+    sgd: () => k.sgd(far, b, 16, 0.1),
+    momentum: () => k.momentum(a, b, far, 16, 0.1, 0.9),
+    adam: () => k.adam(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001),
+    gather_rows: () => k.gather_rows(a, far, c, 4, 4),
+  };
 }
 
 function expectTrap(name: keyof KernelExports, call: () => unknown): KernelTrap {
@@ -33,34 +53,23 @@ function expectTrap(name: keyof KernelExports, call: () => unknown): KernelTrap 
 }
 
 describe.each(KERNEL_BUILDS)("%s kernels", (build) => {
+  it("every function the module exports has a trap case (KERNEL_FUNCTIONS is the module's function exports)", async () => {
+    const { k, a, b, c, end } = await smallArena(build);
+    const exported = WebAssembly.Module.exports((await compileKernels(build)).module).filter((e) => e.kind === "function").map((e) => e.name);
+    expect([...KERNEL_FUNCTIONS].sort()).toEqual(exported.sort());
+    expect(Object.keys(pastTheEnd(k, a, b, c, end + 4096)).sort()).toEqual([...KERNEL_FUNCTIONS].sort());
+  });
+
   it("a pointer past the end of memory traps, naming the kernel", async () => {
     const { k, a, b, c, end } = await smallArena(build);
-    const far = end + 4096;
-    expectTrap("gemm_nn", () => k.gemm_nn(a, b, far, 4, 4, 4));
-    expectTrap("gemm_tn", () => k.gemm_tn(far, b, c, 4, 4, 4));
-    expectTrap("gemm_nt", () => k.gemm_nt(a, far, c, 4, 4, 4));
-    expectTrap("gemm", () => k.gemm(0, a, 16, 4, b, 16, 4, far, 16, 4, 4, 4, 0, 0));
-    expectTrap("dense_forward", () => k.dense_forward(a, b, c, far, 4, 4, 4, 1));
-    expectTrap("transpose", () => k.transpose(a, far, 4, 4));
-    expectTrap("bias_add", () => k.bias_add(far, b, 4, 4));
-    expectTrap("relu_forward", () => k.relu_forward(far, c, 16));
-    expectTrap("relu_backward", () => k.relu_backward(a, b, far, 16));
-    expectTrap("softmax_rows", () => k.softmax_rows(a, far, 4, 4));
-    expectTrap("softmax_xent", () => k.softmax_xent(a, b, c, far, 4, 4));
-    expectTrap("softmax_xent_backward", () => k.softmax_xent_backward(far, b, c, 4, 4));
-    expectTrap("xent_loss", () => k.xent_loss(far, b, 4, 4));
-    expectTrap("count_correct", () => k.count_correct(a, far, 4, 4));
-    expectTrap("colsum", () => k.colsum(far, c, 4, 4));
-    expectTrap("sgd", () => k.sgd(far, b, 16, 0.1));
-    expectTrap("momentum", () => k.momentum(a, b, far, 16, 0.1, 0.9));
-    expectTrap("adam", () => k.adam(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001));
-    expectTrap("gather_rows", () => k.gather_rows(a, far, c, 4, 4));
+    const cases = pastTheEnd(k, a, b, c, end + 4096);
+    for (const name of KERNEL_FUNCTIONS) expectTrap(name, cases[name]);
   });
 
   it("a size that runs past the end of memory traps", async () => {
     const { k, a, b, c, end } = await smallArena(build);
     const rows = Math.ceil(end / 16) + 1; // rows of 4 floats reaching beyond the memory from c
-    expectTrap("gemm_nn", () => k.gemm_nn(a, b, c, rows, 4, 4));
+    expectTrap("gemm_nn", () => k.gemm_nn(a, b, c, rows, 4, 4, 0));
     expectTrap("sgd", () => k.sgd(a, b, end, 0.1));
     expectTrap("softmax_rows", () => k.softmax_rows(a, c, rows, 4));
   });
@@ -73,7 +82,7 @@ describe.each(KERNEL_BUILDS)("%s kernels", (build) => {
 
   it("a negative pointer (a huge unsigned address) traps", async () => {
     const { k, b, c } = await smallArena(build);
-    expectTrap("gemm_nn", () => k.gemm_nn(-64, b, c, 4, 4, 4));
+    expectTrap("gemm_nn", () => k.gemm_nn(-64, b, c, 4, 4, 4, 0));
   });
 
   it("after a trap the instance still computes correctly", async () => {
@@ -82,7 +91,7 @@ describe.each(KERNEL_BUILDS)("%s kernels", (build) => {
     const layout = arena.layout;
     arena.view(layout.get("a")).fill(1);
     arena.view(layout.get("b")).fill(2);
-    k.gemm_nn(a, b, c, 4, 4, 4);
+    k.gemm_nn(a, b, c, 4, 4, 4, 0);
     expect(Array.from(arena.view(layout.get("c")))).toEqual(new Array(16).fill(8));
   });
 

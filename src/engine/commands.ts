@@ -1,0 +1,111 @@
+// How the calling thread drives the network's threads: a command block in the shared memory (what to run
+// next and its arguments) after the words the threads meet on (sync.ts). The calling thread writes a
+// command, posts it, runs its own share and waits at the barrier; every worker runs the same command on its
+// share. The block's integers are Int32 words and the optimiser's numbers f64 words (a float read from the
+// block boxes in V8's unoptimised code; an integer does not).
+
+import type { Arena, Tensor } from "./arena.js";
+import { KernelTrap } from "./kernels.js";
+import { Sync, SYNC_WORDS, ThreadFailure } from "./sync.js";
+
+/** The command's Int32 words. */
+export const Cmd = { Kind: 0, X: 1, Y: 2, Rows: 3, Stats: 4, Gather: 5, At: 6 } as const;
+const CMD_WORDS = 7;
+/** The command's f64 words: the optimiser's rate and hyper-parameters, and Adam's bias corrections. */
+export const Arg = { Lr: 0, P1: 1, P2: 2, Eps: 3, C1: 4, C2: 5 } as const;
+const ARG_WORDS = 6;
+/** What a command asks for. */
+export const Kind = { Step: 1, Forward: 2, Detach: 3 } as const;
+
+/** 4-byte words of the control tensor: the sync words, the command, padding to 8 bytes, the f64 arguments. */
+export const CONTROL_WORDS = SYNC_WORDS + CMD_WORDS + 1 + 2 * ARG_WORDS;
+
+/** The command block, and the protocol the threads of one network follow around it. */
+export class Commands {
+  /** The command every thread runs next (Cmd words). */
+  readonly cmd: Int32Array;
+  /** Its floating-point arguments (Arg words). */
+  readonly arg: Float64Array;
+  private readonly syncWords: Int32Array;
+  private sync: Sync;
+
+  constructor(private readonly arena: Arena, control: Tensor) {
+    const buf = arena.memory.buffer;
+    this.syncWords = new Int32Array(buf, control.ptr, SYNC_WORDS);
+    this.cmd = new Int32Array(buf, control.ptr + 4 * SYNC_WORDS, CMD_WORDS);
+    this.arg = new Float64Array(buf, control.ptr + 8 * Math.ceil((SYNC_WORDS + CMD_WORDS) / 2), ARG_WORDS);
+    this.sync = new Sync(this.syncWords, 1);
+  }
+
+  get threads(): number {
+    return this.sync.threads;
+  }
+
+  /** Runs the next commands on `threads` threads; with one, the barriers are no-ops. */
+  useThreads(threads: number): void {
+    this.sync = new Sync(this.syncWords, threads);
+  }
+
+  /** Waits until every thread has arrived (between two phases of a command). */
+  barrier(): void {
+    this.sync.arrive();
+  }
+
+  /** Calling thread: runs the command in the block on every thread (this one runs `execute(0)`) and waits for all. */
+  run(execute: (thread: number) => void): void {
+    try {
+      this.sync.post();
+      execute(0);
+      this.sync.arrive();
+    } catch (e) {
+      throw this.failure(0, e);
+    }
+  }
+
+  /** A worker thread's loop: runs each command the calling thread posts until it detaches or a thread fails. */
+  serve(thread: number, execute: (thread: number) => void): void {
+    for (;;) {
+      try {
+        this.sync.next();
+        if (this.cmd[Cmd.Kind] === Kind.Detach) {
+          this.sync.arrive();
+          return;
+        }
+        execute(thread);
+        this.sync.arrive();
+      } catch (e) {
+        if (!(e instanceof ThreadFailure)) this.failure(thread, e);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Ends the other threads' serve() loops (they return to their pool) and goes on with this thread alone.
+   * Waits until every thread has read the detach, so the next command cannot overwrite it first.
+   */
+  close(): void {
+    if (this.sync.threads === 1) return;
+    if (!this.sync.failed) {
+      this.cmd[Cmd.Kind] = Kind.Detach;
+      this.sync.post();
+      try {
+        this.sync.arrive();
+      } catch (e) {
+        if (!(e instanceof ThreadFailure)) throw e;
+      }
+    }
+    this.useThreads(1);
+  }
+
+  /** Tells every thread that this one failed, and the error to throw for it. */
+  private failure(thread: number, e: unknown): unknown {
+    if (e instanceof ThreadFailure) {
+      const name = e.detail >= 0 ? this.arena.kernelNames[e.detail] : "(unknown)";
+      return new KernelTrap(`kernel ${name} trapped (thread ${e.thread})`);
+    }
+    const explained = this.arena.explainTrap(e);
+    if (!this.sync.failed) this.sync.fail(thread, explained instanceof KernelTrap ? this.arena.kernelIndex(explained) : -1);
+    return explained;
+  }
+}

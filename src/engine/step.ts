@@ -1,0 +1,131 @@
+// One training step and one forward pass, as every thread runs them: a fixed list of kernel calls on the
+// network's tensors. Each layer's maths is a named function with its shapes in a comment; `trainStep` and
+// `forwardPass` are the whole step, in order.
+//
+// Work is split by outputs, never by a sum, so any thread count gives the same bits: thread t of T owns rows
+// [r0, r1) of the batch for the forward pass, softmax and deltas, and rows [i0, i1) of each weight gradient
+// (the weights leaving a group of inputs), which it sums over the whole batch in row order and then updates.
+// Shapes: n rows in the step; a layer maps fanIn inputs (+1, the column of ones) to fanOut outputs; strides
+// in the kernel calls are bytes.
+
+import type { KernelExports } from "./kernels.js";
+import { GemmFlags } from "./kernels.js";
+import { Arg, Cmd } from "./commands.js";
+import type { OptimizerKind } from "./optimizers.js";
+import type { Layer, NetworkTensors, Training, TrainLayer } from "./plan.js";
+
+/** What a thread needs to run the step: the kernels, the tensors, and the barrier it meets the others at. */
+export interface StepContext {
+  readonly k: KernelExports;
+  readonly net: NetworkTensors;
+  /** Features per input row (its stride is inputs + 1: the column of ones). */
+  readonly inputs: number;
+  readonly classes: number;
+  readonly sliceRows: number;
+  readonly optimizer: OptimizerKind;
+  readonly barrier: () => void;
+}
+
+/**
+ * Thread t's share of one optimiser step on the command's rows. Per slice of rows: its rows' forward pass,
+ * softmax and deltas; a barrier (every row's deltas are in); its rows of each dW, summed over the slice's
+ * rows in order. Then its rows of each W are updated: no barrier is needed before that, since a thread
+ * updates only its own rows of W and nothing reads W again before the next command.
+ */
+export function trainStep(s: StepContext, c: Int32Array, a: Float64Array, t: number, T: number): void {
+  const tr = s.net.training!, L = tr.layers, scratch = s.net.scratch[t].ptr, n = c[Cmd.Rows], x = c[Cmd.X];
+  for (let s0 = 0; s0 < n; s0 += s.sliceRows) {
+    const s1 = Math.min(n, s0 + s.sliceRows), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
+    if (r1 > r0) {
+      if (c[Cmd.Gather] === 1) gatherRows(s, tr, c[Cmd.At], r0, r1);
+      forwardRows(s, x, r0, r1, scratch);
+      outputDelta(s.k, L[L.length - 1], s.net.P.ptr, c[Cmd.Y], r0, r1, n);
+      if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
+      for (let i = L.length - 1; i > 0; i--) layerDelta(s.k, L[i], L[i - 1], r0, r1, scratch);
+    }
+    s.barrier();
+    for (let i = 0; i < L.length; i++) {
+      const input = i > 0 ? L[i - 1].A.ptr : x, ld = i > 0 ? L[i - 1].ldA : s.inputs + 1;
+      weightGradient(s.k, L[i], input, ld, s0, s1, share(0, L[i].fanIn + 1, t, T), share(0, L[i].fanIn + 1, t + 1, T), scratch);
+    }
+  }
+  for (let i = 0; i < L.length; i++) update(s.k, s.optimizer, L[i], a, share(0, L[i].fanIn + 1, t, T), share(0, L[i].fanIn + 1, t + 1, T));
+}
+
+/** Thread t's rows of a forward pass over the command's rows: P = softmax of the logits (and the rows' stats when asked). */
+export function forwardPass(s: StepContext, c: Int32Array, t: number, T: number): void {
+  const n = c[Cmd.Rows], r0 = share(0, n, t, T), r1 = share(0, n, t + 1, T);
+  if (r1 <= r0) return;
+  const C = s.classes, z = s.net.layers[s.net.layers.length - 1].A.ptr + 4 * r0 * C;
+  forwardRows(s, c[Cmd.X], r0, r1, s.net.scratch[t].ptr);
+  s.k.softmax_rows(z, s.net.P.ptr + 4 * r0 * C, r1 - r0, C);
+  if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
+}
+
+/** Every layer's outputs for rows [r0, r1) of the inputs at x: ReLU(input·W) for hidden layers, logits last. */
+function forwardRows(s: StepContext, x: number, r0: number, r1: number, scratch: number): void {
+  const L = s.net.layers;
+  let input = x, ld = s.inputs + 1;
+  for (let i = 0; i < L.length; i++) {
+    layerForward(s.k, L[i], input, ld, r0, r1, i < L.length - 1, scratch);
+    input = L[i].A.ptr;
+    ld = L[i].ldA;
+  }
+}
+
+/** A[r0:r1, :fanOut] = X[r0:r1, :fanIn+1] · W[fanIn+1, fanOut], then ReLU on a hidden layer.  X: rows ld floats apart. */
+export function layerForward(k: KernelExports, l: Layer, x: number, ld: number, r0: number, r1: number, relu: boolean, scratch: number): void {
+  k.gemm(relu ? GemmFlags.RELU : 0, x + 4 * r0 * ld, 4 * ld, 4, l.W.ptr, 4 * l.fanOut, 4,
+    l.A.ptr + 4 * r0 * l.ldA, 4 * l.ldA, r1 - r0, l.fanIn + 1, l.fanOut, 0, scratch);
+}
+
+/** P[r0:r1, C] = softmax(Z[r0:r1, C]) and the top delta G[r0:r1, C] = (P - Y) / n.  Z: the output layer's A. */
+export function outputDelta(k: KernelExports, top: TrainLayer, P: number, y: number, r0: number, r1: number, n: number): void {
+  const C = top.fanOut, o = 4 * r0 * C;
+  k.softmax_xent(top.A.ptr + o, y + o, P + o, top.G.ptr + o, r1 - r0, C, n);
+}
+
+/** G_below[r0:r1, :fanIn] = (G[r0:r1, fanOut] · W[:fanIn, fanOut]ᵀ) ⊙ (A_below > 0): the delta through a layer and the ReLU below it. */
+export function layerDelta(k: KernelExports, l: TrainLayer, below: TrainLayer, r0: number, r1: number, scratch: number): void {
+  k.gemm(GemmFlags.MASK, l.G.ptr + 4 * r0 * l.ldA, 4 * l.ldA, 4, l.W.ptr, 4, 4 * l.fanOut,
+    below.G.ptr + 4 * r0 * below.ldA, 4 * below.ldA, r1 - r0, l.fanOut, l.fanIn, below.A.ptr + 4 * r0 * below.ldA, scratch);
+}
+
+/**
+ * dW[i0:i1, fanOut] (+)= X[s0:s1, i0:i1]ᵀ · G[s0:s1, fanOut]: rows [i0, i1) of the weight gradient, summed
+ * over the slice's rows in order, from 0 for the first slice and from the previous slice's sums after it.
+ */
+export function weightGradient(k: KernelExports, l: TrainLayer, x: number, ld: number, s0: number, s1: number, i0: number, i1: number, scratch: number): void {
+  if (i1 <= i0) return;
+  k.gemm(s0 > 0 ? GemmFlags.INIT_ACC : 0, x + 4 * (s0 * ld + i0), 4, 4 * ld, l.G.ptr + 4 * s0 * l.ldA, 4 * l.ldA, 4,
+    l.dW.ptr + 4 * i0 * l.fanOut, 4 * l.fanOut, i1 - i0, s1 - s0, l.fanOut, 0, scratch);
+}
+
+/** W[i0:i1, :] updated from dW[i0:i1, :] (and the optimiser's state rows) by the command's optimiser step. */
+export function update(k: KernelExports, optimizer: OptimizerKind, l: TrainLayer, a: Float64Array, i0: number, i1: number): void {
+  const n = (i1 - i0) * l.fanOut;
+  if (n <= 0) return;
+  const o = 4 * i0 * l.fanOut, w = l.W.ptr + o, g = l.dW.ptr + o;
+  if (optimizer === "sgd") k.sgd(w, g, n, a[Arg.Lr]);
+  else if (optimizer === "momentum") k.momentum(w, g, l.state[0].ptr + o, n, a[Arg.Lr], a[Arg.P1]);
+  else k.adam(w, g, l.state[0].ptr + o, l.state[1].ptr + o, n, a[Arg.Lr], a[Arg.P1], a[Arg.P2], a[Arg.Eps], a[Arg.C1], a[Arg.C2]);
+}
+
+/** Rows [r0, r1) of the mini-batch, gathered from the training set in the epoch's shuffled order. */
+function gatherRows(s: StepContext, tr: Training, at: number, r0: number, r1: number): void {
+  const b = tr.batch!, order = b.order.ptr + 4 * (at + r0), C = s.classes, ld = s.inputs + 1;
+  s.k.gather_rows(tr.set.X.ptr, order, b.X.ptr + 4 * r0 * ld, r1 - r0, ld);
+  s.k.gather_rows(tr.set.Y.ptr, order, b.Y.ptr + 4 * r0 * C, r1 - r0, C);
+}
+
+/** Rows [r0, r1)'s cross-entropy (f64) and correctness (i32), from their logits, probabilities and targets at y. */
+function rowStats(s: StepContext, y: number, r0: number, r1: number): void {
+  const C = s.classes, L = s.net.layers, o = 4 * r0 * C;
+  s.k.xent_rows(L[L.length - 1].A.ptr + o, s.net.P.ptr + o, y + o, s.net.rowLoss.ptr + 8 * r0, s.net.rowCorrect.ptr + 4 * r0, r1 - r0, C);
+}
+
+/** Where thread t's part of [a, b) starts when T threads split it (at multiples of 4 from a: whole tiles). */
+export function share(a: number, b: number, t: number, T: number): number {
+  if (t >= T) return b;
+  return Math.min(b, a + 4 * Math.floor(((b - a) * t) / (4 * T)));
+}

@@ -1,0 +1,138 @@
+// The epoch loop of a fit: the learning-rate schedule, reports, early stopping on held-out loss, the abort
+// signal, worker threads joining as they start, and divergence; suspended after every epoch so that fitAsync
+// can yield to the event loop there. And what a fit reports when it ends.
+
+import type { Network, Stats } from "../engine/network.js";
+import type { KernelBuild } from "../engine/kernels.js";
+import type { Params } from "../engine/plan.js";
+import type { MT19937 } from "../data/mt19937.js";
+import { DivergenceError } from "../errors.js";
+import { isNode } from "../bytes.js";
+import { confusionMatrix } from "./metrics.js";
+import type { FitSettings } from "./options.js";
+import { lrAt } from "./schedule.js";
+import type { FitSummary } from "./types.js";
+
+/** The summary of a finished fit, from the network's final (or kept best) weights. */
+export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels: KernelBuild): FitSummary {
+  const train: Stats = net.trainStats();
+  const n = net.shape.train;
+  const summary: FitSummary = {
+    epochs: run.ran,
+    accuracy: train.correct / n,
+    loss: train.loss,
+    train_ms: run.ms,
+    epochs_per_s: run.ran > 0 ? run.ran / (run.ms / 1000) : 0,
+    kernels,
+    threads: net.threads,
+    layers: [...net.sizes],
+    samples: n,
+  };
+  if (s.validation) {
+    const test = net.evaluate();
+    summary.test_accuracy = test.correct / net.shape.eval;
+    summary.test_loss = test.loss;
+    summary.confusion = confusionMatrix(net.evalProbabilities(), s.validation.y, net.sizes[net.sizes.length - 1]);
+  }
+  if (s.patience !== undefined) summary.best_epoch = run.bestEpoch;
+  if (run.interrupted) summary.interrupted = true;
+  return summary;
+}
+
+/** What the epoch loop did. */
+export interface EpochRun {
+  ran: number;
+  /** The epoch loop alone (without the time a fitAsync spent away). */
+  ms: number;
+  /** With patience: the epoch whose weights the network now holds. */
+  bestEpoch: number;
+  /** The signal stopped it before the last epoch. */
+  interrupted: boolean;
+}
+
+/**
+ * The epoch loop, suspended after every epoch (fitAsync yields there): the learning-rate schedule, reports,
+ * early stopping on held-out loss (the network ends holding the best weights), the signal, worker threads
+ * joining as they start (`join`), and a DivergenceError at the first epoch whose output weights are not
+ * finite. `best` (with patience) starts as the initial weights.
+ */
+export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, join: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
+  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule } = s;
+  const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
+  const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
+  let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0, interrupted = false, pausedMs = 0;
+  const last = net.layers.length - 1;
+  const watch = [net.view(`b${last + 1}`), net.view(`W${last + 1}`)];
+
+  const t0 = now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (net.threads < net.shape.threads) join(epoch);
+    const report = epoch % every === 0 && onReport !== undefined;
+    if (val && (report || best)) {
+      net.evaluate(test);
+      if (best) {
+        if (test.loss < bestLoss) {
+          bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
+          net.copyParams(best);
+        } else if (++sinceBest >= patience) break;
+      }
+    }
+    if (lrSchedule !== "constant") opt.lr = lrAt(lrSchedule, baseLr, epoch, epochs);
+    net.epoch(opt, rng, report ? train : undefined);
+    ran = epoch + 1;
+    if (report) {
+      onReport({
+        epoch,
+        accuracy: train.correct / n,
+        loss: train.loss,
+        ...(val && { test_accuracy: test.correct / nv, test_loss: test.loss }),
+      });
+    }
+    // a NaN or infinity anywhere reaches the output layer's weights within one step
+    if (!Number.isFinite(watch[0][0] + watch[1][0])) throw diverged(epoch, baseLr);
+    if (onEpoch) onEpoch(epoch);
+    pausedMs += (yield) ?? 0;
+  }
+  const ms = now() - t0 - pausedMs;
+
+  if (best && bestLoss < Infinity) {
+    // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
+    net.evaluate(test);
+    if (test.loss < bestLoss) bestEpoch = ran;
+    else net.setParams(best);
+  }
+  return { ran, ms, bestEpoch, interrupted };
+}
+
+/** fitAsync yields to the event loop after the epoch that passes this many milliseconds since its last yield. */
+export const YIELD_MS = 20;
+
+/** Resolves in a later task, after pending events: setImmediate in Node, a MessageChannel message in browsers (no 4 ms timer clamp). */
+export function nextTask(): Promise<void> {
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/** Milliseconds; in Node from process.hrtime, since the first use of `performance` loads perf_hooks (~1 ms). */
+export const now: () => number = isNode ? () => Number(process.hrtime.bigint()) / 1e6 : () => performance.now();
+
+export function diverged(epoch: number, lr: number): DivergenceError {
+  return new DivergenceError(`training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${lr}`);
+}
+
+/** Whether every weight and bias is finite (a file with any other cannot be read back). */
+export function allFinite(p: Params): boolean {
+  for (const a of [...p.W, ...p.b]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}

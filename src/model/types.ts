@@ -1,0 +1,115 @@
+// What the MLP's methods take and return: the options of create, fromBytes and fit, a report, a fit's
+// summary and an evaluation. Their run-time checks are in options.ts.
+
+import type { CompiledKernels, KernelBuild, WasmSource } from "../engine/kernels.js";
+import type { OptimizerKind } from "../engine/optimizers.js";
+import type { InitKind } from "./init.js";
+import type { NormalizeKind } from "./normalize.js";
+import type { LrSchedule } from "./schedule.js";
+
+export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
+
+export interface MLPOptions {
+  /** Sizes from input to output, e.g. [64, 32, 10]. */
+  layers: number[];
+  /** NumPy-compatible seed for the initial weights (and the mini-batch shuffle). */
+  seed?: number;
+  init?: InitKind;
+  /** Standardisation fitted on the first fit's data: per feature (default) or one global mean and std. */
+  normalize?: NormalizeKind;
+  kernels?: KernelChoice;
+  /**
+   * Threads training may use: a number, or "auto" (default) for the available cores. More than one starts
+   * worker threads; with a number, create() waits until they run; with "auto" (in Node) the first fit that
+   * can use them spawns them after its first epoch, and they join when ready. In a browser threads need a
+   * cross-origin isolated page, and create() always waits.
+   */
+  threads?: number | "auto";
+}
+
+export interface LoadOptions {
+  kernels?: KernelChoice;
+  /** As MLPOptions.threads, for fitting the loaded model further. */
+  threads?: number | "auto";
+  /** How messages name the model; by default its path or URL, else "model". */
+  name?: string;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  lr?: number;
+  /** Report every this many epochs (epoch 0 included). */
+  every?: number;
+  /** Rows per step (at most the training rows); full batch when absent. */
+  batch?: number;
+  optimizer?: OptimizerKind;
+  /** momentum only; in [0, 1). */
+  momentum?: number;
+  /** adam only; beta1 and beta2 in [0, 1), eps above 0. */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Held-out data, evaluated at every report (and every epoch when patience is set). */
+  validation?: { X: Float32Array; y: Uint8Array };
+  /** Stop after this many epochs without a lower held-out loss, keeping the best weights. */
+  patience?: number;
+  onReport?: (r: Report) => void;
+  /** Called after every epoch with its number (cheap: for progress bars). */
+  onEpoch?: (epoch: number) => void;
+  /** The learning rate per epoch: constant (the default), step (÷10 at half, ÷100 at three quarters) or cosine. */
+  lrSchedule?: LrSchedule;
+  /**
+   * Threads for this fit, at most the model's (see MLPOptions.threads). Default: as many as the work per
+   * step pays for. The results are the same bits for any number.
+   */
+  threads?: number;
+  /**
+   * Stops training between two epochs once aborted; the model keeps the weights reached (the best kept ones
+   * with patience) and the summary says `interrupted: true`. `fit` is synchronous, so the signal must be
+   * aborted by code that runs during it (an onEpoch that reads a flag another thread sets); with `fitAsync`,
+   * which yields to the event loop every few milliseconds, any event can abort it (a message, a click, SIGINT).
+   */
+  signal?: AbortSignal;
+}
+
+export interface Report {
+  epoch: number;
+  /** Training accuracy and mean cross-entropy of this epoch's forward passes, before its update. */
+  accuracy: number;
+  loss: number;
+  /** Held-out accuracy and loss with the weights at the start of this epoch. */
+  test_accuracy?: number;
+  test_loss?: number;
+}
+
+export interface FitSummary {
+  /** Epochs run (fewer than asked when early stopping fired or the signal was aborted). */
+  epochs: number;
+  /** True when the signal stopped training before the last epoch (absent otherwise). */
+  interrupted?: boolean;
+  /** Of the trained (or, with patience, the best) weights, on the training data. */
+  accuracy: number;
+  loss: number;
+  test_accuracy?: number;
+  test_loss?: number;
+  /** With validation data: confusion[true][predicted] of the held-out rows, with the final weights. */
+  confusion?: number[][];
+  /** With patience: the epoch whose weights were kept. */
+  best_epoch?: number;
+  /** The epoch loop alone, in milliseconds. */
+  train_ms: number;
+  epochs_per_s: number;
+  kernels: KernelBuild;
+  /** Threads that ran the last epoch (workers that started late join at an epoch boundary). */
+  threads: number;
+  layers: number[];
+  samples: number;
+}
+
+export interface Evaluation {
+  n: number;
+  accuracy: number;
+  loss: number;
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+}
