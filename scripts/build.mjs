@@ -109,9 +109,11 @@ async function writeKernelApi() {
  * Builds the kernels and the host; with `ifStale`, only the parts whose outputs are older than their inputs.
  * Throws when asc or tsc fails (their messages are already on stderr).
  */
-export async function build({ ifStale = false } = {}) {
+export async function build({ ifStale = false, say = () => {} } = {}) {
   const wasmStale = !ifStale || newest(["assembly", "asconfig.json", "package-lock.json"]) > oldest(wasmOut);
-  const hostStale = !ifStale || newest(["src", "bench", "tsconfig.json", "package-lock.json"]) > oldest(["dist/src/cli/train.js"]);
+  const hostStale = !ifStale || newest(["src", "bench", "test/reference", "tsconfig.json", "package-lock.json"]) > oldest(["dist/src/cli/train.js"]);
+  const t0 = Date.now();
+  if (wasmStale || hostStale) say(`building ${[wasmStale && "the kernels", hostStale && "the host"].filter(Boolean).join(" and ")} (only after a change)...`);
 
   if (wasmStale) {
     const { default: asc } = await import("assemblyscript/asc");
@@ -141,6 +143,7 @@ export async function build({ ifStale = false } = {}) {
     const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
     if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);
   }
+  if (wasmStale || hostStale) say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

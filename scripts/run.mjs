@@ -14,7 +14,8 @@ if (!entry) {
 }
 
 try {
-  await build({ ifStale: true });
+  // a first run builds for several seconds: say so on stderr (stdout may be a pipe of JSON lines)
+  await build({ ifStale: true, say: (line) => process.stderr.write(`wasm-mlp: ${line}\n`) });
 } catch (e) {
   console.error(e.message);
   process.exit(1);

@@ -11,9 +11,10 @@ import { packedApp } from "./packed.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 let dir: string;
 let app: string;
+let tarball: string;
 
 beforeAll(async () => {
-  ({ dir, app } = await packedApp("wasm-mlp-pack-"));
+  ({ dir, app, tarball } = await packedApp("wasm-mlp-pack-"));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +58,40 @@ console.log(JSON.stringify({ n: d.n, accuracy: s.accuracy, reloaded: ok / d.n, k
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.startsWith("test") || f.startsWith("assembly") || f.includes("node_modules"))).toBe(false);
+  });
+
+  it("installs one wasm-mlp command whose train prints the original's table as the README shows it, and whose predict and evaluate read the model it saves", () => {
+    const bin = join(app, "node_modules", ".bin", "wasm-mlp");
+    const run = (...args: string[]) => spawnSync(bin, args, { cwd: app, encoding: "utf8" });
+    const transcript = /```\n\$ npm run train\n([\s\S]*?)```/.exec(readFileSync(join(root, "README.md"), "utf8"))![1];
+    const epochs = (text: string) => text.split("\n").filter((l) => l.startsWith("Epoch "));
+    const trained = run("train", "--save", "m.wmlp");
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(epochs(trained.stdout)).toEqual(epochs(transcript));
+    expect(epochs(trained.stdout)).toHaveLength(10);
+    const digits = join(app, "node_modules", "wasm-mlp", "dist", "data", "digits.csv.gz");
+    const evaluated = run("evaluate", "--model", "m.wmlp", "--data", digits);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/^1797 rows \| Acc: 99\.7% \| Loss: 0\.0315\n/);
+    const predicted = run("predict", "--model", "m.wmlp", "--data", digits, "--json");
+    expect(predicted.stdout.trim().split("\n")).toHaveLength(1797 + 1);
+    const help = run("--help");
+    expect(help.stdout).toMatch(/^Usage: wasm-mlp COMMAND/);
+    for (const c of ["train", "predict", "evaluate"]) expect(help.stdout).toContain(`  ${c} `);
+    const unknown = run("tran");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toBe('wasm-mlp: unknown command "tran": the commands are train, predict, evaluate (see wasm-mlp --help)\n');
+    const badFlag = run("train", "--epochs", "0");
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toMatch(/^wasm-mlp train: --epochs must be between 1 and/);
+  });
+
+  it("lists, in the tarball, the built package and nothing else", () => {
+    const listed = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").map((f) => f.replace(/^package\//, ""));
+    const unexpected = listed.filter((f) => !/^(dist\/(src|build|data)\/|README\.md$|LICENSE$|package\.json$)/.test(f));
+    expect(unexpected).toEqual([]);
+    expect(listed).toContain("dist/src/cli/wasm-mlp.js");
+    expect(listed.some((f) => f.includes("reference"))).toBe(false);
   });
 
   it("CommonJS require() works (Node's require of ES modules, which engines promises)", () => {

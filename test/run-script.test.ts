@@ -3,9 +3,11 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { ensureBuilt, ROOT } from "./robustness/helpers.js";
+import { cleanCopy } from "./packed.js";
 
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
 const noSpawn = join(ROOT, "test/fixtures/no-spawn-preload.mjs");
@@ -36,6 +38,19 @@ describe("npm scripts that build first", () => {
     expect(bad.stderr).toMatch(/^train: --epochs must be between 1 and/);
     const evaluate = run(["dist/src/cli/predict.js", "--evaluate", "--help"]);
     expect(evaluate.code).toBe(0);
-    expect(evaluate.stdout).toMatch(/^Usage: npm run evaluate/);
+    expect(evaluate.stdout).toMatch(/^Usage: wasm-mlp evaluate .*\n.*npm run evaluate/);
   });
+
+  it("on a fresh clone the first run says on stderr that it builds, then trains (stdout stays the tool's)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-first-run-"));
+    try {
+      const copy = cleanCopy(dir);
+      const r = spawnSync(process.execPath, ["scripts/run.mjs", "dist/src/cli/train.js", "--epochs", "2", "--json"], { cwd: copy, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^wasm-mlp: building the kernels and the host \(only after a change\)\.\.\.\nwasm-mlp: built in \d+\.\d s\n$/);
+      expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!).epochs).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -15,6 +15,8 @@ export interface RunInfo {
   normalize: string;
   kernels: string;
   threads: number;
+  /** The threads join as workers start (threads "auto" in Node), so fewer may run: the header says "up to". */
+  threadsJoinLate: boolean;
 }
 
 export function round(x: number, digits = 6): number {
@@ -34,7 +36,7 @@ export function headerLine(cfg: TrainCliConfig, run: RunInfo): string {
     `seed ${cfg.seed}`,
     `${run.normalize} standardisation`,
     `kernels: ${run.kernels}`,
-    `threads: ${run.threads}`,
+    `threads: ${run.threadsJoinLate && run.threads > 1 ? "up to " : ""}${run.threads}`,
   ].join(" | ");
 }
 

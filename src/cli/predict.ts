@@ -11,13 +11,12 @@ import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
 import { MLP, type Evaluation } from "../model/mlp.js";
 import { choiceFlag, parseFlags } from "./args.js";
 import { round } from "./format.js";
-import { runCli } from "./main.js";
+import { isMain, runCli } from "./main.js";
 
-// one script, two tools: npm run evaluate passes --evaluate, which changes the help, the labels required
-// and the output, so it is known before the flags are parsed
-const evaluateOnly = process.argv.includes("--evaluate");
-
-const HELP = `Usage: npm run ${evaluateOnly ? "evaluate" : "predict"} -- --model FILE --data FILE [--json]
+// one script, two tools: `evaluate` (npm run evaluate passes --evaluate) changes the help, the labels
+// required and the output, so it is known before the flags are parsed
+const help = (evaluateOnly: boolean) => `Usage: wasm-mlp ${evaluateOnly ? "evaluate" : "predict"} --model FILE --data FILE [--json]
+       (in a checkout of wasm-mlp: npm run ${evaluateOnly ? "evaluate" : "predict"} -- --model FILE --data FILE [--json])
 
 ${evaluateOnly ? "Reports accuracy, mean cross-entropy, the confusion matrix and per-class precision and recall of a saved\nmodel on labelled rows." : "Prints the predicted class and the class probabilities of a saved model for each row."}
 
@@ -46,14 +45,15 @@ interface PredictArgs {
 
 const out = (line: string) => process.stdout.write(line + "\n");
 
-async function main(argv: string[]): Promise<void> {
+/** The predict command, or with `evaluateOnly` the evaluate command. */
+export const predictCommand = (evaluateOnly: boolean) => async (argv: string[]): Promise<void> => {
   const args = readArgs(argv);
   if (args === "help") {
-    process.stdout.write(HELP);
+    process.stdout.write(help(evaluateOnly));
     return;
   }
   const model = await loadModel(args);
-  const data = await readRows(model, args);
+  const data = await readRows(model, args, evaluateOnly);
   const labelled = data.labelled !== false;
   if (!evaluateOnly) {
     const P = model.predictProba(data.X), C = model.classes;
@@ -63,8 +63,8 @@ async function main(argv: string[]): Promise<void> {
     }
     if (!labelled) return;
   }
-  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json)) out(line);
-}
+  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json, evaluateOnly)) out(line);
+};
 
 /** The flags, checked (a UsageError names the first one wrong), or "help". */
 function readArgs(argv: string[]): PredictArgs | "help" {
@@ -82,7 +82,7 @@ async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP> {
 }
 
 /** The rows of --data, in the model's shape and range; labels required for evaluate, optional for predict. */
-async function readRows(model: MLP, { modelPath, dataPath }: PredictArgs): Promise<Dataset> {
+async function readRows(model: MLP, { modelPath, dataPath }: PredictArgs, evaluateOnly: boolean): Promise<Dataset> {
   const data = await loadCsv(dataPath, {
     features: model.inputs,
     labels: evaluateOnly ? "required" : "optional",
@@ -115,7 +115,7 @@ function predictionLine(row: number, p: number[], truth: number | undefined, jso
 }
 
 /** The scores on labelled rows: one JSON line, or a summary line (and, for evaluate, the confusion matrix). */
-function evaluationLines(e: Evaluation, json: boolean): string[] {
+function evaluationLines(e: Evaluation, json: boolean, evaluateOnly: boolean): string[] {
   if (json) {
     return [JSON.stringify({ rows: e.n, accuracy: round(e.accuracy), loss: round(e.loss), confusion: e.confusion, ...metricsJson(e.confusion) })];
   }
@@ -124,4 +124,7 @@ function evaluationLines(e: Evaluation, json: boolean): string[] {
   return [summary, "Confusion matrix (rows: true class, columns: predicted):", ...formatConfusion(e.confusion).map((l) => "  " + l)];
 }
 
-await runCli(evaluateOnly ? "evaluate" : "predict", main);
+if (isMain(import.meta.url)) {
+  const evaluateOnly = process.argv.includes("--evaluate");
+  await runCli(evaluateOnly ? "evaluate" : "predict", predictCommand(evaluateOnly));
+}

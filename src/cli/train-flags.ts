@@ -9,7 +9,7 @@ import { UsageError } from "../errors.js";
 import { LR_SCHEDULES, type LrSchedule } from "../model/schedule.js";
 import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
-export const TRAIN_HELP = `Usage: npm run train -- [flags]
+export const TRAIN_HELP = `Usage: wasm-mlp train [flags]        (in a checkout of wasm-mlp: npm run train -- [flags])
 
 Trains a classifier with WebAssembly kernels. By default: the original MLP (64-32-10, ReLU, softmax) on the
 8x8 digits in data/digits.csv.gz, full-batch SGD, lr 0.1, 1000 epochs, seed 42.

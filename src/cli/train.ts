@@ -9,7 +9,7 @@ import { checkWritable, writeFileAtomic } from "./files.js";
 import { headerLine, reportLine, summaryLines } from "./format.js";
 import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
-import { runCli } from "./main.js";
+import { isMain, runCli } from "./main.js";
 import { DataError, UsageError } from "../errors.js";
 import { Network } from "../engine/network.js";
 import type { NormalizeKind } from "../model/normalize.js";
@@ -103,7 +103,8 @@ async function writeOutputs(cfg: TrainCliConfig, model: MLP, p: Prepared, report
   }
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The train command. */
+export async function trainCommand(argv: string[]): Promise<void> {
   const cfg = parseTrainFlags(argv);
   if (cfg === "help") {
     process.stdout.write(TRAIN_HELP);
@@ -117,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
   const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   if (!cfg.json) {
-    out(headerLine(cfg, { layers: p.layers, name: p.name, trainRows: p.train.n, testRows: p.test?.n, normalize: p.normalize, kernels: model.kernels.build, threads }));
+    out(headerLine(cfg, { layers: p.layers, name: p.name, trainRows: p.train.n, testRows: p.test?.n, normalize: p.normalize, kernels: model.kernels.build, threads, threadsJoinLate: cfg.threads === "auto" }));
   }
   // from here on, Ctrl+C stops training after the current epoch and keeps what it reached
   const interrupt = new Interrupt();
@@ -131,4 +132,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await runCli("train", main);
+if (isMain(import.meta.url)) await runCli("train", trainCommand);
