@@ -77,10 +77,10 @@ console.log(JSON.stringify({ n: d.n, accuracy: s.accuracy, reloaded: ok / d.n, k
     expect(predicted.stdout.trim().split("\n")).toHaveLength(1797 + 1);
     const help = run("--help");
     expect(help.stdout).toMatch(/^Usage: wasm-mlp COMMAND/);
-    for (const c of ["train", "predict", "evaluate"]) expect(help.stdout).toContain(`  ${c} `);
+    for (const c of ["train", "predict", "evaluate", "export"]) expect(help.stdout).toContain(`  ${c} `);
     const unknown = run("tran");
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toBe('wasm-mlp: unknown command "tran": the commands are train, predict, evaluate (see wasm-mlp --help)\n');
+    expect(unknown.stderr).toBe('wasm-mlp: unknown command "tran": the commands are train, predict, evaluate, export (see wasm-mlp --help)\n');
     const badFlag = run("train", "--epochs", "0");
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/^wasm-mlp train: --epochs must be between 1 and/);

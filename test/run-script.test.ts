@@ -20,7 +20,7 @@ function run(args: string[], nodeArgs: string[] = []) {
 beforeAll(() => ensureBuilt(), 240_000);
 
 describe("npm scripts that build first", () => {
-  it.each(["train", "test", "bench", "predict", "evaluate", "build:web"])("%s is one node command through scripts/run.mjs", (name) => {
+  it.each(["train", "test", "bench", "predict", "evaluate", "export", "build:web"])("%s is one node command through scripts/run.mjs", (name) => {
     expect(scripts[name]).toMatch(/^node scripts\/run\.mjs \S+/);
     expect(scripts[name]).not.toMatch(/&&|;|\|/);
   });

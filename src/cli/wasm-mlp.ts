@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // wasm-mlp COMMAND [flags]: one command for the installed package, with the tools as subcommands (train,
-// predict, evaluate), as git and npm have theirs. wasm-mlp-train and wasm-mlp-predict stay as they were.
+// predict, evaluate, export), as git and npm have theirs. wasm-mlp-train and wasm-mlp-predict stay as they were.
 
 import { UsageError } from "../errors.js";
 import { isMain, runCli } from "./main.js";
@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { about: string; run: () => Promise<(argv: string
   train: { about: "train a classifier on the digits, MNIST or your CSV", run: async () => (await import("./train.js")).trainCommand },
   predict: { about: "each row's class and probabilities from a saved model", run: async () => (await import("./predict.js")).predictCommand(false) },
   evaluate: { about: "accuracy, loss, confusion matrix, precision and recall of a saved model", run: async () => (await import("./predict.js")).predictCommand(true) },
+  export: { about: "a saved model as ONNX, for ONNX Runtime, PyTorch and others", run: async () => (await import("./export.js")).exportCommand },
 };
 
 export const HELP = `Usage: wasm-mlp COMMAND [flags]      (wasm-mlp COMMAND --help for a command's flags)

@@ -3,18 +3,15 @@
 //
 // The graph (quoted names are the ONNX value names):
 //   "input" float32 [N, F], N a symbolic dimension
-//   -> Sub("mean") -> Div("divisor")                        only with a normalization
+//   -> Cast(double) -> Sub("mean") -> Div("divisor") -> Cast(float)   only with a normalization
 //   -> Gemm("W1", "b1") -> Relu -> ... -> Gemm("WL", "bL")   B is W as we store it, [fan_in, fan_out]: no transB
 //   -> Softmax(axis=1) -> "probabilities" float32 [N, classes]
 //   -> ArgMax(axis=1, keepdims=0) -> "label" int64 [N]
 // metadata_props: "layers" ("64-32-10"), "class_names" (a JSON array) when given, then the caller's entries.
 //
-// Standardisation: the host computes (x - mean) / divisor in f64 and rounds once to f32; here Sub and Div run
-// in f32 on mean and divisor rounded to f32, four roundings instead of one. About half the standardised values
-// differ from the host's, by up to a few f32 ulps of the result plus |mean| / divisor · 2^-24 (from rounding the
-// mean; where x is close to the mean that is many ulps of a tiny value). On random 3-hidden-layer models with
-// inputs in [0, 16) the probabilities moved by up to 2.6e-6, within the 1e-5 the tests demand. Casting to
-// double for Sub and Div and back would match the host bit for bit, at two more nodes.
+// Standardisation as the host does it, bit for bit: the f32 input widened to f64 (exact), (x - mean) / divisor
+// with the f64 mean and divisor the model keeps, rounded once to f32. Sub and Div in f32 on rounded constants
+// would round four times and move about half the standardised values by a few ulps.
 //
 // The protobuf encoding is written here, not taken from a protobuf library: the export needs only varints,
 // length-delimited fields and packed floats (ProtoWriter, under 100 lines, unit-tested), against a runtime
@@ -32,7 +29,7 @@ export interface OnnxModelInput {
   W: readonly Float32Array[];
   /** b[l] has fan_out entries. */
   b: readonly Float32Array[];
-  /** Per feature x' = (x - mean) / divisor, written as Sub and Div with mean and divisor rounded to f32. */
+  /** Per feature x' = (x - mean) / divisor, computed in f64 and rounded to f32, as the host does. */
   normalization?: { mean: Float64Array; divisor: Float64Array };
   /** The hidden layers' activation; "relu" when absent. */
   activation?: HiddenActivation;
@@ -55,7 +52,7 @@ const FIELD = {
   GraphProto: { node: 1, name: 2, initializer: 5, input: 11, output: 12 },
   NodeProto: { input: 1, output: 2, name: 3, opType: 4, attribute: 5 },
   AttributeProto: { name: 1, i: 3, type: 20 },
-  TensorProto: { dims: 1, dataType: 2, floatData: 4, name: 8 },
+  TensorProto: { dims: 1, dataType: 2, floatData: 4, name: 8, doubleData: 10 },
   ValueInfoProto: { name: 1, type: 2 },
   TypeProto: { tensorType: 1 },
   TypeProtoTensor: { elemType: 1, shape: 2 },
@@ -64,7 +61,7 @@ const FIELD = {
 } as const;
 
 /** onnx.proto enums: TensorProto.DataType and AttributeProto.AttributeType. */
-const DATA_TYPE = { FLOAT: 1, INT64: 7 } as const;
+const DATA_TYPE = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 const ATTRIBUTE_TYPE = { INT: 2 } as const;
 
 /** Protobuf wire types. */
@@ -144,6 +141,17 @@ export class ProtoWriter {
     return this;
   }
 
+  /** A packed repeated double: one length prefix, then each value as 8 bytes little-endian (IEEE 754 binary64). */
+  packedDoubles(field: number, values: ArrayLike<number>): this {
+    const n = 8 * values.length;
+    this.tag(field, WIRE.LEN).varint(n);
+    this.reserve(n);
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.len, n);
+    for (let i = 0; i < values.length; i++) dv.setFloat64(8 * i, values[i], true);
+    this.len += n;
+    return this;
+  }
+
   /** The bytes written so far, as a copy that owns its buffer. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
@@ -175,7 +183,8 @@ interface GraphNode {
 interface Initializer {
   name: string;
   dims: number[];
-  data: Float32Array;
+  /** float32 data, or float64 (the standardisation's constants). */
+  data: Float32Array | Float64Array;
 }
 
 /**
@@ -233,10 +242,12 @@ export function encodeOnnx(m: OnnxModelInput): Uint8Array {
 
   let x = "input";
   if (m.normalization) {
-    initializers.push({ name: "mean", dims: [F], data: Float32Array.from(m.normalization.mean) });
-    initializers.push({ name: "divisor", dims: [F], data: Float32Array.from(m.normalization.divisor) });
-    nodes.push({ op: "Sub", name: "sub_mean", inputs: [x, "mean"], outputs: ["centered"] });
-    nodes.push({ op: "Div", name: "div_divisor", inputs: ["centered", "divisor"], outputs: ["standardized"] });
+    initializers.push({ name: "mean", dims: [F], data: Float64Array.from(m.normalization.mean) });
+    initializers.push({ name: "divisor", dims: [F], data: Float64Array.from(m.normalization.divisor) });
+    nodes.push({ op: "Cast", name: "to_double", inputs: [x], outputs: ["input_f64"], attributes: { to: DATA_TYPE.DOUBLE } });
+    nodes.push({ op: "Sub", name: "sub_mean", inputs: ["input_f64", "mean"], outputs: ["centered"] });
+    nodes.push({ op: "Div", name: "div_divisor", inputs: ["centered", "divisor"], outputs: ["standardized_f64"] });
+    nodes.push({ op: "Cast", name: "to_float", inputs: ["standardized_f64"], outputs: ["standardized"], attributes: { to: DATA_TYPE.FLOAT } });
     x = "standardized";
   }
   for (let l = 0; l < m.W.length; l++) {
@@ -296,8 +307,8 @@ function writeNode(w: ProtoWriter, node: GraphNode): void {
 function writeTensor(w: ProtoWriter, t: Initializer): void {
   const T = FIELD.TensorProto;
   for (const d of t.dims) w.int(T.dims, d);
-  w.int(T.dataType, DATA_TYPE.FLOAT);
-  w.packedFloats(T.floatData, t.data);
+  if (t.data instanceof Float64Array) w.int(T.dataType, DATA_TYPE.DOUBLE).packedDoubles(T.doubleData, t.data);
+  else w.int(T.dataType, DATA_TYPE.FLOAT).packedFloats(T.floatData, t.data);
   w.string(T.name, t.name);
 }
 

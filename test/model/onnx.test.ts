@@ -29,7 +29,7 @@ const PB = {
   GraphProto: { node: 1, initializer: 5, input: 11, output: 12 },
   NodeProto: { input: 1, output: 2, opType: 4, attribute: 5 },
   AttributeProto: { name: 1, i: 3 },
-  TensorProto: { dims: 1, dataType: 2, floatData: 4, name: 8 },
+  TensorProto: { dims: 1, dataType: 2, floatData: 4, name: 8, doubleData: 10 },
   ValueInfoProto: { name: 1, type: 2 },
   TypeProto: { tensorType: 1 },
   TypeProtoTensor: { elemType: 1, shape: 2 },
@@ -286,25 +286,28 @@ describe("encodeOnnx structure", () => {
     const graph = msg(bytes, PB.ModelProto.graph);
     const N = PB.NodeProto;
     const nodes = msgs(graph, PB.GraphProto.node);
-    expect(nodes.map((n) => str(n, N.opType))).toEqual(["Sub", "Div", "Gemm", "Relu", "Gemm", "Relu", "Gemm", "Softmax", "ArgMax"]);
-    expect(strs(nodes[2], N.input)).toEqual(["standardized", "W1", "b1"]);
+    expect(nodes.map((n) => str(n, N.opType))).toEqual(["Cast", "Sub", "Div", "Cast", "Gemm", "Relu", "Gemm", "Relu", "Gemm", "Softmax", "ArgMax"]);
+    expect(strs(nodes[4], N.input)).toEqual(["standardized", "W1", "b1"]);
     const attributes = (node: Uint8Array) =>
       Object.fromEntries(msgs(node, N.attribute).map((a) => [str(a, PB.AttributeProto.name), int(a, PB.AttributeProto.i)]));
-    expect(attributes(nodes[7])).toEqual({ axis: 1 });
-    expect(attributes(nodes[8])).toEqual({ axis: 1, keepdims: 0 });
+    // standardisation in f64, as the host: Cast to double (11), Sub, Div, Cast back to float (1)
+    expect([attributes(nodes[0]), attributes(nodes[3])]).toEqual([{ to: 11 }, { to: 1 }]);
+    expect(attributes(nodes[9])).toEqual({ axis: 1 });
+    expect(attributes(nodes[10])).toEqual({ axis: 1, keepdims: 0 });
 
     const T = PB.TensorProto;
     const tensors = msgs(graph, PB.GraphProto.initializer).map((t) => ({
       name: str(t, T.name),
       dims: all(t, T.dims).map(Number),
       dataType: int(t, T.dataType),
-      data: new Float32Array(msg(t, T.floatData).slice().buffer),
+      data: int(t, T.dataType) === 11 ? new Float64Array(msg(t, T.doubleData).slice().buffer) : new Float32Array(msg(t, T.floatData).slice().buffer),
     }));
     expect(tensors.map((t) => [t.name, t.dims])).toEqual([
       ["mean", [13]], ["divisor", [13]], ["W1", [13, 11]], ["b1", [11]], ["W2", [11, 6]], ["b2", [6]], ["W3", [6, 3]], ["b3", [3]],
     ]);
-    expect(tensors.every((t) => t.dataType === 1)).toBe(true);
-    expect(tensors[0].data).toEqual(Float32Array.from(m.normalization!.mean));
+    expect(tensors.map((t) => t.dataType)).toEqual([11, 11, 1, 1, 1, 1, 1, 1]);
+    expect(tensors[0].data).toEqual(m.normalization!.mean);
+    expect(tensors[1].data).toEqual(m.normalization!.divisor);
     expect(tensors[3].data).toEqual(m.b[0]);
     expect(tensors[6].data).toEqual(m.W[2]);
 
