@@ -54,12 +54,24 @@ export function reportLine(cfg: TrainCliConfig, r: Report): string {
   return line;
 }
 
+/** What the summary says of the data besides the fit's own figures. */
+export interface DataInfo {
+  testRows: number | undefined;
+  /** The classes' names, when the labels were words (or the data set names them). */
+  classNames?: readonly string[];
+  /** Reading and parsing the data files, in milliseconds. */
+  loadMs: number;
+}
+
 /** The closing lines: one JSON object with --json, else the Final line and what follows it. */
-export function summaryLines(cfg: TrainCliConfig, s: FitSummary, testRows: number | undefined): string[] {
+export function summaryLines(cfg: TrainCliConfig, s: FitSummary, data: DataInfo): string[] {
+  const testRows = data.testRows;
   if (cfg.json) {
     return [
       JSON.stringify({
         ...s,
+        load_ms: round(data.loadMs, 1),
+        ...(data.classNames && { classes: data.classNames }),
         accuracy: round(s.accuracy),
         loss: round(s.loss),
         ...(s.test_loss !== undefined && { test_accuracy: round(s.test_accuracy!), test_loss: round(s.test_loss) }),
@@ -80,6 +92,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary, testRows: numbe
   if (s.best_epoch !== undefined) out.push(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (s.confusion && testRows !== undefined) {
     out.push(`Held-out confusion matrix (${testRows} rows; rows: true class, columns: predicted):`);
+    if (data.classNames) out.push(`  classes: ${data.classNames.map((c, i) => `${i} ${c}`).join(", ")}`);
     for (const l of formatConfusion(s.confusion)) out.push("  " + l);
   }
   if (cfg.save) out.push(`Saved the model to ${cfg.save}`);

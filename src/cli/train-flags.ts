@@ -35,8 +35,17 @@ Training
   --threads N|auto         threads; auto: the cores, or one where the work per step is too small [auto]
                            (the results are the same bits for any number)
 Data
-  --dataset digits|mnist   the bundled 8x8 digits, or 10,000 MNIST digits (needs the mnist package)
-  --data FILE              your own CSV (.gz too): numeric columns, the last one an integer class label
+  --dataset digits|mnist|fashion-mnist
+                           the bundled 8x8 digits; 10,000 MNIST digits (needs the mnist package); or
+                           Fashion-MNIST's 60,000 images, tested on its own 10,000 (Debian's
+                           dataset-fashion-mnist, or the four IDX files in $FASHION_MNIST_DIR)
+  --data FILE              your own data (.gz too): a CSV table, or an IDX images file (MNIST's format)
+  --labels FILE            the IDX labels file of --data           [the *-labels-idx1-ubyte[.gz] beside it]
+  --header auto|yes|no     whether a CSV's first line names its columns                         [auto]
+  --label NAME|N           the CSV's label column, by name or position from 1                    [last]
+                           (numbers are class numbers; words are class names, kept in the model)
+  --missing error|drop     a CSV gap (empty, NA, ?): an error naming it, or drop its row         [error]
+  --test-data FILE         held-out data from a file (CSV or IDX, like --data) instead of --test-split
   --normalize feature|global
                            standardise per feature, or with one global mean and std
                              [global for slp on digits and for mnist, feature otherwise]
@@ -71,6 +80,11 @@ const FLAGS = {
   threads: { type: "string", default: "auto" },
   dataset: { type: "string" },
   data: { type: "string" },
+  labels: { type: "string" },
+  header: { type: "string" },
+  label: { type: "string" },
+  missing: { type: "string" },
+  "test-data": { type: "string" },
   normalize: { type: "string" },
   "test-split": { type: "string" },
   patience: { type: "string" },
@@ -100,8 +114,14 @@ export interface TrainCliConfig {
   eps: number | undefined;
   kernels: KernelBuild | "auto";
   threads: number | "auto";
-  dataset: "digits" | "mnist";
+  dataset: "digits" | "mnist" | "fashion-mnist";
   data: string | undefined;
+  /** --labels: the IDX labels file of --data. */
+  labels: string | undefined;
+  header: "auto" | "yes" | "no";
+  label: string | undefined;
+  missing: "error" | "drop";
+  testData: string | undefined;
   normalize: NormalizeKind | undefined;
   testSplit: number | undefined;
   patience: number | undefined;
@@ -120,14 +140,10 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   const model = choiceFlag(v, "model", ["mlp", "slp"] as const);
   if (model === "slp" && v.hidden !== undefined) throw new UsageError("--hidden does not apply to --model slp (it has no hidden layer)");
   const hidden = model === "slp" ? [] : parseHidden(String(v.hidden ?? "32"));
-  if (v.data !== undefined && v.dataset !== undefined) throw new UsageError("give --data or --dataset, not both");
   const optimizer = choiceFlag(v, "optimizer", OPTIMIZERS);
   for (const f of HYPER_PARAMS) {
     if (v[f] !== undefined && !OPTIMIZER_TABLE[optimizer].params.includes(f)) throw new UsageError(`--${f} applies to --optimizer ${optimizerOf(f)} only`);
   }
-  const testSplit = v["test-split"] === undefined ? undefined : numberFlag(v, "test-split", unit);
-  const patience = v.patience === undefined ? undefined : intFlag(v, "patience", 1, 1e9);
-  if (patience !== undefined && testSplit === undefined) throw new UsageError("--patience needs held-out data: add --test-split");
   return {
     model,
     hidden,
@@ -144,15 +160,41 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
     eps: v.eps === undefined ? undefined : numberFlag(v, "eps", positive),
     kernels: choiceFlag(v, "kernels", ["auto", ...KERNEL_BUILDS] as const),
     threads: v.threads === "auto" ? "auto" : intFlag(v, "threads", 1, 256),
-    dataset: v.dataset === undefined ? "digits" : choiceFlag(v, "dataset", ["digits", "mnist"] as const),
-    data: v.data === undefined ? undefined : nonEmpty(v, "data"),
-    normalize: v.normalize === undefined ? undefined : choiceFlag(v, "normalize", ["feature", "global"] as const),
-    testSplit,
-    patience,
+    ...dataFlags(v),
     every: intFlag(v, "every", 1, 1e9),
     json: v.json === true,
     save: v.save === undefined ? undefined : nonEmpty(v, "save"),
     plot: v.plot === undefined ? undefined : nonEmpty(v, "plot"),
+  };
+}
+
+/** The flags that say what to train and test on. */
+function dataFlags(v: Record<string, string | boolean | undefined>) {
+  if (v.data !== undefined && v.dataset !== undefined) throw new UsageError("give --data or --dataset, not both");
+  const file = (name: string) => (v[name] === undefined ? undefined : nonEmpty(v, name));
+  const data = file("data"), testData = file("test-data"), labels = file("labels");
+  const dataset = v.dataset === undefined ? "digits" : choiceFlag(v, "dataset", ["digits", "mnist", "fashion-mnist"] as const);
+  if (labels !== undefined && data === undefined) throw new UsageError("--labels goes with --data (an IDX images file)");
+  for (const f of ["header", "label", "missing"] as const) {
+    if (v[f] !== undefined && data === undefined) throw new UsageError(`--${f} applies to --data (a CSV file)`);
+  }
+  const testSplit = v["test-split"] === undefined ? undefined : numberFlag(v, "test-split", unit);
+  if (testData !== undefined && testSplit !== undefined) throw new UsageError("give --test-data or --test-split, not both");
+  if (testData !== undefined && dataset === "fashion-mnist") throw new UsageError("--dataset fashion-mnist tests on its own 10,000 images: --test-data does not apply");
+  const patience = v.patience === undefined ? undefined : intFlag(v, "patience", 1, 1e9);
+  const heldOut = testSplit !== undefined || testData !== undefined || dataset === "fashion-mnist";
+  if (patience !== undefined && !heldOut) throw new UsageError("--patience needs held-out data: add --test-split or --test-data");
+  return {
+    dataset,
+    data,
+    labels,
+    header: v.header === undefined ? "auto" : choiceFlag(v, "header", ["auto", "yes", "no"] as const),
+    label: v.label === undefined ? undefined : String(v.label),
+    missing: v.missing === undefined ? "error" : choiceFlag(v, "missing", ["error", "drop"] as const),
+    testData,
+    normalize: v.normalize === undefined ? undefined : choiceFlag(v, "normalize", ["feature", "global"] as const),
+    testSplit,
+    patience,
   };
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run train -- [flags]: trains a classifier and prints its progress (see --help).
 
-import { loadCsv, loadDigits } from "../data/datasets.js";
+import { loadDigits, loadFashionMnist, loadFile } from "../data/datasets.js";
+import type { Schema } from "../data/schema.js";
 import type { Dataset } from "../data/csv.js";
 import { MLP, type FitSummary, type Report } from "../model/mlp.js";
 import { stratifiedSplit } from "../data/split.js";
@@ -20,10 +21,34 @@ interface Prepared {
   normalize: NormalizeKind;
   train: Dataset;
   test: Dataset | undefined;
+  /** A CSV table's schema (the model keeps it) and the classes' names, when the data has them. */
+  schema: Schema | undefined;
+  classNames: readonly string[] | undefined;
+  /** Reading and parsing the data files, in milliseconds. */
+  loadMs: number;
 }
 
-async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: string }> {
-  if (cfg.data !== undefined) return { data: await loadCsv(cfg.data), name: cfg.data };
+interface Loaded {
+  data: Dataset;
+  name: string;
+  /** Held-out data that comes as its own file (--test-data, Fashion-MNIST's test set). */
+  test?: Dataset;
+  schema?: Schema;
+}
+
+async function loadData(cfg: TrainCliConfig): Promise<Loaded> {
+  if (cfg.data !== undefined) {
+    const rules = { header: cfg.header, label: cfg.label, missing: cfg.missing };
+    const data = await loadFile(cfg.data, { ...rules, labelsFile: cfg.labels });
+    const schema = "schema" in data ? data.schema : undefined;
+    const test = cfg.testData === undefined ? undefined : await loadFile(cfg.testData, { ...rules, schema, classes: data.classes, classNames: data.classNames });
+    if (test && test.features !== data.features) throw new DataError(`${cfg.testData}: ${test.features} inputs a row, where ${cfg.data} has ${data.features}`);
+    return { data, name: cfg.data, test, schema };
+  }
+  if (cfg.dataset === "fashion-mnist") {
+    const { train, test } = await loadFashionMnist();
+    return { data: train, name: "Fashion-MNIST", test };
+  }
   if (cfg.dataset === "mnist") {
     const { loadMnist } = await import("../data/mnist.js");
     return { data: await loadMnist(), name: "MNIST (10,000)" };
@@ -33,21 +58,24 @@ async function loadData(cfg: TrainCliConfig): Promise<{ data: Dataset; name: str
 
 /** Loads and splits the data and checks that the network fits, before any weight is made. */
 async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
-  const { data, name } = await loadData(cfg);
+  const t0 = performance.now();
+  const loaded = await loadData(cfg), { data, name } = loaded;
+  const loadMs = performance.now() - t0;
   const present = new Set(data.y).size;
   if (present < 2) throw new DataError(`${name}: every row has label ${data.y[0]}; a classifier needs rows of at least two classes`);
   const digitsAsOriginal = cfg.data === undefined && cfg.dataset === "digits";
-  // the original standardises the SLP globally and the MLP per feature
-  // (MNIST's pixels share one scale and many are nearly always 0: one global mean and std suits them)
-  const normalize = cfg.normalize ?? ((cfg.model === "slp" && digitsAsOriginal) || cfg.dataset === "mnist" ? "global" : "feature");
+  // the original standardises the SLP globally and the MLP per feature; images (MNIST, Fashion-MNIST, IDX
+  // files) share one scale and many pixels are nearly always 0: one global mean and std suits them
+  const images = cfg.dataset !== "digits" || "rows" in data;
+  const normalize = cfg.normalize ?? ((cfg.model === "slp" && digitsAsOriginal) || images ? "global" : "feature");
   const layers = [data.features, ...cfg.hidden, data.classes];
-  const { train, test } = cfg.testSplit !== undefined ? stratifiedSplit(data, cfg.testSplit, cfg.seed) : { train: data, test: undefined };
+  const { train, test } = cfg.testSplit !== undefined ? stratifiedSplit(data, cfg.testSplit, cfg.seed) : { train: data, test: loaded.test };
   if (cfg.batch !== undefined && cfg.batch > train.n) {
     throw new UsageError(`--batch ${cfg.batch} is larger than the ${train.n} training rows`);
   }
   // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
   Network.assertFits({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
-  return { name, layers, normalize, train, test };
+  return { name, layers, normalize, train, test, schema: loaded.schema, classNames: data.classNames, loadMs };
 }
 
 /**
@@ -125,7 +153,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   try {
     const { summary, reports } = await train(cfg, model, p, threads, out, interrupt);
     await writeOutputs(cfg, model, p, reports);
-    for (const line of summaryLines(cfg, summary, p.test?.n)) out(line);
+    for (const line of summaryLines(cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs })) out(line);
     if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;
   } finally {
     interrupt.dispose();

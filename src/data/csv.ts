@@ -13,6 +13,8 @@ export interface Dataset {
   readonly classes: number;
   /** False when labels were optional and the file has none (every y is NO_LABEL). */
   readonly labelled?: boolean;
+  /** The classes' names when the labels were words (class i is classNames[i]). */
+  readonly classNames?: readonly string[];
 }
 
 export interface CsvRules {
@@ -49,7 +51,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /** Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser). */
-export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBytes = MAX_TEXT_BYTES): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -59,9 +61,9 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string): Prom
       if (done) break;
       total += value.byteLength;
       // stop inflating as soon as the text could not be held, rather than after running out of memory
-      if (total > MAX_TEXT_BYTES) {
+      if (total > maxBytes) {
         await reader.cancel();
-        throw new DataError(`${file}: inflates to more than the ${MAX_TEXT_BYTES / MiB} MiB limit for data files`);
+        throw new DataError(`${file}: inflates to more than the ${maxBytes / MiB} MiB limit for data files`);
       }
       chunks.push(value);
     }

@@ -1,7 +1,11 @@
-// Loading data sets: the bundled digits, or a user's CSV, from a path, URL, Response or bytes.
+// Loading data sets from a path, URL, Response or bytes: the bundled digits, a numeric CSV (loadCsv), a
+// table as people have them (loadTable), an IDX pair (loadIdx), Fashion-MNIST from Debian's package.
 
-import { checkByteSource, isLocalFile, fromBase64, readBytes, sourceName, type ByteSource } from "../bytes.js";
-import { decodeText, DIGITS_RULES, MAX_TEXT_BYTES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
+import { checkByteSource, isLocalFile, isNode, fromBase64, nodeBuiltin, readBytes, sourceName, type ByteSource } from "../bytes.js";
+import { decodeText, DIGITS_RULES, gunzip, isGzip, MAX_TEXT_BYTES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
+import { isIdx, labelsFileFor, readIdxPair } from "./idx.js";
+import { encodeTable, featureCount, labelColumn, schemaOf, type Schema } from "./schema.js";
+import { DEFAULT_MAX_BYTES, parseTable } from "./table.js";
 import { DataError, UsageError } from "../errors.js";
 import { checkOptions, integer, oneOf, rule, type Table } from "../checks.js";
 
@@ -43,4 +47,155 @@ export async function loadCsv(source: ByteSource, rules: CsvRules = {}): Promise
   const name = sourceName(source);
   const bytes = await readBytes(source, (m) => new DataError(m), MAX_TEXT_BYTES);
   return parseCsv(await decodeText(bytes, name, isLocalFile(source)), name, rules);
+}
+
+/** The most bytes a table or IDX file may hold (plain, or after inflating): they are parsed as bytes, not text. */
+export const MAX_DATA_BYTES = MAX_TEXT_BYTES;
+
+/** A data set read from a table: its rows encoded by a schema, which a model keeps to encode later files alike. */
+export interface TableDataset extends Dataset {
+  readonly schema: Schema;
+  /** Rows left out for a gap (missing "drop"). */
+  readonly dropped: number;
+}
+
+export interface TableRules {
+  /** Whether the first line names the columns: "auto" (default) decides from its cells. */
+  header?: "auto" | "yes" | "no";
+  /** The label column: its name, or its position from 1; the last column by default. */
+  label?: string;
+  /** A gap (empty, NA, ?): "error" (default) names its line and column; "drop" leaves its row out. */
+  missing?: "error" | "drop";
+  /** Encode by this schema (a trained model's) instead of making one from the file. */
+  schema?: Schema;
+  /** "optional": the label column may be absent (y is then 255 and labelled false); needs a schema. */
+  labels?: "required" | "optional";
+}
+
+const TABLE_RULES: Table = {
+  header: oneOf(["auto", "yes", "no"]),
+  label: rule("a column name or position", (v) => typeof v === "string" && v !== ""),
+  missing: oneOf(["error", "drop"]),
+  schema: rule("a schema (a model's)", (v) => typeof v === "object" && v !== null && Array.isArray((v as Schema).columns)),
+  labels: oneOf(["required", "optional"]),
+};
+
+/**
+ * A CSV table as people have them (gzip too): a header or not, the label in any column, word labels (kept as
+ * class names), word-valued features (one-hot encoded), quoted fields. See data/table.ts and data/schema.ts.
+ */
+export async function loadTable(source: ByteSource, rules: TableRules = {}): Promise<TableDataset> {
+  checkByteSource("loadTable", "the source", source);
+  checkOptions("loadTable", rules, TABLE_RULES);
+  if (rules.labels === "optional" && !rules.schema) throw new UsageError('loadTable: labels "optional" needs a schema, to tell a label column from an input');
+  const name = sourceName(source);
+  return tableFromBytes(await readData(source, name), name, rules);
+}
+
+/** Parses inflated bytes as a table and encodes it (see loadTable). */
+export function tableFromBytes(bytes: Uint8Array, name: string, rules: TableRules = {}): TableDataset {
+  const t = parseTable(bytes, name, { header: rules.header, missing: rules.missing, maxBytes: MAX_DATA_BYTES });
+  const schema = rules.schema ?? schemaOf(t, labelColumn(t, rules.label));
+  const { X, y, labelled } = encodeTable(t, schema, rules.labels ?? "required");
+  let classes = schema.classes?.length ?? 0;
+  if (!schema.classes && labelled) for (let i = 0; i < y.length; i++) classes = Math.max(classes, y[i] + 1);
+  return { X, y, n: t.rows, features: featureCount(schema), classes, labelled, schema, dropped: t.dropped, ...(schema.classes && { classNames: schema.classes }) };
+}
+
+/** A source's bytes, inflated when they are gzip (a local file named .gz must be). */
+async function readData(source: ByteSource, name: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await readBytes(source, (m) => new DataError(m), MAX_DATA_BYTES);
+  if (isGzip(bytes)) return gunzip(bytes, name, MAX_DATA_BYTES);
+  if (isLocalFile(source) && /\.gz$/i.test(name)) throw new DataError(`${name}: named .gz but is not gzip-compressed`);
+  return bytes;
+}
+
+/** Images of an IDX pair, as a data set: pixel values as they are (0..255 for MNIST's kin). */
+export interface ImageDataset extends Dataset {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * An IDX images file (gzip or not) and its labels: `labels` given, or (a path) the labels file beside the
+ * images (train-images-idx3-ubyte.gz -> train-labels-idx1-ubyte.gz, inflated or not).
+ */
+export async function loadIdx(images: ByteSource, labels?: ByteSource, options: { classes?: number; classNames?: readonly string[] } = {}): Promise<ImageDataset> {
+  checkByteSource("loadIdx", "the images", images);
+  if (labels !== undefined) checkByteSource("loadIdx", "the labels", labels);
+  const imagesName = sourceName(images);
+  const imageBytes = await readData(images, imagesName);
+  const labelsSource = labels ?? (await labelsBeside(images, imagesName));
+  const labelsName = sourceName(labelsSource);
+  return idxFromBytes(imageBytes, imagesName, await readData(labelsSource, labelsName), labelsName, options);
+}
+
+/** An IDX pair from inflated bytes (see loadIdx). */
+export function idxFromBytes(images: Uint8Array, imagesName: string, labels: Uint8Array, labelsName: string, options: { classes?: number; classNames?: readonly string[] } = {}): ImageDataset {
+  const classes = options.classes ?? options.classNames?.length;
+  const pair = readIdxPair(images, imagesName, labels, labelsName, classes);
+  const { n, rows, cols, features, pixels } = pair.images;
+  return { X: Float32Array.from(pixels), y: pair.labels.slice(), n, features, classes: pair.classes, labelled: true, rows, cols, ...(options.classNames && { classNames: [...options.classNames] }) };
+}
+
+/** The labels file beside an images file, as labelsFileFor names it: the first candidate that exists. */
+async function labelsBeside(images: ByteSource, name: string): Promise<ByteSource> {
+  const candidates = typeof images === "string" || images instanceof URL ? labelsFileFor(name) : [];
+  if (candidates.length === 0) throw new UsageError(`loadIdx: ${name}: give the labels file too (it cannot be found from this name)`);
+  if (isLocalFile(images)) {
+    const { access } = await nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+    for (const c of candidates) if (await access(c).then(() => true, () => false)) return c;
+    throw new DataError(`${name}: no labels file beside it (looked for ${candidates.join(", ")}); give it with --labels FILE`);
+  }
+  return candidates[0];
+}
+
+/** Fashion-MNIST's ten classes (Zalando's names), in label order. */
+export const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"] as const;
+
+/** Where Debian's dataset-fashion-mnist puts the IDX files. */
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+/**
+ * Fashion-MNIST (60,000 training and 10,000 test images of 28x28, 10 classes) from its four IDX files in
+ * `dir` (default: $FASHION_MNIST_DIR, else Debian's package's folder).
+ */
+export async function loadFashionMnist(dir?: string): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  const folder = dir ?? (isNode ? process.env.FASHION_MNIST_DIR : undefined) ?? FASHION_MNIST_DIR;
+  const file = (part: string) => `${folder}/${part}-idx${part.includes("images") ? 3 : 1}-ubyte.gz`;
+  const options = { classNames: FASHION_CLASSES };
+  try {
+    const [train, test] = await Promise.all([
+      loadIdx(file("train-images"), file("train-labels"), options),
+      loadIdx(file("t10k-images"), file("t10k-labels"), options),
+    ]);
+    return { train, test };
+  } catch (e) {
+    if (e instanceof DataError && /no such file/.test(e.message)) {
+      throw new DataError(`Fashion-MNIST is not in ${folder} (${e.message}); install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or set FASHION_MNIST_DIR to a folder holding its four IDX files`);
+    }
+    throw e;
+  }
+}
+
+export interface FileRules extends TableRules {
+  /** An IDX images file's labels (by default the labels file beside it). */
+  labelsFile?: ByteSource;
+  /** IDX: the classes (and their names) labels must fall in, e.g. the training set's for held-out data. */
+  classes?: number;
+  classNames?: readonly string[];
+}
+
+/** A data file by its content: an IDX images file (its magic number) with its labels, or else a CSV table. */
+export async function loadFile(source: ByteSource, rules: FileRules = {}): Promise<TableDataset | ImageDataset> {
+  checkByteSource("loadFile", "the source", source);
+  const name = sourceName(source);
+  const bytes = await readData(source, name);
+  if (!isIdx(bytes)) {
+    const { header, label, missing, schema, labels } = rules;
+    return tableFromBytes(bytes, name, { header, label, missing, schema, labels });
+  }
+  const labels = rules.labelsFile ?? (await labelsBeside(source, name));
+  const labelsName = sourceName(labels);
+  return idxFromBytes(bytes, name, await readData(labels, labelsName), labelsName, { classes: rules.classes, classNames: rules.classNames });
 }

@@ -66,6 +66,8 @@ export interface Table {
   header: boolean;
   names: string[];
   rows: number;
+  /** Each row's line in the file (1-based, the line the row starts on), for messages about a row. */
+  lines: Int32Array;
   columns: Column[];
   /** Rows dropped because they had a gap (missing "drop"); 0 otherwise. */
   dropped: number;
@@ -148,7 +150,7 @@ export function parseTable(bytes: Uint8Array, file: string, opts: TableOptions =
     const codes = trim(sc.codes[c], start, kept);
     return { name, kind: "category", index: c, codes, categories: renumber(codes, sc.words[c].list) };
   });
-  return { file, header, names, rows: kept, columns, dropped: sc.rows - start - kept };
+  return { file, header, names, rows: kept, lines: sc.lineOf.slice(start, start + kept), columns, dropped: sc.rows - start - kept };
 }
 
 function checkInput(bytes: Uint8Array, file: string, header: string, missing: string, maxBytes: number): void {
@@ -274,6 +276,8 @@ class Scan {
   mixed: Uint8Array;
   /** Per row: it holds a gap. */
   missing: Uint8Array;
+  /** Per row: the line it starts on. */
+  lineOf: Int32Array;
   gapLine = 0;
   gapCol = -1;
   /** Per column: the first non-finite or out-of-range number, reported if the column stays numeric. */
@@ -291,6 +295,8 @@ class Scan {
     this.cat = new Uint8Array(width);
     this.mixed = new Uint8Array(width);
     this.missing = new Uint8Array(cap);
+    this.lineOf = new Int32Array(cap);
+    this.lineOf[0] = firstLine;
     this.badLine = new Int32Array(width);
     this.badWhat = new Array<string>(width).fill("");
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -323,6 +329,7 @@ class Scan {
   row(p: number, r: number): number {
     const bytes = this.bytes, width = this.width, vals = this.vals, cat = this.cat, dv = this.dv;
     const last4 = bytes.length - 4, rowLine = this.line;
+    this.lineOf[r] = rowLine;
     for (let c = 0; ; ) {
       let end = -1;
       // fastest path: 1-3 digits and a comma or LF, read as one 32-bit word and taken apart without a branch
@@ -492,6 +499,7 @@ class Scan {
           const a = this.cat[c] ? this.codes[c] : this.vals[c];
           a[start + kept] = a[i];
         }
+        this.lineOf[start + kept] = this.lineOf[i];
       }
       kept++;
     }
@@ -510,6 +518,9 @@ class Scan {
     const missing = new Uint8Array(this.cap);
     missing.set(this.missing);
     this.missing = missing;
+    const lineOf = new Int32Array(this.cap);
+    lineOf.set(this.lineOf);
+    this.lineOf = lineOf;
   }
 
   /** Counts the fields from p (just past a comma) to the end of the row. */

@@ -2,7 +2,7 @@
 //
 //   offset  size          field
 //   0       4             magic "WMLP"
-//   4       2             format version (1)
+//   4       2             format version: 1, or 2 when a schema follows the range
 //   6       2             number of layer sizes L (input, hidden..., output)
 //   8       4·L           layer sizes, u32
 //   ...     1             normalisation: 0 none, 1 feature, 2 global
@@ -10,17 +10,22 @@
 //   ...     2             zero
 //   ...     8·F + 8·F     mean and divisor per input feature, f64 (only when normalisation is not 0)
 //   ...     8 + 8         lowest and highest input value seen in training, f64 (only when the range flag is 1)
+//   ...     4 + S         version 2 only: S, u32, then S bytes of UTF-8 JSON: the schema (data/schema.ts) that
+//                         turns a table's columns into the inputs and names the classes
 //   ...     4·(...)       parameters, f32: W1 (fan_in × fan_out, row-major), b1, W2, b2, ...
 //   end-4   4             CRC-32 (IEEE) of every byte before it
 //
-// Readers reject a wrong magic, a newer version, a size that does not match the header, and a bad checksum.
+// A model without a schema is written as version 1, as before schemas existed; both versions are read.
+// Readers reject a wrong magic, a newer version, a size that does not match the header, a bad checksum, and a
+// schema that is not valid JSON or does not fit the layers.
 
 import { ModelFileError } from "../errors.js";
 import type { Params } from "./init.js";
 import type { Normalization, NormalizeKind } from "./normalize.js";
+import { featureCount, type Schema } from "../data/schema.js";
 
 export const MAGIC = "WMLP";
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** The most layer sizes (input, hidden..., output) and units per layer a model file may hold. */
 export const MAX_LAYERS = 64;
 export const MAX_UNITS = 1 << 20;
@@ -30,21 +35,24 @@ export interface ModelData {
   normalization: Normalization | undefined;
   /** Lowest and highest input value of the training data, so new inputs can be checked against it. */
   range?: readonly [number, number];
+  /** How a table's columns become the inputs, and the class names (a model trained from a table has one). */
+  schema?: Schema;
 }
 
 const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
 
-export function encodeModel({ params, normalization, range }: ModelData): Uint8Array {
+export function encodeModel({ params, normalization, range, schema }: ModelData): Uint8Array {
   const layers = params.layers;
   const F = layers[0];
   const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
-  const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + 4 * paramCount + 4;
+  const json = schema ? new TextEncoder().encode(JSON.stringify(schema)) : undefined;
+  const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + (json ? 4 + json.length : 0) + 4 * paramCount + 4;
   const buf = new ArrayBuffer(size);
   const dv = new DataView(buf);
   const bytes = new Uint8Array(buf);
   let o = 0;
   for (let i = 0; i < 4; i++) bytes[o++] = MAGIC.charCodeAt(i);
-  dv.setUint16(o, FORMAT_VERSION, true); o += 2;
+  dv.setUint16(o, json ? 2 : 1, true); o += 2;
   dv.setUint16(o, layers.length, true); o += 2;
   for (const n of layers) { dv.setUint32(o, n, true); o += 4; }
   dv.setUint8(o, normalization ? KINDS.indexOf(normalization.kind) : 0);
@@ -55,6 +63,7 @@ export function encodeModel({ params, normalization, range }: ModelData): Uint8A
     }
   }
   if (range) { dv.setFloat64(o, range[0], true); dv.setFloat64(o + 8, range[1], true); o += 16; }
+  if (json) { dv.setUint32(o, json.length, true); bytes.set(json, o + 4); o += 4 + json.length; }
   for (let l = 0; l < params.W.length; l++) {
     for (const arr of [params.W[l], params.b[l]]) {
       for (let i = 0; i < arr.length; i++) { dv.setFloat32(o, arr[i], true); o += 4; }
@@ -90,7 +99,10 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
   const F = layers[0];
   let paramCount = 0;
   for (let l = 1; l < L; l++) paramCount += layers[l - 1] * layers[l] + layers[l];
-  const expected = o + (kind ? 16 * F : 0) + (rangeFlag ? 16 : 0) + 4 * paramCount + 4;
+  const schemaAt = o + (kind ? 16 * F : 0) + (rangeFlag ? 16 : 0);
+  if (version >= 2 && bytes.length < schemaAt + 4) throw fail(`truncated (${bytes.length} bytes)`);
+  const schemaBytes = version >= 2 ? dv.getUint32(schemaAt, true) : 0;
+  const expected = schemaAt + (version >= 2 ? 4 + schemaBytes : 0) + 4 * paramCount + 4;
   if (bytes.length !== expected) {
     throw fail(`${bytes.length < expected ? "truncated" : "has trailing bytes"}: ${bytes.length} bytes, the header says ${expected}`);
   }
@@ -108,6 +120,11 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     o += 16;
     if (!(range[0] <= range[1])) throw fail("holds an invalid input range");
   }
+  let schema: Schema | undefined;
+  if (version >= 2) {
+    schema = readSchema(bytes.subarray(o + 4, o + 4 + schemaBytes), layers, fail);
+    o += 4 + schemaBytes;
+  }
   const W: Float32Array[] = [], b: Float32Array[] = [];
   for (let l = 1; l < L; l++) {
     for (const [list, len] of [[W, layers[l - 1] * layers[l]], [b, layers[l]]] as const) {
@@ -120,7 +137,28 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     if (!arr.every(Number.isFinite)) throw fail("holds a parameter that is not a finite number");
   }
   if (normalization && !normalization.divisor.every((d) => d > 0)) throw fail("holds a normalisation divisor that is not positive");
-  return { params: { layers, W, b }, normalization, range };
+  return { params: { layers, W, b }, normalization, range, ...(schema && { schema }) };
+}
+
+/** The schema block: JSON whose shape and sizes agree with the layers, or a ModelFileError. */
+function readSchema(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Schema {
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
+  } catch (e) {
+    throw fail(`its schema is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  const words = (a: unknown): a is string[] => Array.isArray(a) && a.length > 0 && a.every((w) => typeof w === "string") && new Set(a).size === a.length;
+  const o = v as Record<string, unknown>;
+  const columns = o?.columns;
+  const ok = typeof o === "object" && o !== null && typeof o.label === "string" && Array.isArray(columns) &&
+    columns.every((c) => typeof c === "object" && c !== null && typeof c.name === "string" && (c.categories === undefined || words(c.categories))) &&
+    (o.classes === undefined || words(o.classes));
+  if (!ok) throw fail("its schema does not have the fields a schema has (columns, label, classes)");
+  const schema = v as Schema, classes = layers[layers.length - 1];
+  if (featureCount(schema) !== layers[0]) throw fail(`its schema makes ${featureCount(schema)} inputs, the layers take ${layers[0]}`);
+  if (schema.classes && schema.classes.length !== classes) throw fail(`its schema names ${schema.classes.length} classes, the layers have ${classes}`);
+  return schema;
 }
 
 let table: Uint32Array | undefined;
