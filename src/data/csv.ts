@@ -44,7 +44,7 @@ export const MAX_TEXT_BYTES = 256 * MiB;
 export const DIGITS_RULES: CsvRules = { features: 64, range: [0, 16], classes: 10, integerFeatures: true };
 
 /** Labels are bytes, and 255 marks a row without one. */
-const MAX_CLASSES = 255;
+export const MAX_CLASSES = 255;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

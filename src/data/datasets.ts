@@ -2,10 +2,10 @@
 // table as people have them (loadTable), an IDX pair (loadIdx), Fashion-MNIST from Debian's package.
 
 import { checkByteSource, isLocalFile, isNode, fromBase64, nodeBuiltin, readBytes, sourceName, type ByteSource } from "../bytes.js";
-import { decodeText, DIGITS_RULES, gunzip, isGzip, MAX_TEXT_BYTES, parseCsv, type CsvRules, type Dataset } from "./csv.js";
+import { DIGITS_RULES, gunzip, isGzip, MAX_CLASSES, MAX_TEXT_BYTES, type CsvRules, type Dataset } from "./csv.js";
 import { isIdx, labelsFileFor, readIdxPair } from "./idx.js";
 import { encodeTable, featureCount, labelColumn, schemaOf, type Schema } from "./schema.js";
-import { DEFAULT_MAX_BYTES, parseTable } from "./table.js";
+import { parseTable, type Table as CsvTable } from "./table.js";
 import { DataError, UsageError } from "../errors.js";
 import { checkOptions, integer, oneOf, rule, type Table } from "../checks.js";
 
@@ -37,7 +37,10 @@ const CSV_RULES: Table = {
   labels: oneOf(["required", "optional"]),
 };
 
-/** Any numeric CSV (optionally gzip) whose last column is an integer class label. */
+/**
+ * Any numeric CSV (optionally gzip) whose last column is an integer class label. Read with the byte-level
+ * table parser (data/table.ts), then held to `rules`; a CSV with words in it is loadTable's.
+ */
 export async function loadCsv(source: ByteSource, rules: CsvRules = {}): Promise<Dataset> {
   checkByteSource("loadCsv", "the source", source);
   checkOptions("loadCsv", rules, CSV_RULES);
@@ -45,8 +48,46 @@ export async function loadCsv(source: ByteSource, rules: CsvRules = {}): Promise
     throw new UsageError('loadCsv: labels "optional" needs features (the number of feature columns), to tell a label column from a feature');
   }
   const name = sourceName(source);
-  const bytes = await readBytes(source, (m) => new DataError(m), MAX_TEXT_BYTES);
-  return parseCsv(await decodeText(bytes, name, isLocalFile(source)), name, rules);
+  return numericTable(parseTable(await readData(source, name), name, { maxBytes: MAX_TEXT_BYTES }), rules);
+}
+
+/** A table of numbers whose last column (when present) is the class, checked against the rules. */
+function numericTable(t: CsvTable, rules: CsvRules): Dataset {
+  const width = t.columns.length, features = rules.features ?? width - 1;
+  const labelled = !(rules.labels === "optional" && rules.features !== undefined) || width === features + 1;
+  if (features < 1) throw new DataError(`${t.file}:${t.lines[0]}: a row needs at least one feature and a label`);
+  if (width !== features + (labelled ? 1 : 0)) {
+    const expected = labelled ? `${features + 1} values (${features} features and a label)` : `${features} values`;
+    throw new DataError(`${t.file}:${t.lines[0]}: expected ${expected}, found ${width}`);
+  }
+  for (const c of t.columns) {
+    if (c.kind === "number") continue;
+    const r = c.codes!.findIndex((code) => Number.isNaN(Number(c.categories![code])));
+    const what = c.index === features ? "the label (last column) must be an integer" : `column ${c.index + 1} is not a number:`;
+    throw new DataError(`${t.file}:${t.lines[Math.max(r, 0)]}: ${what} ${JSON.stringify(c.categories![c.codes![Math.max(r, 0)]])}`);
+  }
+  const schema: Schema = { columns: t.columns.slice(0, features).map((c) => ({ name: c.name })), label: labelled ? t.columns[features].name : "" };
+  const { X, y } = encodeTable(t, schema, labelled ? "required" : "optional");
+  checkValues(t, X, features, rules);
+  let maxLabel = 0;
+  const classLimit = rules.classes ?? MAX_CLASSES;
+  for (let r = 0; labelled && r < t.rows; r++) {
+    if (y[r] >= classLimit) throw new DataError(`${t.file}:${t.lines[r]}: the label (last column) must be an integer in 0..${classLimit - 1}, found "${y[r]}"`);
+    maxLabel = Math.max(maxLabel, y[r]);
+  }
+  return { X, y, n: t.rows, features, classes: rules.classes ?? maxLabel + 1, labelled };
+}
+
+/** The rules' range and integer checks on every value, naming the line and column of the first that fails. */
+function checkValues(t: CsvTable, X: Float32Array, features: number, rules: CsvRules): void {
+  if (!rules.range && !rules.integerFeatures) return;
+  const [lo, hi] = rules.range ?? [-Infinity, Infinity];
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i];
+    if (v >= lo && v <= hi && (!rules.integerFeatures || Number.isInteger(v))) continue;
+    const where = `${t.file}:${t.lines[Math.floor(i / features)]}: column ${(i % features) + 1}`;
+    throw new DataError(v >= lo && v <= hi ? `${where} must be an integer, found "${v}"` : `${where} is ${v}, outside ${lo}..${hi}`);
+  }
 }
 
 /** The most bytes a table or IDX file may hold (plain, or after inflating): they are parsed as bytes, not text. */

@@ -74,6 +74,8 @@ export function encodeTable(t: Table, s: Schema, labels: "required" | "optional"
   const find = findColumns(t, s, labels);
   const F = featureCount(s), X = new Float32Array(t.rows * F);
   let offset = 0;
+  // number columns in blocks of rows, so the rows being written stay in cache while each column is read
+  const numbers: { values: Float32Array; at: number }[] = [];
   s.columns.forEach((fc, i) => {
     const c = find.features[i];
     if (fc.categories) {
@@ -82,11 +84,15 @@ export function encodeTable(t: Table, s: Schema, labels: "required" | "optional"
       offset += fc.categories.length;
     } else {
       if (c.kind !== "number") throw new DataError(`${t.file}: column ${JSON.stringify(c.name)} holds words (e.g. ${JSON.stringify(c.categories![0])}), where the model was trained on numbers`);
-      const v = c.values!;
-      for (let r = 0; r < t.rows; r++) X[r * F + offset] = v[r];
+      numbers.push({ values: c.values!, at: offset });
       offset += 1;
     }
   });
+  const BLOCK = 64;
+  for (let r0 = 0; r0 < t.rows; r0 += BLOCK) {
+    const r1 = Math.min(t.rows, r0 + BLOCK);
+    for (const { values, at } of numbers) for (let r = r0; r < r1; r++) X[r * F + at] = values[r];
+  }
   const y = new Uint8Array(t.rows).fill(255);
   if (!find.label) return { X, y, labelled: false };
   if (s.classes) y.set(categoryCodes(t, find.label, s.classes, "label"));
