@@ -17,7 +17,7 @@ export const THREADED: Impl = "relaxed";
 /** Slice sizes the original MLP's epoch is timed with (the step's default is among them). */
 export const SLICES = [64, 128, 256, 512, 1797];
 
-export type Mode = "default" | "sweep" | "vs-numpy";
+export type Mode = "default" | "sweep" | "vs-numpy" | "vs-torch";
 
 export interface Settings {
   mode: Mode;
@@ -31,8 +31,10 @@ export interface Settings {
   impls: Impl[];
   /** Thread counts the threaded build's epochs are timed on. */
   threads: number[];
-  /** --vs-numpy: alternated pairs per comparison. */
+  /** --vs-numpy, --vs-torch: alternated pairs per comparison. */
   pairs: number;
+  /** --vs-torch: epochs of each training run. */
+  epochs: number;
   /** Sampling time and warm-up per measurement, ms. */
   time: number;
   warmup: number;
@@ -43,15 +45,19 @@ export interface Settings {
 
 export const DEFAULT_REPEAT = 1;
 export const DEFAULT_PAIRS = 3;
+export const DEFAULT_TORCH_EPOCHS = 3;
 
 export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter REGEX] [--repeat N] [--impl LIST] [--threads LIST]
        node dist/bench/run.js --sweep [--impl simd,relaxed] [--quick] [--json] [--filter REGEX]
        node dist/bench/run.js --vs-numpy [--pairs N] [--json] [--filter REGEX]
+       node dist/bench/run.js --vs-torch [--pairs N] [--epochs E] [--json]
 
   (default)        kernels at the training shapes, whole epochs of five workloads, threads, slices, L2, breakdown
   --sweep          GFLOP/s and % of peak of the three matmul forms over square sizes and every product of
                    three networks at batch 64 and 1797 (simd and relaxed builds; about two minutes)
   --vs-numpy       whole training runs against NumPy (/usr/bin/python3), alternated in pairs (about a minute)
+  --vs-torch       Fashion-MNIST epochs against PyTorch (/usr/bin/python3, bench/torch/fashion.py), one and
+                   two threads each, alternated in pairs (about 40 s a pair at 3 epochs)
   --quick          short run (100 ms per measurement after 50 ms of warm-up; no 1000-epoch fits)
   --json           one JSON document on stdout (see the header of bench/run.ts)
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
@@ -62,7 +68,8 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
   --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 (1 is always among them)
                    [1..the available cores]
-  --pairs N        --vs-numpy: pairs per comparison, at least 3 [${DEFAULT_PAIRS}]
+  --pairs N        --vs-numpy: pairs per comparison, at least 3; --vs-torch: at least 1 [${DEFAULT_PAIRS}]
+  --epochs E       --vs-torch: epochs of each training run [${DEFAULT_TORCH_EPOCHS}]
 `;
 
 function positiveInt(flag: string, text: string | undefined, fallback: number, min = 1): number {
@@ -93,13 +100,15 @@ export function parseSettings(argv: string[]): Settings {
     options: {
       json: { type: "boolean", default: false }, quick: { type: "boolean", default: false },
       sweep: { type: "boolean", default: false }, "vs-numpy": { type: "boolean", default: false },
+      "vs-torch": { type: "boolean", default: false }, epochs: { type: "string" },
       filter: { type: "string" }, repeat: { type: "string" }, impl: { type: "string" }, threads: { type: "string" },
       pairs: { type: "string" }, worker: { type: "string" }, help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
-  if (v.sweep && v["vs-numpy"]) throw new Error("--sweep and --vs-numpy are separate runs: give one");
-  const mode: Mode = v.sweep ? "sweep" : v["vs-numpy"] ? "vs-numpy" : "default";
+  if ([v.sweep, v["vs-numpy"], v["vs-torch"]].filter(Boolean).length > 1) throw new Error("--sweep, --vs-numpy and --vs-torch are separate runs: give one");
+  const mode: Mode = v.sweep ? "sweep" : v["vs-numpy"] ? "vs-numpy" : v["vs-torch"] ? "vs-torch" : "default";
+  if (v.epochs !== undefined && mode !== "vs-torch") throw new Error("--epochs is for --vs-torch");
   if (v.worker !== undefined && !IMPLS.includes(v.worker as Impl)) throw new Error(`--worker: unknown implementation ${v.worker}`);
   let filter: RegExp | undefined;
   try {
@@ -113,7 +122,8 @@ export function parseSettings(argv: string[]): Settings {
     repeat: positiveInt("--repeat", v.repeat, DEFAULT_REPEAT),
     impls: parseImpls(v.impl, mode),
     threads: parseThreads(v.threads),
-    pairs: positiveInt("--pairs", v.pairs, DEFAULT_PAIRS, 3),
+    pairs: positiveInt("--pairs", v.pairs, DEFAULT_PAIRS, mode === "vs-torch" ? 1 : 3),
+    epochs: positiveInt("--epochs", v.epochs, DEFAULT_TORCH_EPOCHS),
     time: quick ? 100 : mode === "sweep" ? 300 : 500,
     warmup: quick ? 50 : mode === "sweep" ? 100 : 200,
     worker: v.worker as Impl | undefined,
@@ -141,7 +151,7 @@ export function select(s: Settings): Selection {
   const on = (id: string) => !s.filter || s.filter.test(id);
   const ids = (prefix: string, ws: readonly WorkloadId[]) => ws.filter((w) => on(`${prefix}/${w}`));
   const all = WORKLOADS.map((w) => w.id);
-  if (s.mode === "vs-numpy") return NOTHING;
+  if (s.mode === "vs-numpy" || s.mode === "vs-torch") return NOTHING;
   const cases = (s.mode === "sweep" ? SWEEP_CASES : CASES).filter((c) => on(c.id));
   // every GFLOP/s figure shows its share of the peak, so the peak comes along with any matmul
   const peak = on("peak") || cases.some((c) => c.flops > 0);

@@ -5,7 +5,8 @@
 //                                          slice size, where an epoch's time goes, 1000-epoch fits (90-120 s)
 //   node dist/bench/run.js --sweep         the three matmul forms by shape, as GFLOP/s and % of peak (~2 min)
 //   node dist/bench/run.js --vs-numpy      whole training runs against NumPy, alternated in pairs (~1 min)
-//   flags: --quick, --json, --filter REGEX, --repeat N, --impl LIST, --threads LIST, --pairs N (see --help)
+//   node dist/bench/run.js --vs-torch      Fashion-MNIST epochs against PyTorch, alternated in pairs (~40 s a pair)
+//   flags: --quick, --json, --filter REGEX, --repeat N, --impl LIST, --threads LIST, --pairs N, --epochs E (see --help)
 //
 // Method. First the check (check.ts): every selected kernel case and workload runs once on each selected
 // build and is compared with its TypeScript twin; any disagreement is printed and the bench exits 1
@@ -34,6 +35,7 @@
 //                  id breakdown/W/epoch: the instrumented epoch's CPU time
 //       fit:       workload, threads (used), seconds (MLP.fit, 1000 epochs, train_ms; id fit/W/1 or fit/W/auto) ] }
 //   --vs-numpy --json prints { machine, pairs, comparisons: [...] } (see numpy.ts).
+//   --vs-torch --json prints { mode: "vs-torch", machine, pairs, epochs, runs: [...], comparisons: [...] } (see torch.ts).
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -47,6 +49,7 @@ import { Results } from "./results.js";
 import { runWorker, type Measurement, type WorkerOutput } from "./worker.js";
 import { loadAll } from "./workloads.js";
 import { runVsNumpy } from "./numpy.js";
+import { runVsTorch } from "./torch.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -135,7 +138,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(out) + "\n");
     return 0;
   }
-  return s.mode === "vs-numpy" ? runVsNumpy(s) : bench(s);
+  return s.mode === "vs-numpy" ? runVsNumpy(s) : s.mode === "vs-torch" ? runVsTorch(s) : bench(s);
 }
 
 main().then(
