@@ -5,8 +5,9 @@
 // block boxes in V8's unoptimised code; an integer does not).
 
 import type { Arena, Tensor } from "./arena.js";
+import { WasmMlpError } from "../errors.js";
 import { KernelTrap } from "./kernels.js";
-import { Sync, SYNC_WORDS, ThreadFailure } from "./sync.js";
+import { Failure, Sync, SYNC_WORDS, ThreadFailure, type Watch } from "./sync.js";
 
 /** The command's Int32 words. */
 export const Cmd = { Kind: 0, X: 1, Y: 2, Rows: 3, Stats: 4, Gather: 5, At: 6 } as const;
@@ -28,6 +29,7 @@ export class Commands {
   readonly arg: Float64Array;
   private readonly syncWords: Int32Array;
   private sync: Sync;
+  private watch: Watch | undefined;
 
   constructor(private readonly arena: Arena, control: Tensor) {
     const buf = arena.memory.buffer;
@@ -41,9 +43,13 @@ export class Commands {
     return this.sync.threads;
   }
 
-  /** Runs the next commands on `threads` threads; with one, the barriers are no-ops. */
-  useThreads(threads: number): void {
-    this.sync = new Sync(this.syncWords, threads);
+  /**
+   * Runs the next commands on `threads` threads; with one, the barriers are no-ops. `watch` (from whoever
+   * started the other threads) tells a waiting thread when one of them has died.
+   */
+  useThreads(threads: number, watch?: Watch): void {
+    this.watch = threads > 1 ? watch : undefined;
+    this.sync = new Sync(this.syncWords, threads, this.watch);
   }
 
   /** Waits until every thread has arrived (between two phases of a command). */
@@ -74,6 +80,7 @@ export class Commands {
         execute(thread);
         this.sync.arrive();
       } catch (e) {
+        // a thread that failed woke everyone; a thread that died is for the calling thread to report
         if (!(e instanceof ThreadFailure)) this.failure(thread, e);
         return;
       }
@@ -93,19 +100,35 @@ export class Commands {
         this.sync.arrive();
       } catch (e) {
         if (!(e instanceof ThreadFailure)) throw e;
+        // a thread died before reading the detach: release the others, which wait for it at the barrier
+        this.sync.fail(e.thread, e.detail);
       }
     }
     this.useThreads(1);
   }
 
-  /** Tells every thread that this one failed, and the error to throw for it. */
+  /**
+   * Tells every thread that this one failed (or saw a thread die), and the error to throw for it: a
+   * KernelTrap naming the kernel, or a WasmMlpError naming the worker thread and what happened to it.
+   */
   private failure(thread: number, e: unknown): unknown {
     if (e instanceof ThreadFailure) {
-      const name = e.detail >= 0 ? this.arena.kernelNames[e.detail] : "(unknown)";
-      return new KernelTrap(`kernel ${name} trapped (thread ${e.thread})`);
+      if (!this.sync.failed) this.sync.fail(e.thread, e.detail);
+      return this.explain(e);
     }
     const explained = this.arena.explainTrap(e);
-    if (!this.sync.failed) this.sync.fail(thread, explained instanceof KernelTrap ? this.arena.kernelIndex(explained) : -1);
+    const trap = explained instanceof KernelTrap;
+    if (thread > 0 && !trap) this.watch?.note(thread, explained);
+    if (!this.sync.failed) this.sync.fail(thread, trap ? this.arena.kernelIndex(explained) : Failure.Threw);
     return explained;
+  }
+
+  /** The calling thread's error for another thread's failure. */
+  private explain(e: ThreadFailure): Error {
+    const story = this.watch?.story(e.thread);
+    if (e.detail === Failure.Died) return new WasmMlpError(`worker thread ${e.thread} died during training (${story ?? "its thread stopped"})`);
+    if (e.detail === Failure.Threw) return new WasmMlpError(`worker thread ${e.thread} failed during training: ${story ?? "it threw an error"}`);
+    const name = e.detail >= 0 ? this.arena.kernelNames[e.detail] : "(unknown)";
+    return new KernelTrap(`kernel ${name} trapped (thread ${e.thread})`);
   }
 }

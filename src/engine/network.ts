@@ -15,6 +15,7 @@ import { Arg, Cmd, Commands, Kind } from "./commands.js";
 import type { Optimizer } from "./optimizers.js";
 import { activationRows, fullShape, planLayout, tensorsOf, type DataSet, type Layer, type NetworkShape, type NetworkTensors, type Params } from "./plan.js";
 import { forwardPass, trainStep, type StepContext } from "./step.js";
+import type { Watch } from "./sync.js";
 
 export type { NetworkShape, Params } from "./plan.js";
 export { SLICE_ROWS } from "./plan.js";
@@ -30,9 +31,12 @@ export interface NetworkJob {
   threads: number;
 }
 
-/** What hands a job to threads 1..threads-1 and returns once they have attached to it (a Pool, see pool.ts). */
+/**
+ * What hands a job to threads 1..threads-1 and returns once they have attached to it (a Pool, see pool.ts),
+ * with the Watch through which the calling thread learns that one of them has died.
+ */
 export interface ThreadAttacher {
-  attach(memory: WebAssembly.Memory, job: NetworkJob, threads: number): void;
+  attach(memory: WebAssembly.Memory, job: NetworkJob, threads: number): Watch;
 }
 
 /** What shuffles a mini-batch epoch's row order (the seeded MT19937 of data/). */
@@ -132,21 +136,25 @@ export class Network {
   /**
    * Runs the next commands on `threads` threads (at most shape.threads): the calling thread, and threads
    * 1..threads-1 that must each run serve() on this network's memory before the next command. The results
-   * do not depend on it, so it may change between any two commands.
+   * do not depend on it, so it may change between any two commands. `watch`: how a thread that waits for the
+   * others learns that one has died (without it, a thread that dies mid-command leaves the others waiting).
    */
-  useThreads(threads: number): void {
+  useThreads(threads: number, watch?: Watch): void {
     if (!(threads >= 1 && threads <= this.shape.threads)) throw new Error(`${threads} threads for a network planned for ${this.shape.threads}`);
-    this.commands.useThreads(threads);
+    this.commands.useThreads(threads, watch);
   }
 
   /** Ends the current threads' job (see close), has `pool` attach `threads` - 1 workers, and runs on them all. */
   attachThreads(pool: ThreadAttacher, threads: number): void {
     this.close();
-    pool.attach(this.arena.memory, { shape: this.shape, threads }, threads);
-    this.useThreads(threads);
+    const watch = pool.attach(this.arena.memory, { shape: this.shape, threads }, threads);
+    this.useThreads(threads, watch);
   }
 
-  /** Ends the other threads' serve() loops and goes on alone; waits until every thread has read the detach. */
+  /**
+   * Ends the other threads' serve() loops and goes on alone; waits until every thread has read the detach
+   * (or, when one has died meanwhile, until the others have been released).
+   */
   close(): void {
     this.commands.close();
   }

@@ -1,18 +1,13 @@
 // A pool worker (worker_threads in Node, a module Web Worker in browsers): given the compiled kernels once,
 // then per job a shared memory holding a network, it attaches to that network as thread N and serves its
-// commands until the calling thread detaches it (or a thread fails), then waits for the next job.
+// commands until the calling thread detaches it (or a thread fails or dies), then waits for the next job.
 
 import { isNode, nodeBuiltin } from "../bytes.js";
 import { Network, type NetworkJob } from "./network.js";
-import { reportAttached, reportStarted, type JobMessage } from "./pool.js";
-import type { CompiledKernels, KernelBuild } from "./kernels.js";
+import { jobWatch, recordOwnDeath, reportAttached, reportStarted, type InitMessage, type JobMessage } from "./pool.js";
+import type { CompiledKernels } from "./kernels.js";
 
-export interface InitMessage {
-  type: "init";
-  build: KernelBuild;
-  module: WebAssembly.Module;
-  words: Int32Array;
-}
+export type { InitMessage } from "./pool.js";
 
 let kernels: CompiledKernels | undefined;
 let words: Int32Array | undefined;
@@ -21,6 +16,7 @@ function handle(m: InitMessage | JobMessage): void {
   if (m.type === "init") {
     kernels = { build: m.build, module: m.module };
     words = m.words;
+    recordOwnDeath(words, m.thread);
     reportStarted(words);
     return;
   }
@@ -28,7 +24,7 @@ function handle(m: InitMessage | JobMessage): void {
   try {
     const job = m.job as NetworkJob;
     net = new Network(kernels!, job.shape, { memory: m.memory });
-    net.useThreads(job.threads);
+    net.useThreads(job.threads, jobWatch(words!, job.threads));
   } catch {
     reportAttached(words!, false);
     return;

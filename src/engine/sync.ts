@@ -2,7 +2,9 @@
 // all have arrived), a command counter the calling thread bumps to start the others on the next command, and
 // a failure word that wakes everyone. Threads spin on a word for a few microseconds before they sleep on it
 // (Atomics.wait): a phase of a training step is tens of microseconds, a sleep and wake-up several.
-// With one thread every call returns at once.
+// A sleep lasts at most WAIT_MS: a thread that died never arrives, so a sleeper asks the job's Watch (the
+// pool's record of its workers) whether one has, each time its sleep times out. With one thread every call
+// returns at once.
 
 import { WasmMlpError } from "../errors.js";
 
@@ -12,17 +14,37 @@ export const SYNC_WORDS = 8;
 const COUNT = 0; // threads arrived at the barrier
 const GENERATION = 1; // barriers completed
 const COMMAND = 2; // commands posted
-const FAILED = 3; // 0, or 1 + the thread that failed
-const DETAIL = 4; // what the failing thread reported (its kernel's index in the module's exports, or -1)
+const FAILED = 3; // 0, or 1 + the thread that failed + 65536 × (DETAIL_BIAS + what it reported), in one word
+
+/** What a failing thread reports (its kernel's index in the module's exports, or one of Failure) is stored plus this. */
+const DETAIL_BIAS = 8;
+
+/** What a ThreadFailure's detail says when it is not the index of the kernel that trapped. */
+export const Failure = { UnknownKernel: -1, Threw: -2, Died: -3 } as const;
 
 /** Loads of a word before sleeping on it: about 2-5 µs here, the order of one phase's imbalance. */
 const SPIN = 2000;
+/** Longest sleep before a waiting thread checks that the others are alive (a death is seen within this). */
+export const WAIT_MS = 50;
 
-/** Another thread failed (a kernel trapped); the job is over on every thread. */
+/** Another thread failed (a kernel trapped, it threw, it died); the job is over on every thread. */
 export class ThreadFailure extends WasmMlpError {
   constructor(readonly thread: number, readonly detail: number) {
     super(`thread ${thread} failed`);
   }
+}
+
+/**
+ * What the threads of a job learn from whoever started them (a Pool): whether one has died, and what a worker
+ * that threw had to say. Used only when a sleep times out and when a job fails, never per step.
+ */
+export interface Watch {
+  /** Throws ThreadFailure(thread, Failure.Died) when a thread of the job has died. */
+  check(): void;
+  /** A worker thread keeps the text of the error it caught, for the calling thread's message. */
+  note(thread: number, error: unknown): void;
+  /** How `thread` died, or the text of the error it noted. */
+  story(thread: number): string | undefined;
 }
 
 export class Sync {
@@ -33,11 +55,11 @@ export class Sync {
    * `words`: SYNC_WORDS Int32 words of shared memory, zero before the job's first Sync; every thread makes
    * its Sync while no barrier is in progress and before the next command is posted.
    */
-  constructor(private readonly words: Int32Array, readonly threads: number) {
+  constructor(private readonly words: Int32Array, readonly threads: number, private readonly watch?: Watch) {
     this.seen = Atomics.load(words, COMMAND);
   }
 
-  /** Waits until every thread has arrived. Throws ThreadFailure when a thread has failed. */
+  /** Waits until every thread has arrived. Throws ThreadFailure when a thread has failed or died. */
   arrive(): void {
     if (this.threads === 1) return;
     const w = this.words, gen = Atomics.load(w, GENERATION);
@@ -66,8 +88,7 @@ export class Sync {
 
   /** Marks the job failed and wakes every thread (they throw ThreadFailure from arrive or next). */
   fail(thread: number, detail: number): void {
-    Atomics.compareExchange(this.words, FAILED, 0, 1 + thread);
-    Atomics.store(this.words, DETAIL, detail);
+    Atomics.compareExchange(this.words, FAILED, 0, 1 + thread + 65536 * (DETAIL_BIAS + detail));
     Atomics.add(this.words, GENERATION, 1);
     Atomics.add(this.words, COMMAND, 1);
     Atomics.notify(this.words, GENERATION);
@@ -80,13 +101,20 @@ export class Sync {
 
   private check(): void {
     const f = Atomics.load(this.words, FAILED);
-    if (f !== 0) throw new ThreadFailure(f - 1, Atomics.load(this.words, DETAIL));
+    if (f !== 0) throw new ThreadFailure((f & 0xffff) - 1, (f >>> 16) - DETAIL_BIAS);
   }
 
-  /** Returns once words[i] is no longer `value`: spins, then sleeps. */
+  /**
+   * Returns once words[i] is no longer `value`: spins, then sleeps in slices, checking after each whether a
+   * thread has died. Before the first sleep it checks the failure word: a thread that failed after this one
+   * read `value` bumps the word and wakes it, but one that failed before has bumped it already.
+   */
   private await(i: number, value: number): void {
     const w = this.words;
     for (let s = 0; s < SPIN; s++) if (Atomics.load(w, i) !== value) return;
-    while (Atomics.load(w, i) === value) Atomics.wait(w, i, value);
+    this.check();
+    while (Atomics.load(w, i) === value) {
+      if (Atomics.wait(w, i, value, WAIT_MS) === "timed-out") this.watch?.check();
+    }
   }
 }

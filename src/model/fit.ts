@@ -6,7 +6,7 @@ import type { Network, Stats } from "../engine/network.js";
 import type { KernelBuild } from "../engine/kernels.js";
 import type { Params } from "../engine/plan.js";
 import type { MT19937 } from "../data/mt19937.js";
-import { DivergenceError } from "../errors.js";
+import { DivergenceError, UsageError } from "../errors.js";
 import { isNode } from "../bytes.js";
 import { confusionMatrix } from "./metrics.js";
 import type { FitSettings } from "./options.js";
@@ -52,11 +52,12 @@ export interface EpochRun {
 
 /**
  * The epoch loop, suspended after every epoch (fitAsync yields there): the learning-rate schedule, reports,
- * early stopping on held-out loss (the network ends holding the best weights), the signal, worker threads
- * joining as they start (`join`), and a DivergenceError at the first epoch whose output weights are not
- * finite. `best` (with patience) starts as the initial weights.
+ * early stopping on held-out loss (the network ends holding the best weights), the signal, and a
+ * DivergenceError at the first epoch whose output weights are not finite. `boundary` runs at the start of
+ * every epoch (the model stops a fit there once disposed, and attaches worker threads as they start).
+ * `best` (with patience) starts as the initial weights.
  */
-export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, join: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
+export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, boundary: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
   const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule } = s;
   const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
   const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
@@ -66,11 +67,11 @@ export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefi
 
   const t0 = now();
   for (let epoch = 0; epoch < epochs; epoch++) {
+    boundary(epoch);
     if (signal?.aborted) {
       interrupted = true;
       break;
     }
-    if (net.threads < net.shape.threads) join(epoch);
     const report = epoch % every === 0 && onReport !== undefined;
     if (val && (report || best)) {
       net.evaluate(test);
@@ -126,6 +127,11 @@ export function nextTask(): Promise<void> {
 
 /** Milliseconds; in Node from process.hrtime, since the first use of `performance` loads perf_hooks (~1 ms). */
 export const now: () => number = isNode ? () => Number(process.hrtime.bigint()) / 1e6 : () => performance.now();
+
+/** What a fit on a model disposed during it (from a callback, or while a fitAsync awaited) throws at the next epoch. */
+export function disposedDuring(epoch: number): UsageError {
+  return new UsageError(`fit: the model was disposed during training, at epoch ${epoch}`);
+}
 
 export function diverged(epoch: number, lr: number): DivergenceError {
   return new DivergenceError(`training diverged at epoch ${epoch} (the loss became NaN or infinite); try a smaller learning rate than ${lr}`);

@@ -15,13 +15,20 @@ import { decodeModel, encodeModel } from "./modelfile.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
-import { allFinite, diverged, fitSummary, nextTask, now, trainEpochs, YIELD_MS } from "./fit.js";
+import { allFinite, disposedDuring, diverged, fitSummary, nextTask, now, trainEpochs, YIELD_MS } from "./fit.js";
 import type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions } from "./types.js";
 
 export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report } from "./types.js";
 
 /** A model dropped without dispose() still ends its worker threads once it is collected. */
 const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());
+
+/** The fit in progress: what predict, evaluate, toBytes and getParams read from its callbacks. */
+interface Live {
+  net: Network;
+  norm: Normalization;
+  range: readonly [number, number];
+}
 
 async function resolveKernels(choice: KernelChoice | undefined): Promise<CompiledKernels> {
   if (choice === undefined || typeof choice === "string") return compileKernels(choice ?? "auto");
@@ -41,8 +48,10 @@ export class MLP {
   /** Fitted, or read from a model file: predict, evaluate and toBytes refuse an untrained model. */
   private trained: boolean;
   private disposed = false;
-  /** A fitAsync is running (between its yields, another fit must not start on the same weights). */
+  /** A fit or fitAsync is running: another must not start on the same weights until it returns. */
   private busy = false;
+  /** While a fit runs: its network (the weights after its latest epoch) and its standardisation. */
+  private live: Live | undefined;
   /** Worker threads (maxThreads - 1 of them), once spawned (see startThreads). */
   private pool: Pool | undefined;
   private maxThreads = 1;
@@ -127,24 +136,31 @@ export class MLP {
    * second epoch on, spawns the pool first if it has not been.
    */
   private joinThreads(net: Network, max: number, epoch: number): void {
-    if (!this.pool && (epoch === 0 || this.disposed)) return;
+    if (!this.pool && epoch === 0) return;
     const pool = this.poolNow(), can = Math.min(max, 1 + pool.started);
     if (can > net.threads) net.attachThreads(pool, can);
   }
 
-  /** Lowest and highest input value of the data the model was first fitted on. */
+  /** Ends the worker threads, if any (a later fit starts new ones). */
+  private endPool(): void {
+    if (this.pool) pools.unregister(this);
+    this.pool?.terminate();
+    this.pool = undefined;
+  }
+
+  /** Lowest and highest input value of the data the model was first fitted on (during that fit too). */
   get range(): readonly [number, number] | undefined {
-    return this.inputRange;
+    return this.live?.range ?? this.inputRange;
   }
 
-  /** The standardisation travelling with the model (after the first fit or when loaded). */
+  /** The standardisation travelling with the model (after the first fit or when loaded; during a fit, its own). */
   get normalization(): Normalization | undefined {
-    return this.norm;
+    return this.live?.norm ?? this.norm;
   }
 
-  /** A copy of the current parameters (before any fit: the initial weights). */
+  /** A copy of the current parameters (before any fit: the initial weights; during one: after its latest epoch). */
   getParams(): Params {
-    return cloneParams(this.params);
+    return this.live ? this.live.net.getParams() : cloneParams(this.params);
   }
 
   get inputs(): number {
@@ -162,17 +178,23 @@ export class MLP {
   fit(X: Float32Array, y: Uint8Array, options?: FitOptions): FitSummary {
     this.notBusy("fit");
     const run = this.training(X, y, options);
-    for (;;) {
-      const r = run.next();
-      if (r.done) return r.value;
+    this.busy = true;
+    try {
+      for (;;) {
+        const r = run.next();
+        if (r.done) return r.value;
+      }
+    } finally {
+      this.busy = false;
     }
   }
 
   /**
    * fit, yielding to the event loop between two epochs every YIELD_MS milliseconds (a yield costs
    * microseconds), so that events are handled while it trains: an AbortSignal aborted by one (a message to
-   * a Worker, a button, SIGINT) stops it after the current epoch. The same epochs and weights as fit; the
-   * model keeps its previous weights until the promise resolves, and cannot start another fit meanwhile.
+   * a Worker, a button, SIGINT) stops it after the current epoch. The same epochs and weights as fit; until
+   * the promise settles predict, toBytes and the like see the weights after the latest epoch (as from a
+   * callback of fit), and another fit cannot start.
    */
   async fitAsync(X: Float32Array, y: Uint8Array, options?: FitOptions): Promise<FitSummary> {
     this.notBusy("fitAsync");
@@ -208,14 +230,18 @@ export class MLP {
     const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
+    // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
+    if (this.pool?.lost) this.endPool();
     const net = new Network(this.kernels, shape);
     try {
       net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
       if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
       net.setParams(this.params);
+      this.live = { net, norm, range: this.inputRange ?? range };
       const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
-      const join = (epoch: number) => this.joinThreads(net, threads, epoch);
-      const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, join);
+      const boundary = (epoch: number) => this.boundary(net, threads, epoch);
+      const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, boundary);
+      if (this.disposed) throw disposedDuring(run.ran);
       const params = net.getParams();
       if (!allFinite(params)) throw diverged(run.ran - 1, s.opt.lr);
       this.params = params;
@@ -224,8 +250,17 @@ export class MLP {
       this.trained = true;
       return fitSummary(net, s, run, this.kernels.build);
     } finally {
+      this.live = undefined;
       net.close();
+      // disposed meanwhile, or a worker died: its job is over (close released the others), so end them all
+      if (this.disposed || this.pool?.lost) this.endPool();
     }
+  }
+
+  /** At the start of every epoch: stops a fit whose model was disposed meanwhile, attaches started workers. */
+  private boundary(net: Network, threads: number, epoch: number): void {
+    if (this.disposed) throw disposedDuring(epoch);
+    if (net.threads < threads) this.joinThreads(net, threads, epoch);
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
@@ -258,36 +293,38 @@ export class MLP {
     return { n, accuracy: s.correct / n, loss: s.loss, confusion: confusionMatrix(net.evalProbabilities(), y, this.classes) };
   }
 
-  /** The model as a .wmlp file (see modelfile.ts). */
+  /** The model as a .wmlp file (see modelfile.ts); during a fit, with the weights after its latest epoch. */
   toBytes(): Uint8Array {
     this.usable("toBytes");
-    return encodeModel({ params: this.params, normalization: this.norm, range: this.inputRange });
+    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range });
   }
 
-  /** Drops the parameters and ends the worker threads; the model cannot be used afterwards. */
+  /**
+   * Drops the parameters and ends the worker threads; the model cannot be used afterwards. A running fit (from
+   * its callback, or while a fitAsync awaits) stops at its next epoch with a UsageError and ends them then.
+   */
   dispose(): void {
-    this.pool?.terminate();
-    if (this.pool) pools.unregister(this);
-    this.pool = undefined;
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
+    if (!this.busy) this.endPool();
   }
 
+  /** A network holding X (raw; standardised here) and the model's weights: during a fit, after its latest epoch. */
   private inference(X: Float32Array, n: number, y?: Uint8Array): Network {
     const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd" });
-    const Xn = this.norm ? applyNormalization(this.norm, X, n, this.inputs) : X;
-    net.setEval(Xn, y ? oneHot(y, this.classes) : undefined);
-    net.setParams(this.params);
+    const norm = this.normalization;
+    net.setEval(norm ? applyNormalization(norm, X, n, this.inputs) : X, y ? oneHot(y, this.classes) : undefined);
+    net.setParams(this.live?.net.getParams() ?? this.params);
     return net;
   }
 
   /** What data must fit; with `inRange`, the range of the data the model was trained on too. */
   private expect(inRange: boolean): Expect {
-    return { inputs: this.inputs, classes: this.classes, range: inRange ? this.inputRange : undefined };
+    return { inputs: this.inputs, classes: this.classes, range: inRange ? this.range : undefined };
   }
 
   private notBusy(fn: string): void {
-    if (this.busy) throw new UsageError(`${fn}: this model is already training (fitAsync); wait for it to finish`);
+    if (this.busy) throw new UsageError(`${fn}: this model is already training; wait for that fit to return (a callback of a fit cannot fit the same model)`);
   }
 
   private alive(fn: string): void {
@@ -296,6 +333,6 @@ export class MLP {
 
   private usable(fn: string): void {
     this.alive(fn);
-    if (!this.trained) throw new UsageError(`${fn}: this model is untrained; call fit() first, or load a trained one with MLP.fromBytes()`);
+    if (!this.trained && !this.live) throw new UsageError(`${fn}: this model is untrained; call fit() first, or load a trained one with MLP.fromBytes()`);
   }
 }

@@ -73,12 +73,11 @@ export function encodeModel({ params, normalization, range, schema }: ModelData)
   return bytes;
 }
 
-export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
-  const fail = (why: string) => new ModelFileError(`${name}: ${why}`);
+/** The fixed header: magic, version and layer sizes, each checked before anything is sized from it. */
+function readHeader(bytes: Uint8Array, dv: DataView, fail: (why: string) => Error): { version: number; layers: number[] } {
   if (bytes.length < 12) throw fail(`too short to be a model file (${bytes.length} bytes)`);
   const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
   if (magic !== MAGIC) throw fail(`not a wasm-mlp model file (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint16(4, true);
   if (version > FORMAT_VERSION) throw fail(`format version ${version} is newer than this program reads (${FORMAT_VERSION}); upgrade wasm-mlp`);
   if (version < 1) throw fail(`format version ${version} is not valid`);
@@ -91,6 +90,13 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     if (n < 1 || n > MAX_UNITS) throw fail(`layer ${i} has ${n} units`);
     layers.push(n);
   }
+  return { version, layers };
+}
+
+export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
+  const fail = (why: string) => new ModelFileError(`${name}: ${why}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { version, layers } = readHeader(bytes, dv, fail), L = layers.length;
   let o = 8 + 4 * L;
   const kindCode = dv.getUint8(o), rangeFlag = dv.getUint8(o + 1); o += 4;
   if (kindCode >= KINDS.length) throw fail(`normalisation code ${kindCode} is not valid`);
