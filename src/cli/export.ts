@@ -4,7 +4,6 @@
 import { readBytes } from "../bytes.js";
 import { ModelFileError, UsageError } from "../errors.js";
 import { MLP } from "../model/mlp.js";
-import { encodeOnnx } from "../model/onnx.js";
 import { choiceFlag, parseFlags } from "./args.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { isMain, runCli } from "./main.js";
@@ -46,8 +45,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   await checkWritable(out, "--out");
   const model = await MLP.fromBytes(await readBytes(modelPath, (m) => new ModelFileError(m)), { name: modelPath, threads: 1 });
   try {
-    const params = model.getParams(), norm = model.normalization;
-    const bytes = encodeOnnx({ layers: model.layers, W: params.W, b: params.b, normalization: norm, metadata: { source: "wasm-mlp .wmlp" } });
+    const bytes = model.toOnnx();
     await writeFileAtomic(out, bytes);
     process.stdout.write(`Wrote ${out} (ONNX, opset 13, ${model.layers.join("-")}, ${bytes.length} bytes)\n`);
   } finally {

@@ -4,7 +4,7 @@
 
 import { readBytes } from "../bytes.js";
 import { NO_LABEL, type Dataset } from "../data/csv.js";
-import { loadCsv } from "../data/datasets.js";
+import { loadCsv, loadTable } from "../data/datasets.js";
 import { DataError, ModelFileError, UsageError } from "../errors.js";
 import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
 import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
@@ -59,11 +59,11 @@ export const predictCommand = (evaluateOnly: boolean) => async (argv: string[]):
     const P = model.predictProba(data.X), C = model.classes;
     for (let i = 0; i < data.n; i++) {
       const truth = labelled && data.y[i] !== NO_LABEL ? data.y[i] : undefined;
-      out(predictionLine(i + 1, Array.from(P.subarray(i * C, (i + 1) * C)), truth, args.json));
+      out(predictionLine(i + 1, Array.from(P.subarray(i * C, (i + 1) * C)), truth, args.json, model.classNames));
     }
     if (!labelled) return;
   }
-  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json, evaluateOnly)) out(line);
+  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json, evaluateOnly, model.classNames)) out(line);
 };
 
 /** The flags, checked (a UsageError names the first one wrong), or "help". */
@@ -83,6 +83,8 @@ async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP> {
 
 /** The rows of --data, in the model's shape and range; labels required for evaluate, optional for predict. */
 async function readRows(model: MLP, { modelPath, dataPath }: PredictArgs, evaluateOnly: boolean): Promise<Dataset> {
+  // a model trained from a table reads a table: its columns by name, words by the categories it knows
+  if (model.schema) return loadTable(dataPath, { schema: model.schema, labels: evaluateOnly ? "required" : "optional" });
   const data = await loadCsv(dataPath, {
     features: model.inputs,
     labels: evaluateOnly ? "required" : "optional",
@@ -105,23 +107,26 @@ async function readRows(model: MLP, { modelPath, dataPath }: PredictArgs, evalua
 }
 
 /** One row's answer: the predicted class, its probability and all of them, and the true label when known. */
-function predictionLine(row: number, p: number[], truth: number | undefined, json: boolean): string {
+function predictionLine(row: number, p: number[], truth: number | undefined, json: boolean, names?: readonly string[]): string {
   const best = argmax(p, 0, p.length);
+  const name = (c: number) => (names ? names[c] : String(c));
   if (json) {
-    return JSON.stringify({ row, label: best, ...(truth !== undefined && { true_label: truth }), probabilities: p.map((x) => round(x)) });
+    const classes = names && { class: names[best], ...(truth !== undefined && { true_class: names[truth] }) };
+    return JSON.stringify({ row, label: best, ...(truth !== undefined && { true_label: truth }), ...classes, probabilities: p.map((x) => round(x)) });
   }
-  const verdict = truth !== undefined ? `  (true ${truth}${truth === best ? "" : ", wrong"})` : "";
-  return `row ${String(row).padStart(5)}: ${best}  p=${p[best].toFixed(3)}${verdict}  [${p.map((x) => x.toFixed(3)).join(" ")}]`;
+  const verdict = truth !== undefined ? `  (true ${name(truth)}${truth === best ? "" : ", wrong"})` : "";
+  return `row ${String(row).padStart(5)}: ${name(best)}  p=${p[best].toFixed(3)}${verdict}  [${p.map((x) => x.toFixed(3)).join(" ")}]`;
 }
 
 /** The scores on labelled rows: one JSON line, or a summary line (and, for evaluate, the confusion matrix). */
-function evaluationLines(e: Evaluation, json: boolean, evaluateOnly: boolean): string[] {
+function evaluationLines(e: Evaluation, json: boolean, evaluateOnly: boolean, names?: readonly string[]): string[] {
   if (json) {
-    return [JSON.stringify({ rows: e.n, accuracy: round(e.accuracy), loss: round(e.loss), confusion: e.confusion, ...metricsJson(e.confusion) })];
+    return [JSON.stringify({ rows: e.n, accuracy: round(e.accuracy), loss: round(e.loss), confusion: e.confusion, ...metricsJson(e.confusion), ...(names && { classes: names }) })];
   }
   const summary = `${e.n} rows | Acc: ${(e.accuracy * 100).toFixed(1)}% | Loss: ${e.loss.toFixed(4)}`;
   if (!evaluateOnly) return [summary];
-  return [summary, "Confusion matrix (rows: true class, columns: predicted):", ...formatConfusion(e.confusion).map((l) => "  " + l)];
+  const legend = names ? [`  classes: ${names.map((c, i) => `${i} ${c}`).join(", ")}`] : [];
+  return [summary, "Confusion matrix (rows: true class, columns: predicted):", ...legend, ...formatConfusion(e.confusion).map((l) => "  " + l)];
 }
 
 if (isMain(import.meta.url)) {

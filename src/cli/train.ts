@@ -40,14 +40,14 @@ async function loadData(cfg: TrainCliConfig): Promise<Loaded> {
   if (cfg.data !== undefined) {
     const rules = { header: cfg.header, label: cfg.label, missing: cfg.missing };
     const data = await loadFile(cfg.data, { ...rules, labelsFile: cfg.labels });
-    const schema = "schema" in data ? data.schema : undefined;
+    const schema = data.schema;
     const test = cfg.testData === undefined ? undefined : await loadFile(cfg.testData, { ...rules, schema, classes: data.classes, classNames: data.classNames });
     if (test && test.features !== data.features) throw new DataError(`${cfg.testData}: ${test.features} inputs a row, where ${cfg.data} has ${data.features}`);
     return { data, name: cfg.data, test, schema };
   }
   if (cfg.dataset === "fashion-mnist") {
     const { train, test } = await loadFashionMnist();
-    return { data: train, name: "Fashion-MNIST", test };
+    return { data: train, name: "Fashion-MNIST", test, schema: train.schema };
   }
   if (cfg.dataset === "mnist") {
     const { loadMnist } = await import("../data/mnist.js");
@@ -142,7 +142,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (cfg.plot) await checkWritable(cfg.plot, "--plot");
 
   const p = await prepare(cfg);
-  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads });
+  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema });
   const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   if (!cfg.json) {

@@ -155,6 +155,8 @@ async function readData(source: ByteSource, name: string): Promise<Uint8Array<Ar
 export interface ImageDataset extends Dataset {
   readonly rows: number;
   readonly cols: number;
+  /** With class names: the pixels as number columns and the names, for a model to keep. */
+  readonly schema?: Schema;
 }
 
 /**
@@ -176,7 +178,13 @@ export function idxFromBytes(images: Uint8Array, imagesName: string, labels: Uin
   const classes = options.classes ?? options.classNames?.length;
   const pair = readIdxPair(images, imagesName, labels, labelsName, classes);
   const { n, rows, cols, features, pixels } = pair.images;
-  return { X: Float32Array.from(pixels), y: pair.labels.slice(), n, features, classes: pair.classes, labelled: true, rows, cols, ...(options.classNames && { classNames: [...options.classNames] }) };
+  const named = options.classNames && { classNames: [...options.classNames], schema: pixelSchema(features, options.classNames) };
+  return { X: Float32Array.from(pixels), y: pair.labels.slice(), n, features, classes: pair.classes, labelled: true, rows, cols, ...named };
+}
+
+/** The schema of images with named classes: every pixel a number column, in order. */
+function pixelSchema(features: number, classes: readonly string[]): Schema {
+  return { columns: Array.from({ length: features }, (_, i) => ({ name: `pixel ${i + 1}` })), label: "label", classes: [...classes] };
 }
 
 /** The labels file beside an images file, as labelsFileFor names it: the first candidate that exists. */

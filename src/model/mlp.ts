@@ -4,14 +4,15 @@
 
 import { compileKernels, compileModule, engineSupports, type CompiledKernels } from "../engine/kernels.js";
 import { Network, type NetworkShape } from "../engine/network.js";
-import { canBlock, canShareMemory, Pool } from "../engine/pool.js";
-import { availableThreads, threadsFor } from "../engine/threads.js";
+import { Workers } from "./workers.js";
+import type { Schema } from "../data/schema.js";
 import { MT19937 } from "../data/mt19937.js";
 import { ModelFileError, UsageError } from "../errors.js";
-import { checkByteSource, isNode, readBytes, sourceName, type ByteSource } from "../bytes.js";
+import { checkByteSource, readBytes, sourceName, type ByteSource } from "../bytes.js";
 import { cloneParams, initParams, type Params } from "./init.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
+import { encodeOnnx } from "./onnx.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
@@ -20,8 +21,6 @@ import type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLP
 
 export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report } from "./types.js";
 
-/** A model dropped without dispose() still ends its worker threads once it is collected. */
-const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());
 
 /** The fit in progress: what predict, evaluate, toBytes and getParams read from its callbacks. */
 interface Live {
@@ -44,6 +43,8 @@ export class MLP {
   private params: Params;
   private norm: Normalization | undefined;
   private inputRange: readonly [number, number] | undefined;
+  /** How a table's columns become the inputs, and the class names (a model trained from a table has one). */
+  readonly schema: Schema | undefined;
   private readonly normalizeKind: NormalizeKind;
   /** Fitted, or read from a model file: predict, evaluate and toBytes refuse an untrained model. */
   private trained: boolean;
@@ -52,12 +53,13 @@ export class MLP {
   private busy = false;
   /** While a fit runs: its network (the weights after its latest epoch) and its standardisation. */
   private live: Live | undefined;
-  /** Worker threads (maxThreads - 1 of them), once spawned (see startThreads). */
-  private pool: Pool | undefined;
-  private maxThreads = 1;
+  /** Its worker threads. */
+  private readonly workers: Workers;
 
-  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean) {
+  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, schema?: Schema) {
     this.kernels = kernels;
+    this.schema = schema;
+    this.workers = new Workers(kernels);
     this.layers = [...params.layers];
     this.params = params;
     this.norm = norm;
@@ -73,8 +75,8 @@ export class MLP {
     Network.assertFits({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" });
     const seed = opts.seed ?? 42;
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false);
-    await model.startThreads(opts.threads ?? "auto");
+    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false, opts.schema);
+    await model.workers.start(opts.threads ?? "auto");
     return model;
   }
 
@@ -87,65 +89,24 @@ export class MLP {
     const opts = loadOptions(options);
     const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
     const bytes = await readBytes(source, (m) => new ModelFileError(m));
-    const { params, normalization, range } = decodeModel(bytes, name);
+    const { params, normalization, range, schema } = decodeModel(bytes, name);
     const problem = layersProblem(params.layers);
     if (problem) throw new ModelFileError(`${name}: ${problem}`);
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true);
+    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, schema);
     model.inputRange = range;
-    await model.startThreads(opts.threads ?? 1);
+    await model.workers.start(opts.threads ?? 1);
     return model;
-  }
-
-  /**
-   * Prepares the worker threads asked for (see MLPOptions.threads). With a number, or in a browser, starts
-   * them and waits until they run. With "auto" in Node they start at the first fit that can use them, after
-   * its first epoch: a worker takes tens of milliseconds to boot, on the other core, and spawning one costs
-   * the calling thread a few, which a model that only predicts, or a first report, need not pay.
-   */
-  private async startThreads(threads: number | "auto"): Promise<void> {
-    const want = threads === "auto" ? await availableThreads() : threads;
-    // threads need shared memory with workers and a thread that may block on it
-    if (want <= 1 || !canShareMemory() || !canBlock()) return;
-    this.maxThreads = want;
-    // a browser starts a worker's nested workers on that worker's event loop, which a synchronous fit
-    // would hold for its whole length: there, wait for them even with "auto"
-    if (threads !== "auto" || !isNode) await this.poolNow().waitReady();
-  }
-
-  /** The worker pool, spawned now if it has not been (only ever asked for when maxThreads > 1). */
-  private poolNow(): Pool {
-    if (!this.pool) {
-      this.pool = Pool.start(this.kernels, this.maxThreads - 1);
-      pools.register(this, this.pool, this);
-    }
-    return this.pool;
   }
 
   /** Threads a fit with mini-batches of `batch` rows uses: what was asked (up to the model's), else what pays. */
   threadsFor(batch: number, asked?: number): number {
-    if (asked === undefined) return threadsFor(this.layers, batch, this.maxThreads, this.kernels.build);
-    if (asked > this.maxThreads) {
-      throw new UsageError(`fit: threads ${asked} is more than this model was created with (${this.maxThreads}): pass threads to MLP.create`);
-    }
-    return asked;
+    return this.workers.threadsFor(this.layers, batch, asked);
   }
 
-  /**
-   * At an epoch boundary: attaches as many started workers as `net` may use, up to `max` threads; from the
-   * second epoch on, spawns the pool first if it has not been.
-   */
-  private joinThreads(net: Network, max: number, epoch: number): void {
-    if (!this.pool && epoch === 0) return;
-    const pool = this.poolNow(), can = Math.min(max, 1 + pool.started);
-    if (can > net.threads) net.attachThreads(pool, can);
-  }
-
-  /** Ends the worker threads, if any (a later fit starts new ones). */
-  private endPool(): void {
-    if (this.pool) pools.unregister(this);
-    this.pool?.terminate();
-    this.pool = undefined;
+  /** The classes' names, when the model was trained on word labels (class i is classNames[i]). */
+  get classNames(): readonly string[] | undefined {
+    return this.schema?.classes;
   }
 
   /** Lowest and highest input value of the data the model was first fitted on (during that fit too). */
@@ -231,7 +192,7 @@ export class MLP {
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
-    if (this.pool?.lost) this.endPool();
+    if (this.workers.lost) this.workers.end();
     const net = new Network(this.kernels, shape);
     try {
       net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
@@ -253,14 +214,14 @@ export class MLP {
       this.live = undefined;
       net.close();
       // disposed meanwhile, or a worker died: its job is over (close released the others), so end them all
-      if (this.disposed || this.pool?.lost) this.endPool();
+      if (this.disposed || this.workers.lost) this.workers.end();
     }
   }
 
   /** At the start of every epoch: stops a fit whose model was disposed meanwhile, attaches started workers. */
   private boundary(net: Network, threads: number, epoch: number): void {
     if (this.disposed) throw disposedDuring(epoch);
-    if (net.threads < threads) this.joinThreads(net, threads, epoch);
+    if (net.threads < threads) this.workers.join(net, threads, epoch);
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
@@ -296,7 +257,17 @@ export class MLP {
   /** The model as a .wmlp file (see modelfile.ts); during a fit, with the weights after its latest epoch. */
   toBytes(): Uint8Array {
     this.usable("toBytes");
-    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range });
+    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema });
+  }
+
+  /**
+   * The model as an ONNX file (see onnx.ts): input "input" [N, inputs] of raw values, outputs "probabilities"
+   * [N, classes] and "label" [N]; the class names, when it has them, in its metadata.
+   */
+  toOnnx(): Uint8Array {
+    this.usable("toOnnx");
+    const { W, b } = this.getParams();
+    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames });
   }
 
   /**
@@ -306,7 +277,7 @@ export class MLP {
   dispose(): void {
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
-    if (!this.busy) this.endPool();
+    if (!this.busy) this.workers.end();
   }
 
   /** A network holding X (raw; standardised here) and the model's weights: during a fit, after its latest epoch. */

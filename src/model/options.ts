@@ -10,6 +10,7 @@ import { UsageError } from "../errors.js";
 import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "../checks.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
 import type { FitOptions, LoadOptions, MLPOptions } from "./types.js";
+import { featureCount, type Schema } from "../data/schema.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isBuild = (v: unknown) => (KERNEL_BUILDS as readonly unknown[]).includes(v);
@@ -35,6 +36,7 @@ export const CREATE_OPTIONS: Table = {
   normalize: oneOf(NORMALIZATIONS),
   kernels: KERNELS,
   threads: THREADS,
+  schema: rule("a schema (a TableDataset's)", (v) => isObject(v) && Array.isArray(v.columns) && typeof v.label === "string"),
 };
 
 export const LOAD_OPTIONS: Table = {
@@ -70,13 +72,21 @@ export const FIT_OPTIONS: Table = {
 export function createOptions(options: unknown): MLPOptions {
   if (options === undefined) throw new UsageError(`MLP.create: options with the layer sizes are required, e.g. { layers: [64, 32, 10] }`);
   const o = checkOptions<MLPOptions>("MLP.create", options, CREATE_OPTIONS);
-  const problem = layersProblem(o.layers);
+  const problem = layersProblem(o.layers) ?? (o.schema && schemaProblem(o.schema, o.layers));
   if (problem) throw new UsageError(`MLP.create: ${problem}`);
   return o;
 }
 
 export function loadOptions(options: unknown): LoadOptions {
   return checkOptions<LoadOptions>("MLP.fromBytes", options, LOAD_OPTIONS);
+}
+
+/** What keeps a schema from fitting these layers, if anything. */
+function schemaProblem(schema: Schema, layers: readonly number[]): string | undefined {
+  const classes = layers[layers.length - 1];
+  if (featureCount(schema) !== layers[0]) return `the schema makes ${featureCount(schema)} inputs, and layers[0] is ${layers[0]}`;
+  if (schema.classes && schema.classes.length !== classes) return `the schema names ${schema.classes.length} classes, and the output layer has ${classes}`;
+  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { OptimizerKind } from "../engine/optimizers.js";
 import type { InitKind } from "./init.js";
 import type { NormalizeKind } from "./normalize.js";
 import type { LrSchedule } from "./schedule.js";
+import type { Schema } from "../data/schema.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -25,6 +26,11 @@ export interface MLPOptions {
    * cross-origin isolated page, and create() always waits.
    */
   threads?: number | "auto";
+  /**
+   * How a table's columns become the inputs and what the classes are called (a TableDataset's `schema`,
+   * from loadTable); kept in the model file, so predict can read a table and name the classes.
+   */
+  schema?: Schema;
 }
 
 export interface LoadOptions {

@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, MLP, type Dataset } from "../../src/index.js";
-import { encodeOnnx } from "../../src/model/onnx.js";
 import { ensureBuilt, ROOT, TRAIN } from "../robustness/helpers.js";
 
 ort.env.wasm.numThreads = 1;
@@ -51,8 +50,7 @@ describe("ONNX export of trained models, run by ONNX Runtime", () => {
     const model = await MLP.create({ layers, seed: 3, normalize, threads: 1 });
     try {
       model.fit(digits.X, digits.y, { epochs: 30, batch: 64, optimizer: "adam", lr: 0.01 });
-      const params = model.getParams();
-      const bytes = encodeOnnx({ layers, W: params.W, b: params.b, normalization: model.normalization });
+      const bytes = model.toOnnx();
       const worst = compare(await runOrt(bytes, digits.X, digits.n, 64), model.predictProba(digits.X), model.predict(digits.X), 10);
       expect(worst).toBeLessThan(TOLERANCE);
     } finally {

@@ -1,0 +1,77 @@
+// A model's worker threads: how many it may use, the pool of workers once spawned, and their joining a
+// fit's network at an epoch boundary. Threads need shared memory with the workers and a calling thread that
+// may block on it; without either a model trains on one thread.
+
+import { isNode } from "../bytes.js";
+import type { CompiledKernels } from "../engine/kernels.js";
+import type { Network } from "../engine/network.js";
+import { canBlock, canShareMemory, Pool } from "../engine/pool.js";
+import { availableThreads, threadsFor } from "../engine/threads.js";
+import { UsageError } from "../errors.js";
+
+/** Workers dropped without end() (their model was collected without dispose()) still end. */
+const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());
+
+export class Workers {
+  /** Threads the model may use, the calling one included. */
+  max = 1;
+  /** The max - 1 workers, once spawned. */
+  private pool: Pool | undefined;
+
+  constructor(private readonly kernels: CompiledKernels) {}
+
+  /**
+   * Prepares the threads asked for (see MLPOptions.threads). With a number, or in a browser, starts them and
+   * waits until they run. With "auto" in Node they start at the first fit that can use them, after its
+   * first epoch: a worker takes tens of milliseconds to boot, on the other core, and spawning one costs the
+   * calling thread a few, which a model that only predicts, or a first report, need not pay.
+   */
+  async start(threads: number | "auto"): Promise<void> {
+    const want = threads === "auto" ? await availableThreads() : threads;
+    if (want <= 1 || !canShareMemory() || !canBlock()) return;
+    this.max = want;
+    // a browser starts a worker's nested workers on that worker's event loop, which a synchronous fit
+    // would hold for its whole length: there, wait for them even with "auto"
+    if (threads !== "auto" || !isNode) await this.now().waitReady();
+  }
+
+  /** The pool, spawned now if it has not been (only ever asked for when max > 1). */
+  private now(): Pool {
+    if (!this.pool) {
+      this.pool = Pool.start(this.kernels, this.max - 1);
+      pools.register(this, this.pool, this);
+    }
+    return this.pool;
+  }
+
+  /** Threads a fit of `layers` with mini-batches of `batch` rows uses: what was asked (up to max), else what pays. */
+  threadsFor(layers: readonly number[], batch: number, asked?: number): number {
+    if (asked === undefined) return threadsFor(layers, batch, this.max, this.kernels.build);
+    if (asked > this.max) {
+      throw new UsageError(`fit: threads ${asked} is more than this model was created with (${this.max}): pass threads to MLP.create`);
+    }
+    return asked;
+  }
+
+  /**
+   * At an epoch boundary: attaches as many started workers as `net` may use, up to `limit` threads; from the
+   * second epoch on, spawns the pool first if it has not been.
+   */
+  join(net: Network, limit: number, epoch: number): void {
+    if (!this.pool && epoch === 0) return;
+    const pool = this.now(), can = Math.min(limit, 1 + pool.started);
+    if (can > net.threads) net.attachThreads(pool, can);
+  }
+
+  /** Whether a worker has died (the pool must not be used again). */
+  get lost(): boolean {
+    return Boolean(this.pool?.lost);
+  }
+
+  /** Ends the workers, if any (a later fit starts new ones). */
+  end(): void {
+    if (this.pool) pools.unregister(this);
+    this.pool?.terminate();
+    this.pool = undefined;
+  }
+}
