@@ -22,6 +22,8 @@
 // multiply-adds, (Bᵀ·A)ᵀ, so that the ten columns become rows of a 4x8-tiled product whose long dimension is
 // the batch. The README's performance section has the measurements behind each choice.
 
+import { activateOne, gateOne, activationRows } from "./act";
+
 const KC: i32 = 256;          // k per slice: a [KC][8] panel (8 KB) and a strip's rows of A stay in L1
 const NC: i32 = 256;          // columns per block: the packed [KC][NC] slice of B (256 KB) stays in L2
 const MS: i32 = 1024;         // columns of Cᵀ per block of a swapped product: 16 x MS floats (64 KB)
@@ -33,16 +35,32 @@ const SWAP_BYTES: usize = <usize>16 * MS * 4;
 // The scratch one gemm call packs its operands in (the packed B slice, a packed strip of A, a block of Cᵀ).
 export const GEMM_SCRATCH_BYTES: usize = PACK_B_BYTES + PACK_A_BYTES + SWAP_BYTES;
 
-// flags: how each element starts, and what is applied once after its last k
+// flags: how each element starts, and what is applied once after its last k, in this order: the bias, ReLU,
+// the ReLU gate, storing Z, an activation (a code in bits 4-6: one of them), a derivative gate (a code in bits
+// 7-9: one of them). The gates read aux laid out as C (rows ldc bytes apart); a gate's code is its
+// activation's shifted left by 3. act.ts has the activations and derivatives.
 export const INIT_ACC: i32 = 1;   // start from the partial sum in C (a later slice of the batch) instead of 0
 export const EPI_BIAS: i32 = 2;   // acc + bias[j]
 export const EPI_RELU: i32 = 4;   // max(·, 0), after the bias when there is one
 export const EPI_MASK: i32 = 8;   // acc where gate(i,j) > 0, else 0 (the ReLU gate; gate laid out as C)
-const EPILOGUES: i32 = EPI_BIAS | EPI_RELU | EPI_MASK;
+export const EPI_LEAKY: i32 = 16;    // activation code 1 (bits 4-6 hold one code, not bits to combine): leaky_relu, x < 0 ? 0.01·x : x
+export const EPI_TANH: i32 = 32;     // activation code 2: tanh
+export const EPI_SIGMOID: i32 = 48;  // activation code 3: sigmoid, 1 / (1 + e^-x)
+export const EPI_GELU: i32 = 64;     // activation code 4: gelu, PyTorch's gelu(approximate="tanh"); its gate reads Z (STORE_Z)
+export const EPI_GATE_LEAKY: i32 = 128;    // gate code 1 (bits 7-9 hold one code): acc · (gate > 0 ? 1 : 0.01), gate = the leaky layer's A
+export const EPI_GATE_TANH: i32 = 256;     // gate code 2: acc · (1 - gate²), gate = the tanh layer's A
+export const EPI_GATE_SIGMOID: i32 = 384;  // gate code 3: acc · gate·(1 - gate), gate = the sigmoid layer's A
+export const EPI_GATE_GELU: i32 = 512;     // gate code 4: acc · gelu'(gate), gate = the gelu layer's Z (its pre-activation)
+export const EPI_STORE_Z: i32 = 1024; // also store the value the activation is applied to at aux, laid out as C (not with BIAS, MASK or a gate)
+const ACT_SHIFT: i32 = 4, GATE_SHIFT: i32 = 7;
+const ACTS: i32 = 7 << ACT_SHIFT, GATES: i32 = 7 << GATE_SHIFT;
+const BASIC: i32 = EPI_BIAS | EPI_RELU | EPI_MASK;
+const EPILOGUES: i32 = BASIC | ACTS | GATES | EPI_STORE_Z;
 
 // C[M,N] (flags) A·B, where element (i,k) of A is at a + i·ars + k·aks and element (k,j) of B at
-// b + k·brs + j·bcs; rows of C are ldc bytes apart. aux: the bias (EPI_BIAS) or the gate (EPI_MASK, rows
-// ldc bytes apart). scratch: GEMM_SCRATCH_BYTES to pack in, or 0 to run the plain loop (the same sums).
+// b + k·brs + j·bcs; rows of C are ldc bytes apart. aux: the bias (EPI_BIAS), the gate (EPI_MASK, EPI_GATE_*,
+// rows ldc bytes apart) or where EPI_STORE_Z stores Z (likewise). scratch: GEMM_SCRATCH_BYTES to pack in, or
+// 0 to run the plain loop (the same sums).
 export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, bcs: usize, c: usize, ldc: usize,
                      M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
@@ -70,19 +88,40 @@ export function gemm_nt(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, sc
 }
 
 // ---- epilogues: the same arithmetic in every build and on every path ------------------------------------
-// pmax(v, 0) is v < 0 ? 0 : v, and and-ing with (gate > 0) gives v or +0: lane by lane, epilogueOne.
+// pmax(v, 0) is v < 0 ? 0 : v, and and-ing with (gate > 0) gives v or +0: lane by lane, epilogueOne. The
+// activations and their gates likewise (act.ts).
 
 @inline function epilogueOne(flags: i32, acc: f32, bias: usize, gate: usize): f32 {
   let v = acc;
   if (flags & EPI_BIAS) v = v + load<f32>(bias);
   if ((flags & EPI_RELU) != 0 && v < 0) v = 0;
   if ((flags & EPI_MASK) != 0 && !(load<f32>(gate) > 0)) v = 0;
+  if (flags & (ACTS | GATES | EPI_STORE_Z)) v = activationOne(flags, v, gate);
+  return v;
+}
+
+// Z stored, the activation, the derivative gate, for one element (a call: inlined, its exps would bloat every
+// caller's loop for flags that training passes to other calls).
+function activationOne(flags: i32, v: f32, gate: usize): f32 {
+  if (flags & EPI_STORE_Z) store<f32>(gate, v);
+  v = activateOne((flags & ACTS) >> ACT_SHIFT, v);
+  if (flags & GATES) v = gateOne((flags & GATES) >> GATE_SHIFT, v, load<f32>(gate));
   return v;
 }
 
 // The epilogue as a pass over rows [0, rows) x columns [0, N) of C, after their last k (the bias of
-// dense_forward; the tiles apply ReLU and the gate themselves).
+// dense_forward, the activations but ReLU and the gates but ReLU's, for a strip of C just computed, still in
+// cache: the tiles apply only ReLU and the ReLU gate themselves, since each epilogue in a tile is one more
+// specialised copy of the strip, and an activation that costs an exp per element gains nothing from it).
 function epilogueRows(flags: i32, c: usize, ldc: usize, rows: i32, N: i32, bias: usize, gd: usize): void {
+  if (flags & BASIC) basicRows(flags & BASIC, c, ldc, rows, N, bias, gd);
+  if (flags & (ACTS | GATES | EPI_STORE_Z)) {
+    activationRows((flags & ACTS) >> ACT_SHIFT, (flags & EPI_STORE_Z) != 0, (flags & GATES) >> GATE_SHIFT, c, ldc, rows, N, gd);
+  }
+}
+
+// The bias, ReLU and the ReLU gate as a pass.
+function basicRows(flags: i32, c: usize, ldc: usize, rows: i32, N: i32, bias: usize, gd: usize): void {
   const N4 = N & ~3, zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
     const pc = c + <usize>i * ldc;

@@ -3,7 +3,7 @@
 
 /** Every export of the kernel module: flat functions over byte pointers into its memory and element counts. */
 export interface KernelExports {
-  /** C[M,N] (flags) A·B, where element (i,k) of A is at a + i·ars + k·aks and element (k,j) of B at b + k·brs + j·bcs; rows of C are ldc bytes apart. aux: the bias (EPI_BIAS) or the gate (EPI_MASK, rows ldc bytes apart). scratch: GEMM_SCRATCH_BYTES to pack in, or 0 to run the plain loop (the same sums). (assembly/gemm.ts) */
+  /** C[M,N] (flags) A·B, where element (i,k) of A is at a + i·ars + k·aks and element (k,j) of B at b + k·brs + j·bcs; rows of C are ldc bytes apart. aux: the bias (EPI_BIAS), the gate (EPI_MASK, EPI_GATE_*, rows ldc bytes apart) or where EPI_STORE_Z stores Z (likewise). scratch: GEMM_SCRATCH_BYTES to pack in, or 0 to run the plain loop (the same sums). (assembly/gemm.ts) */
   gemm(flags: number, a: number, ars: number, aks: number, b: number, brs: number, bcs: number, c: number, ldc: number, M: number, K: number, N: number, aux: number, scratch: number): void;
   /** C[M,N] = A[M,K] · B[K,N] (assembly/gemm.ts) */
   gemm_nn(a: number, b: number, c: number, M: number, K: number, N: number, scratch: number): void;
@@ -17,12 +17,22 @@ export interface KernelExports {
   softmax_xent(z: number, y: number, p: number, g: number, M: number, N: number, batch: number): void;
   /** Per row: loss[i] (f64) = -Σ_j Y log softmax(Z) (rowLoss), and correct[i] (i32) = 1 when argmax P equals argmax Y. Rows are independent, so threads can take any rows; the caller sums them in row order. (assembly/softmax.ts) */
   xent_rows(z: number, p: number, y: number, loss: number, correct: number, M: number, N: number): void;
+  /** G[M,N] = 2·(Ŷ - T) / (batch·N), and loss[i] (f64) = Σ_j (Ŷ - T)² / N: the gradient of the mean squared error over every row and output (PyTorch's MSELoss, reduction 'mean') and each row's mean, which the caller sums in row order and divides by the rows. batch: the rows of the whole mini-batch the mean is over, when these M rows are a slice of it; 0 for M. g = 0 skips G (evaluation), loss = 0 skips the losses. (assembly/loss.ts) */
+  mse(yhat: number, t: number, g: number, loss: number, M: number, N: number, batch: number): void;
   /** W[n] -= lr · G[n] (assembly/optim.ts) */
   sgd(w: number, g: number, n: number, lr: number): void;
   /** V[n] = mu·V + G; W[n] -= lr · V (heavy-ball momentum, as PyTorch's SGD with momentum) (assembly/optim.ts) */
   momentum(w: number, g: number, v: number, n: number, lr: number, mu: number): void;
   /** Adam: M = b1·M + (1-b1)·G; V = b2·V + (1-b2)·G²; W -= lr · (M/c1) / (sqrt(V/c2) + eps), where c1 = 1 - b1^t and c2 = 1 - b2^t are the bias corrections for step t, computed by the caller. (assembly/optim.ts) */
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+  /** W[n] -= lr · (G[n] + wd·W[n]) (SGD with L2 weight decay, as PyTorch's SGD(weight_decay=wd)) (assembly/optim.ts) */
+  sgd_wd(w: number, g: number, n: number, lr: number, wd: number): void;
+  /** V[n] = mu·V + (G + wd·W); W[n] -= lr · V (momentum with L2 weight decay, as PyTorch's SGD(momentum=mu, weight_decay=wd)) (assembly/optim.ts) */
+  momentum_wd(w: number, g: number, v: number, n: number, lr: number, mu: number, wd: number): void;
+  /** AdamW: W *= 1 - lr·wd (decoupled weight decay), then adam's step on that W: M = b1·M + (1-b1)·G; V = b2·V + (1-b2)·G²; W -= lr · (M/c1) / (sqrt(V/c2) + eps) (as PyTorch's AdamW; c1, c2 as adam's) (assembly/optim.ts) */
+  adamw(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, wd: number): void;
+  /** Y[i, j] = X[i, j] / (1 - p) where element (row0 + i, j) is kept, else 0, for i < M, j < N: inverted dropout (rows of X and Y ldx and ldy bytes apart; in place when y == x and ldy == ldx). Kept by a hash of (seed, stream, row0 + i, j), integer operations identical in every build: the same masks for the same arguments whatever the rows a call covers. stream: which mask, e.g. step·layers + layer; row0: the first row's index in the step. Its backward is the same call on the delta (the same mask and scale). p in [0, 1): p <= 0 keeps everything (Y = X exactly), p >= 1 drops everything. (assembly/dropout.ts) */
+  dropout(x: number, ldx: number, y: number, ldy: number, M: number, N: number, p: number, seed: number, stream: number, row0: number): void;
   /** D[rows,cols] = S[idx[r], :] for r < rows (assembling a shuffled mini-batch; idx holds i32 row numbers) (assembly/gather.ts) */
   gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
   readonly GEMM_SCRATCH_BYTES: WebAssembly.Global;
@@ -30,10 +40,10 @@ export interface KernelExports {
 }
 
 /** The module's functions, in the order assembly/index.ts exports them. */
-export const KERNEL_FUNCTIONS = ["gemm", "gemm_nn", "gemm_tn", "gemm_nt", "softmax_rows", "softmax_xent", "xent_rows", "sgd", "momentum", "adam", "gather_rows"] as const;
+export const KERNEL_FUNCTIONS = ["gemm", "gemm_nn", "gemm_tn", "gemm_nt", "softmax_rows", "softmax_xent", "xent_rows", "mse", "sgd", "momentum", "adam", "sgd_wd", "momentum_wd", "adamw", "dropout", "gather_rows"] as const;
 
 /** Each function's parameter count. */
-export const KERNEL_ARITY: Readonly<Record<(typeof KERNEL_FUNCTIONS)[number], number>> = { gemm: 14, gemm_nn: 7, gemm_tn: 7, gemm_nt: 7, softmax_rows: 4, softmax_xent: 7, xent_rows: 7, sgd: 4, momentum: 6, adam: 11, gather_rows: 5 };
+export const KERNEL_ARITY: Readonly<Record<(typeof KERNEL_FUNCTIONS)[number], number>> = { gemm: 14, gemm_nn: 7, gemm_tn: 7, gemm_nt: 7, softmax_rows: 4, softmax_xent: 7, xent_rows: 7, mse: 7, sgd: 4, momentum: 6, adam: 11, sgd_wd: 5, momentum_wd: 7, adamw: 12, dropout: 10, gather_rows: 5 };
 
 /** gemm's flags (assembly/gemm.ts): how each element starts and the epilogue applied after its last k. */
 export const GemmFlags = {
@@ -45,6 +55,24 @@ export const GemmFlags = {
   RELU: 4,
   /** acc where gate(i,j) > 0, else 0 (the ReLU gate; gate laid out as C) */
   MASK: 8,
+  /** activation code 1 (bits 4-6 hold one code, not bits to combine): leaky_relu, x < 0 ? 0.01·x : x */
+  LEAKY: 16,
+  /** activation code 2: tanh */
+  TANH: 32,
+  /** activation code 3: sigmoid, 1 / (1 + e^-x) */
+  SIGMOID: 48,
+  /** activation code 4: gelu, PyTorch's gelu(approximate="tanh"); its gate reads Z (STORE_Z) */
+  GELU: 64,
+  /** gate code 1 (bits 7-9 hold one code): acc · (gate > 0 ? 1 : 0.01), gate = the leaky layer's A */
+  GATE_LEAKY: 128,
+  /** gate code 2: acc · (1 - gate²), gate = the tanh layer's A */
+  GATE_TANH: 256,
+  /** gate code 3: acc · gate·(1 - gate), gate = the sigmoid layer's A */
+  GATE_SIGMOID: 384,
+  /** gate code 4: acc · gelu'(gate), gate = the gelu layer's Z (its pre-activation) */
+  GATE_GELU: 512,
+  /** also store the value the activation is applied to at aux, laid out as C (not with BIAS, MASK or a gate) */
+  STORE_Z: 1024,
 } as const;
 
 /** Bytes of scratch one gemm call packs its operands in (assembly/gemm.ts). */

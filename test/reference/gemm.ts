@@ -6,6 +6,8 @@
 // outputs are overwritten, never accumulated into (except where the name says update); an output must not
 // alias an input. Nothing is allocated.
 
+import { activate, derivative } from "./activations.js";
+
 /** C[M,N] = A[M,K] · B[K,N] */
 export function gemm_nn(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
   for (let i = 0; i < M; i++) {
@@ -45,12 +47,16 @@ export function gemm_nt(A: Float32Array, B: Float32Array, C: Float32Array, M: nu
 /**
  * The general product on one memory (`m`, a view of all of it; offsets and strides in elements): C[M,N]
  * (flags) A·B with A(i,k) = m[a + i·ars + k·aks], B(k,j) = m[b + k·brs + j·bcs], rows of C ldc apart.
- * flags: 1 start from C, 2 + bias m[aux + j], 4 ReLU, 8 keep only where the gate m[aux + i·ldc + j] > 0.
+ * flags: 1 start from C, 2 + bias m[aux + j], 4 ReLU, 8 keep only where the gate m[aux + i·ldc + j] > 0;
+ * then 1024 store the value at m[aux + i·ldc + j] (rounded to f32, as stored), bits 4-6 an activation
+ * (code·16: leaky_relu, tanh, sigmoid, gelu), bits 7-9 a derivative gate (code·128) times the derivative
+ * from m[aux + i·ldc + j] (activations.ts). All in f64, rounded once on the store.
  */
 export function gemm(
   m: Float32Array, flags: number, a: number, ars: number, aks: number, b: number, brs: number, bcs: number, c: number, ldc: number,
   M: number, K: number, N: number, aux: number,
 ): void {
+  const act = (flags >> 4) & 7, gate = (flags >> 7) & 7;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = flags & 1 ? m[c + i * ldc + j] : 0;
@@ -58,6 +64,9 @@ export function gemm(
       if (flags & 2) s += m[aux + j];
       if (flags & 4 && !(s > 0)) s = 0;
       if (flags & 8 && !(m[aux + i * ldc + j] > 0)) s = 0;
+      if (flags & 1024) m[aux + i * ldc + j] = s;
+      if (act) s = activate(act, s);
+      if (gate) s *= derivative(gate, m[aux + i * ldc + j]);
       m[c + i * ldc + j] = s;
     }
   }

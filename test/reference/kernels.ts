@@ -4,7 +4,9 @@
 // to the wasm builds (the twins sum in f64 and round once).
 
 import type { KernelExports } from "../../src/engine/kernels.js";
+import * as drop from "./dropout.js";
 import * as gemm from "./gemm.js";
+import * as loss from "./loss.js";
 import * as optim from "./optim.js";
 import * as soft from "./softmax.js";
 
@@ -23,9 +25,15 @@ export function referenceKernels(memory: WebAssembly.Memory): KernelExports {
     softmax_xent: (z, y, p, g, M, N, batch) => soft.softmax_xent(v(z, M * N), v(y, M * N), v(p, M * N), v(g, M * N), M, N, batch),
     xent_rows: (z, p, y, loss, correct, M, N) =>
       soft.xent_rows(v(z, M * N), v(p, M * N), v(y, M * N), f64.subarray(loss >> 3, (loss >> 3) + M), i32.subarray(correct >> 2, (correct >> 2) + M), M, N),
+    mse: (yhat, t, g, rowLoss, M, N, batch) =>
+      loss.mse(v(yhat, M * N), v(t, M * N), g ? v(g, M * N) : null, rowLoss ? f64.subarray(rowLoss >> 3, (rowLoss >> 3) + M) : null, M, N, batch),
     sgd: (w, g, n, lr) => optim.sgd(v(w, n), v(g, n), n, lr),
     momentum: (w, g, vel, n, lr, mu) => optim.momentum(v(w, n), v(g, n), v(vel, n), n, lr, mu),
     adam: (w, g, m1, m2, n, lr, b1, b2, eps, c1, c2) => optim.adam(v(w, n), v(g, n), v(m1, n), v(m2, n), n, lr, b1, b2, eps, c1, c2),
+    sgd_wd: (w, g, n, lr, wd) => optim.sgd_wd(v(w, n), v(g, n), n, lr, wd),
+    momentum_wd: (w, g, vel, n, lr, mu, wd) => optim.momentum_wd(v(w, n), v(g, n), v(vel, n), n, lr, mu, wd),
+    adamw: (w, g, m1, m2, n, lr, b1, b2, eps, c1, c2, wd) => optim.adamw(v(w, n), v(g, n), v(m1, n), v(m2, n), n, lr, b1, b2, eps, c1, c2, wd),
+    dropout: (x, ldx, y, ldy, M, N, p, seed, stream, row0) => drop.dropout(f32, x >> 2, ldx >> 2, y >> 2, ldy >> 2, M, N, p, seed, stream, row0),
     gather_rows: (s, idx, d, rows, cols) => {
       const order = i32.subarray(idx >> 2, (idx >> 2) + rows);
       let hi = 0;

@@ -37,3 +37,28 @@ export function adam(
     W[i] -= (l * (M[i] / k1)) / (Math.sqrt(V[i] / k2) + e); // from the stored (f32) moments, as the kernel
   }
 }
+
+/** W[n] -= lr · (G[n] + wd·W[n])   (SGD with L2 weight decay, as PyTorch's SGD(weight_decay=wd)) */
+export function sgd_wd(W: Float32Array, G: Float32Array, n: number, lr: number, wd: number): void {
+  const l = Math.fround(lr), d = Math.fround(wd);
+  for (let i = 0; i < n; i++) W[i] -= l * (G[i] + d * W[i]);
+}
+
+/** V[n] = mu·V + (G + wd·W); W[n] -= lr · V   (as PyTorch's SGD(momentum=mu, weight_decay=wd)) */
+export function momentum_wd(W: Float32Array, G: Float32Array, V: Float32Array, n: number, lr: number, mu: number, wd: number): void {
+  const l = Math.fround(lr), u = Math.fround(mu), d = Math.fround(wd);
+  for (let i = 0; i < n; i++) {
+    V[i] = u * V[i] + (G[i] + d * W[i]);
+    W[i] -= l * V[i];
+  }
+}
+
+/** AdamW: W *= 1 - lr·wd, then adam's step (as PyTorch's AdamW). */
+export function adamw(
+  W: Float32Array, G: Float32Array, M: Float32Array, V: Float32Array, n: number,
+  lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, wd: number,
+): void {
+  const l = Math.fround(lr), d = Math.fround(wd);
+  for (let i = 0; i < n; i++) W[i] *= 1 - l * d;
+  adam(W, G, M, V, n, lr, b1, b2, eps, c1, c2);
+}

@@ -2,7 +2,7 @@
 // on every build, and never as a silent result.
 
 import { describe, expect, it } from "vitest";
-import { compileKernels, KERNEL_BUILDS, KERNEL_FUNCTIONS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
+import { compileKernels, GemmFlags, KERNEL_BUILDS, KERNEL_FUNCTIONS, KernelTrap, type KernelBuild, type KernelExports } from "../../src/engine/kernels.js";
 import { Arena, Layout } from "../../src/engine/arena.js";
 import { WasmMlpError } from "../../src/errors.js";
 import { Network } from "../../src/engine/network.js";
@@ -29,9 +29,14 @@ function pastTheEnd(k: KernelExports, a: number, b: number, c: number, far: numb
     softmax_rows: () => k.softmax_rows(a, far, 4, 4),
     softmax_xent: () => k.softmax_xent(a, b, c, far, 4, 4, 0),
     xent_rows: () => k.xent_rows(a, b, c, far, c, 4, 4),
+    mse: () => k.mse(a, b, far, c, 4, 4, 0),
     sgd: () => k.sgd(far, b, 16, 0.1),
     momentum: () => k.momentum(a, b, far, 16, 0.1, 0.9),
     adam: () => k.adam(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001),
+    sgd_wd: () => k.sgd_wd(far, b, 16, 0.1, 0.01),
+    momentum_wd: () => k.momentum_wd(a, b, far, 16, 0.1, 0.9, 0.01),
+    adamw: () => k.adamw(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001, 0.01),
+    dropout: () => k.dropout(a, 16, far, 16, 4, 4, 0.5, 1, 2, 0),
     gather_rows: () => k.gather_rows(a, far, c, 4, 4),
   };
 }
@@ -72,6 +77,16 @@ describe.each(KERNEL_BUILDS)("%s kernels", (build) => {
     expectTrap("gemm_nn", () => k.gemm_nn(a, b, c, rows, 4, 4, 0));
     expectTrap("sgd", () => k.sgd(a, b, end, 0.1));
     expectTrap("softmax_rows", () => k.softmax_rows(a, c, rows, 4));
+  });
+
+  it("a gate or Z pointer past the end (gemm's activation epilogues and gates), and mse's loss pointer, trap", async () => {
+    const { k, a, b, c, end } = await smallArena(build);
+    const far = end + 4096;
+    for (const flags of [GemmFlags.GELU | GemmFlags.STORE_Z, GemmFlags.TANH | GemmFlags.STORE_Z, GemmFlags.GATE_LEAKY, GemmFlags.GATE_TANH, GemmFlags.GATE_SIGMOID, GemmFlags.GATE_GELU]) {
+      // with scratch (the SIMD builds' blocked path and its epilogue pass; a 4x4 product packs nothing) and without
+      for (const scratch of [c, 0]) expectTrap("gemm", () => k.gemm(flags, a, 16, 4, b, 16, 4, c, 16, 4, 4, 4, far, scratch));
+    }
+    expectTrap("mse", () => k.mse(a, b, 0, far, 4, 4, 0));
   });
 
   it("a row index far beyond the source tensor (gather_rows) traps", async () => {
