@@ -37,3 +37,20 @@ describe("kernel loading", () => {
     await expect(compileModule(new URL("../build/kernels.nope.wasm", import.meta.url))).rejects.toThrow(/kernels.nope.wasm: no such file/);
   });
 });
+
+describe("choosing a build", () => {
+  it("models created at once in a fresh process all get the same build (the relaxed-SIMD flag is set before any of them asks)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const script = `
+      import { MLP } from "./dist/src/index.js";
+      const models = await Promise.all([1, 2, 3, 4].map(() => MLP.create({ layers: [4, 3, 2], threads: 1 })));
+      console.log(JSON.stringify(models.map((m) => m.kernels.build)));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const builds: string[] = JSON.parse(r.stdout);
+    expect(new Set(builds).size, builds.join(", ")).toBe(1);
+    expect(builds[0]).toBe((await engineSupports("relaxed")) ? "relaxed" : (await engineSupports("simd")) ? "simd" : "scalar");
+  });
+});

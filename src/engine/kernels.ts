@@ -39,17 +39,23 @@ export async function kernelBytes(build: KernelBuild): Promise<Uint8Array> {
   return fromBase64(mod.default);
 }
 
-let relaxedFlagTried = false;
-/** Node 20 ships relaxed SIMD behind a flag that can still be set before the module is compiled. */
-async function enableRelaxedSimdOnNode(): Promise<void> {
-  if (relaxedFlagTried || !isNode) return;
-  relaxedFlagTried = true;
-  try {
-    const v8 = await nodeBuiltin<typeof import("node:v8")>("node:v8");
-    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-  } catch {
-    // not Node after all, or the flag is gone: validation below decides
-  }
+let relaxedFlag: Promise<void> | undefined;
+/**
+ * Node 20 ships relaxed SIMD behind a flag that can still be set before the module is compiled. Every caller
+ * awaits the same promise: one that returned before the flag was set would find relaxed SIMD invalid and
+ * pick another build (two models created at once got different builds, and so different bits).
+ */
+function enableRelaxedSimdOnNode(): Promise<void> {
+  if (!isNode) return Promise.resolve();
+  relaxedFlag ??= (async () => {
+    try {
+      const v8 = await nodeBuiltin<typeof import("node:v8")>("node:v8");
+      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    } catch {
+      // not Node after all, or the flag is gone: validation below decides
+    }
+  })();
+  return relaxedFlag;
 }
 
 /** Compiles module bytes, first making its memory import unshared where this engine has no shared memory. */
