@@ -30,9 +30,10 @@ function pct(cfg: TrainCliConfig, x: number, digits = cfg.model === "slp" ? 1 : 
 
 export function headerLine(cfg: TrainCliConfig, run: RunInfo): string {
   return [
-    `${cfg.model.toUpperCase()} ${run.layers.join("-")}`,
+    `${cfg.model.toUpperCase()} ${run.layers.join("-")}${cfg.activation === "relu" || run.layers.length < 3 ? "" : ` ${cfg.activation}`}`,
     `${run.name}: ${run.trainRows} training rows${run.testRows !== undefined ? `, ${run.testRows} held out` : ""}`,
-    `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}${cfg.lrSchedule === "constant" ? "" : ` ${cfg.lrSchedule}`}`,
+    `${cfg.optimizer}${cfg.batch ? ` batch ${cfg.batch}` : ""} lr ${cfg.lr ?? defaultLr(cfg.optimizer)}${cfg.lrSchedule === "constant" ? "" : ` ${cfg.lrSchedule}`}` +
+      `${cfg.weightDecay ? ` weight decay ${cfg.weightDecay}` : ""}${cfg.dropout ? ` dropout ${cfg.dropout}` : ""}`,
     `seed ${cfg.seed}`,
     `${run.normalize} standardisation`,
     `kernels: ${run.kernels}`,

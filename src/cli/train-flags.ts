@@ -3,6 +3,7 @@
 
 import { INITS, type InitKind } from "../model/init.js";
 import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
+import { ACTIVATIONS, type ActivationKind } from "../engine/activations.js";
 import { HYPER_PARAMS, OPTIMIZER_TABLE, OPTIMIZERS, optimizerOf, type OptimizerKind } from "../engine/optimizers.js";
 import type { NormalizeKind } from "../model/normalize.js";
 import { UsageError } from "../errors.js";
@@ -17,6 +18,8 @@ Trains a classifier with WebAssembly kernels. By default: the original MLP (64-3
 Model
   --model mlp|slp          ReLU hidden layers (mlp) or softmax regression without them (slp)     [mlp]
   --hidden N[,N...]        hidden layer sizes, e.g. 32 or 128,64                                 [32]
+  --activation relu|leaky_relu|tanh|sigmoid|gelu
+                           the hidden layers' activation                                        [relu]
   --init numpy|he|xavier   initial weights: the original's randn*0.1, He, or Glorot normal       [numpy]
   --seed N                 NumPy-compatible seed for the weights, shuffles and split             [42]
 Training
@@ -30,6 +33,8 @@ Training
   --momentum X             momentum coefficient                                                  [0.9]
   --beta1 X, --beta2 X, --eps X
                            Adam's decay rates and epsilon                          [0.9, 0.999, 1e-8]
+  --weight-decay X         L2 weight decay (decoupled, AdamW, with adam)                           [0]
+  --dropout P              dropout on the hidden layers in training, 0 <= P < 1                    [0]
   --kernels auto|scalar|simd|relaxed
                            kernel build; auto takes the fastest this engine runs                [auto]
   --threads N|auto         threads; auto: the cores, or one where the work per step is too small [auto]
@@ -66,6 +71,9 @@ const FLAGS = {
   model: { type: "string", default: "mlp" },
   hidden: { type: "string" },
   init: { type: "string", default: "numpy" },
+  activation: { type: "string", default: "relu" },
+  "weight-decay": { type: "string" },
+  dropout: { type: "string" },
   seed: { type: "string", default: "42" },
   epochs: { type: "string", default: "1000" },
   lr: { type: "string" },
@@ -102,6 +110,9 @@ export interface TrainCliConfig {
   model: "mlp" | "slp";
   hidden: number[];
   init: InitKind;
+  activation: ActivationKind;
+  weightDecay: number | undefined;
+  dropout: number | undefined;
   seed: number;
   epochs: number;
   lr: number | undefined;
@@ -148,6 +159,9 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
     model,
     hidden,
     init: choiceFlag(v, "init", INITS),
+    activation: choiceFlag(v, "activation", ACTIVATIONS),
+    weightDecay: v["weight-decay"] === undefined ? undefined : numberFlag(v, "weight-decay", (x) => (x >= 0 && x < 1e6 ? undefined : "must be 0 or more")),
+    dropout: v.dropout === undefined ? undefined : numberFlag(v, "dropout", (x) => (x >= 0 && x < 1 ? undefined : "must be in [0, 1)")),
     seed: intFlag(v, "seed", 0, 0xffffffff),
     epochs: intFlag(v, "epochs", 1, 1e9),
     lr: v.lr === undefined ? undefined : numberFlag(v, "lr", (x) => (x > 0 && x <= 1e6 ? undefined : "must be greater than 0 and at most 1e6")),

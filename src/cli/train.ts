@@ -109,6 +109,8 @@ async function train(
       beta1: cfg.beta1,
       beta2: cfg.beta2,
       eps: cfg.eps,
+      weightDecay: cfg.weightDecay,
+      dropout: cfg.dropout,
       validation: p.test && { X: p.test.X, y: p.test.y },
       patience: cfg.patience,
       threads,
@@ -142,7 +144,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (cfg.plot) await checkWritable(cfg.plot, "--plot");
 
   const p = await prepare(cfg);
-  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema });
+  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
   const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   if (!cfg.json) {

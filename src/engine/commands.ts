@@ -8,13 +8,14 @@ import type { Arena, Tensor } from "./arena.js";
 import { WasmMlpError } from "../errors.js";
 import { KernelTrap } from "./kernels.js";
 import { Failure, Sync, SYNC_WORDS, ThreadFailure, type Watch } from "./sync.js";
+import type { Optimizer } from "./optimizers.js";
 
 /** The command's Int32 words. */
-export const Cmd = { Kind: 0, X: 1, Y: 2, Rows: 3, Stats: 4, Gather: 5, At: 6 } as const;
-const CMD_WORDS = 7;
-/** The command's f64 words: the optimiser's rate and hyper-parameters, and Adam's bias corrections. */
-export const Arg = { Lr: 0, P1: 1, P2: 2, Eps: 3, C1: 4, C2: 5 } as const;
-const ARG_WORDS = 6;
+export const Cmd = { Kind: 0, X: 1, Y: 2, Rows: 3, Stats: 4, Gather: 5, At: 6, StepNo: 7 } as const;
+const CMD_WORDS = 8;
+/** The command's f64 words: the optimiser's rate and hyper-parameters, Adam's bias corrections, weight decay. */
+export const Arg = { Lr: 0, P1: 1, P2: 2, Eps: 3, C1: 4, C2: 5, Wd: 6 } as const;
+const ARG_WORDS = 7;
 /** What a command asks for. */
 export const Kind = { Step: 1, Forward: 2, Detach: 3 } as const;
 
@@ -50,6 +51,28 @@ export class Commands {
   useThreads(threads: number, watch?: Watch): void {
     this.watch = threads > 1 ? watch : undefined;
     this.sync = new Sync(this.syncWords, threads, this.watch);
+  }
+
+  /** Writes a training step's command: its rows, where its batch comes from, its number, the optimiser's numbers. */
+  writeStep(x: number, y: number, rows: number, at: number, gather: boolean, withStats: boolean, stepNo: number, opt: Optimizer): void {
+    const c = this.cmd, a = this.arg;
+    c[Cmd.Kind] = Kind.Step;
+    c[Cmd.X] = x;
+    c[Cmd.Y] = y;
+    c[Cmd.Rows] = rows;
+    c[Cmd.Stats] = withStats ? 1 : 0;
+    c[Cmd.Gather] = gather ? 1 : 0;
+    c[Cmd.At] = at;
+    c[Cmd.StepNo] = stepNo;
+    a[Arg.Lr] = opt.lr;
+    a[Arg.P1] = opt.kind === "adam" ? opt.beta1 : opt.momentum;
+    a[Arg.P2] = opt.beta2;
+    a[Arg.Eps] = opt.eps;
+    a[Arg.Wd] = opt.weightDecay;
+    if (opt.kind === "adam") {
+      a[Arg.C1] = 1 - Math.pow(opt.beta1, stepNo + 1);
+      a[Arg.C2] = 1 - Math.pow(opt.beta2, stepNo + 1);
+    }
   }
 
   /** Waits until every thread has arrived (between two phases of a command). */

@@ -15,6 +15,7 @@ import { Arg, Cmd, Commands, Kind } from "./commands.js";
 import type { Optimizer } from "./optimizers.js";
 import { activationRows, fullShape, planLayout, tensorsOf, type DataSet, type Layer, type NetworkShape, type NetworkTensors, type Params } from "./plan.js";
 import { forwardPass, trainStep, type StepContext } from "./step.js";
+import { ACTIVATION_TABLE } from "./activations.js";
 import type { Watch } from "./sync.js";
 
 export type { NetworkShape, Params } from "./plan.js";
@@ -61,7 +62,8 @@ export class Network {
   private readonly rowCorrect: Int32Array;
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
   private readonly rows: number;
-  private adamStep = 0;
+  /** Steps taken: Adam's step count less one, and which dropout masks the next step draws. */
+  private steps = 0;
 
   /** Places every tensor of a network of this shape without creating any memory (`.bytes` is what it needs). */
   static plan(shape: NetworkShape): Layout {
@@ -101,6 +103,9 @@ export class Network {
       classes: this.classes,
       sliceRows: this.shape.sliceRows,
       optimizer: this.shape.optimizer,
+      act: ACTIVATION_TABLE[this.shape.activation],
+      dropout: this.shape.dropout,
+      seed: this.shape.seed,
       barrier: () => this.commands.barrier(),
     };
     if (!opts.memory) this.fillConstants();
@@ -262,23 +267,7 @@ export class Network {
 
   /** Writes one step's command (its rows, where the batch comes from, the optimiser's numbers) and runs it. */
   private postStep(set: DataSet, rows: number, at: number, gather: boolean, opt: Optimizer, withStats: boolean): void {
-    const c = this.commands.cmd, a = this.commands.arg;
-    c[Cmd.Kind] = Kind.Step;
-    c[Cmd.X] = set.X.ptr;
-    c[Cmd.Y] = set.Y.ptr;
-    c[Cmd.Rows] = rows;
-    c[Cmd.Stats] = withStats ? 1 : 0;
-    c[Cmd.Gather] = gather ? 1 : 0;
-    c[Cmd.At] = at;
-    a[Arg.Lr] = opt.lr;
-    a[Arg.P1] = opt.kind === "adam" ? opt.beta1 : opt.momentum;
-    a[Arg.P2] = opt.beta2;
-    a[Arg.Eps] = opt.eps;
-    if (opt.kind === "adam") {
-      const t = ++this.adamStep;
-      a[Arg.C1] = 1 - Math.pow(opt.beta1, t);
-      a[Arg.C2] = 1 - Math.pow(opt.beta2, t);
-    }
+    this.commands.writeStep(set.X.ptr, set.Y.ptr, rows, at, gather, withStats, this.steps++, opt);
     this.commands.run(this.execute);
   }
 

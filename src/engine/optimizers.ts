@@ -41,9 +41,11 @@ export interface Optimizer {
   beta1: number;
   beta2: number;
   eps: number;
+  /** L2 weight decay: added to the gradient for sgd and momentum, decoupled (AdamW) for adam; 0 for none. */
+  weightDecay: number;
 }
 
-export const DEFAULT_OPTIMIZER: Optimizer = { kind: "sgd", lr: OPTIMIZER_TABLE.sgd.lr, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export const DEFAULT_OPTIMIZER: Optimizer = { kind: "sgd", lr: OPTIMIZER_TABLE.sgd.lr, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /** The learning rate when none is given: the original's 0.1, or Adam's customary 0.001. */
 export function defaultLr(kind: OptimizerKind): number {

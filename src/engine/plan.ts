@@ -6,6 +6,7 @@
 import { GEMM_SCRATCH_BYTES, Layout, type Tensor } from "./arena.js";
 import { CONTROL_WORDS } from "./commands.js";
 import { OPTIMIZER_TABLE, type OptimizerKind } from "./optimizers.js";
+import { needsZ, type ActivationKind } from "./activations.js";
 
 export interface NetworkShape {
   /** Sizes from input to output, e.g. [64, 32, 10]. */
@@ -21,6 +22,12 @@ export interface NetworkShape {
   threads?: number;
   /** Rows per slice of a step (default SLICE_ROWS; the bench compares it with one slice of the whole batch). */
   sliceRows?: number;
+  /** The hidden layers' activation (default relu). */
+  activation?: ActivationKind;
+  /** Training only: the probability that dropout zeroes a hidden unit's output (default 0: no dropout). */
+  dropout?: number;
+  /** The seed dropout's masks are drawn from (by position: the same masks for any thread count). */
+  seed?: number;
 }
 
 /** Parameters as they travel in and out of a network: W[l] is fan_in × fan_out row-major, b[l] has fan_out entries. */
@@ -53,6 +60,11 @@ export interface Layer {
 }
 
 export interface TrainLayer extends Layer {
+  /**
+   * Hidden layers that need it (see activations.ts needsZ): for gelu the value before the activation, for
+   * tanh and sigmoid under dropout the activation's output before dropout; laid out as A.
+   */
+  readonly Z: Tensor | undefined;
   /** Gradient of the loss with respect to the layer's pre-activation output, laid out as A. */
   readonly G: Tensor;
   readonly dW: Tensor;
@@ -97,6 +109,9 @@ export function fullShape(shape: NetworkShape): Required<NetworkShape> {
     batch: shape.train > 0 ? Math.min(Math.max(1, shape.batch), shape.train) : 0,
     threads: Math.max(1, shape.threads ?? 1),
     sliceRows: shape.sliceRows ?? SLICE_ROWS,
+    activation: shape.activation ?? "relu",
+    dropout: shape.train > 0 ? (shape.dropout ?? 0) : 0,
+    seed: shape.seed ?? 0,
   };
 }
 
@@ -132,6 +147,7 @@ export function planLayout(shape: NetworkShape): Layout {
     layout.add(`A${l}`, rows, ldA);
     if (train > 0) {
       layout.add(`G${l}`, batch, ldA);
+      if (l < layers.length - 1 && needsZ(full.activation, full.dropout)) layout.add(`Z${l}`, batch, ldA);
       layout.add(`dWb${l}`, fanIn + 1, fanOut);
       for (let s = 0; s < OPTIMIZER_TABLE[optimizer].state; s++) layout.add(`S${s}Wb${l}`, fanIn + 1, fanOut);
     }
@@ -154,7 +170,7 @@ export function tensorsOf(layout: Layout, shape: Required<NetworkShape>): Networ
     set: { X: t("Xt"), Y: t("Yt") },
     batch: batch < train ? { X: t("Xb"), Y: t("Yb"), order: t("order") } : undefined,
     layers: dense.map((l, i) => ({
-      ...l, G: t(`G${i + 1}`), dW: t(`dWb${i + 1}`),
+      ...l, G: t(`G${i + 1}`), dW: t(`dWb${i + 1}`), Z: layout.has(`Z${i + 1}`) ? t(`Z${i + 1}`) : undefined,
       state: Array.from({ length: OPTIMIZER_TABLE[optimizer].state }, (_, s) => t(`S${s}Wb${i + 1}`)),
     })),
   } : undefined;

@@ -12,6 +12,7 @@ import type { KernelExports } from "./kernels.js";
 import { GemmFlags } from "./kernels.js";
 import { Arg, Cmd } from "./commands.js";
 import type { OptimizerKind } from "./optimizers.js";
+import type { ACTIVATION_TABLE, ActivationKind } from "./activations.js";
 import type { Layer, NetworkTensors, Training, TrainLayer } from "./plan.js";
 
 /** What a thread needs to run the step: the kernels, the tensors, and the barrier it meets the others at. */
@@ -23,6 +24,10 @@ export interface StepContext {
   readonly classes: number;
   readonly sliceRows: number;
   readonly optimizer: OptimizerKind;
+  /** The hidden layers' activation, and dropout's probability and seed (training only; p 0: none). */
+  readonly act: (typeof ACTIVATION_TABLE)[ActivationKind];
+  readonly dropout: number;
+  readonly seed: number;
   readonly barrier: () => void;
 }
 
@@ -38,10 +43,11 @@ export function trainStep(s: StepContext, c: Int32Array, a: Float64Array, t: num
     const s1 = Math.min(n, s0 + s.sliceRows), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
     if (r1 > r0) {
       if (c[Cmd.Gather] === 1) gatherRows(s, tr, c[Cmd.At], r0, r1);
-      forwardRows(s, x, r0, r1, scratch);
+      for (let i = 0; i < L.length - 1; i++) hiddenForward(s, L[i], i, i > 0 ? L[i - 1].A.ptr : x, i > 0 ? L[i - 1].ldA : s.inputs + 1, r0, r1, scratch, c[Cmd.StepNo]);
+      layerForward(s.k, L[L.length - 1], L.length > 1 ? L[L.length - 2].A.ptr : x, L.length > 1 ? L[L.length - 2].ldA : s.inputs + 1, r0, r1, 0, scratch);
       outputDelta(s.k, L[L.length - 1], s.net.P.ptr, c[Cmd.Y], r0, r1, n);
       if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
-      for (let i = L.length - 1; i > 0; i--) layerDelta(s.k, L[i], L[i - 1], r0, r1, scratch);
+      for (let i = L.length - 1; i > 0; i--) hiddenDelta(s, L[i], L[i - 1], i - 1, r0, r1, scratch, c[Cmd.StepNo]);
     }
     s.barrier();
     for (let i = 0; i < L.length; i++) {
@@ -62,21 +68,54 @@ export function forwardPass(s: StepContext, c: Int32Array, t: number, T: number)
   if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
 }
 
-/** Every layer's outputs for rows [r0, r1) of the inputs at x: ReLU(input·W) for hidden layers, logits last. */
+/** Every layer's outputs for rows [r0, r1) of the inputs at x (no dropout): act(input·W) for hidden layers, logits last. */
 function forwardRows(s: StepContext, x: number, r0: number, r1: number, scratch: number): void {
   const L = s.net.layers;
   let input = x, ld = s.inputs + 1;
   for (let i = 0; i < L.length; i++) {
-    layerForward(s.k, L[i], input, ld, r0, r1, i < L.length - 1, scratch);
+    layerForward(s.k, L[i], input, ld, r0, r1, i < L.length - 1 ? s.act.forward : 0, scratch);
     input = L[i].A.ptr;
     ld = L[i].ldA;
   }
 }
 
-/** A[r0:r1, :fanOut] = X[r0:r1, :fanIn+1] · W[fanIn+1, fanOut], then ReLU on a hidden layer.  X: rows ld floats apart. */
-export function layerForward(k: KernelExports, l: Layer, x: number, ld: number, r0: number, r1: number, relu: boolean, scratch: number): void {
-  k.gemm(relu ? GemmFlags.RELU : 0, x + 4 * r0 * ld, 4 * ld, 4, l.W.ptr, 4 * l.fanOut, 4,
-    l.A.ptr + 4 * r0 * l.ldA, 4 * l.ldA, r1 - r0, l.fanIn + 1, l.fanOut, 0, scratch);
+/**
+ * out[r0:r1, :fanOut] (A unless given) = X[r0:r1, :fanIn+1] · W[fanIn+1, fanOut], then the epilogue in
+ * `flags` (a hidden layer's activation; STORE_Z also keeps the value before it in the tensor at aux, laid
+ * out as A).  X: rows ld floats apart.
+ */
+export function layerForward(k: KernelExports, l: Layer, x: number, ld: number, r0: number, r1: number, flags: number, scratch: number, out = l.A.ptr, aux = 0): void {
+  const o = 4 * r0 * l.ldA;
+  k.gemm(flags, x + 4 * r0 * ld, 4 * ld, 4, l.W.ptr, 4 * l.fanOut, 4, out + o, 4 * l.ldA, r1 - r0, l.fanIn + 1, l.fanOut, aux && aux + o, scratch);
+}
+
+/**
+ * Hidden layer i's rows [r0, r1) in training: the activation (keeping Z where the gate reads it, or the
+ * undropped output where dropout must not touch it), then inverted dropout into A, its mask drawn from
+ * (seed, step, layer) by row and column.
+ */
+function hiddenForward(s: StepContext, l: TrainLayer, i: number, x: number, ld: number, r0: number, r1: number, scratch: number, stepNo: number): void {
+  const act = s.act, Z = l.Z?.ptr ?? 0;
+  if (act.gateReads === "Z") layerForward(s.k, l, x, ld, r0, r1, act.forward | GemmFlags.STORE_Z, scratch, l.A.ptr, Z);
+  else layerForward(s.k, l, x, ld, r0, r1, act.forward, scratch, Z || l.A.ptr);
+  if (s.dropout > 0) {
+    const o = 4 * r0 * l.ldA, from = act.gateReads === "A" && Z ? Z : l.A.ptr;
+    s.k.dropout(from + o, 4 * l.ldA, l.A.ptr + o, 4 * l.ldA, r1 - r0, l.fanOut, s.dropout, s.seed, dropoutStream(s, stepNo, i), r0);
+  }
+}
+
+/** The delta into hidden layer `below` (its index i) through layer l, then through its dropout (the same mask). */
+function hiddenDelta(s: StepContext, l: TrainLayer, below: TrainLayer, i: number, r0: number, r1: number, scratch: number, stepNo: number): void {
+  layerDelta(s.k, l, below, r0, r1, scratch, s.act.gate, below.Z?.ptr ?? below.A.ptr);
+  if (s.dropout > 0) {
+    const o = 4 * r0 * below.ldA;
+    s.k.dropout(below.G.ptr + o, 4 * below.ldA, below.G.ptr + o, 4 * below.ldA, r1 - r0, below.fanOut, s.dropout, s.seed, dropoutStream(s, stepNo, i), r0);
+  }
+}
+
+/** Which masks a hidden layer's dropout draws in a step: one stream per step and layer. */
+function dropoutStream(s: StepContext, stepNo: number, layer: number): number {
+  return (stepNo * (s.net.layers.length - 1) + layer) | 0;
 }
 
 /** P[r0:r1, C] = softmax(Z[r0:r1, C]) and the top delta G[r0:r1, C] = (P - Y) / n.  Z: the output layer's A. */
@@ -85,10 +124,13 @@ export function outputDelta(k: KernelExports, top: TrainLayer, P: number, y: num
   k.softmax_xent(top.A.ptr + o, y + o, P + o, top.G.ptr + o, r1 - r0, C, n);
 }
 
-/** G_below[r0:r1, :fanIn] = (G[r0:r1, fanOut] · W[:fanIn, fanOut]ᵀ) ⊙ (A_below > 0): the delta through a layer and the ReLU below it. */
-export function layerDelta(k: KernelExports, l: TrainLayer, below: TrainLayer, r0: number, r1: number, scratch: number): void {
-  k.gemm(GemmFlags.MASK, l.G.ptr + 4 * r0 * l.ldA, 4 * l.ldA, 4, l.W.ptr, 4, 4 * l.fanOut,
-    below.G.ptr + 4 * r0 * below.ldA, 4 * below.ldA, r1 - r0, l.fanOut, l.fanIn, below.A.ptr + 4 * r0 * below.ldA, scratch);
+/**
+ * G_below[r0:r1, :fanIn] = (G[r0:r1, fanOut] · W[:fanIn, fanOut]ᵀ) ⊙ act'(·): the delta through a layer and
+ * the activation below it; `gate` is the activation's gate flag, reading the tensor at `from` (laid out as A).
+ */
+export function layerDelta(k: KernelExports, l: TrainLayer, below: TrainLayer, r0: number, r1: number, scratch: number, gate: number = GemmFlags.MASK, from = below.A.ptr): void {
+  k.gemm(gate, l.G.ptr + 4 * r0 * l.ldA, 4 * l.ldA, 4, l.W.ptr, 4, 4 * l.fanOut,
+    below.G.ptr + 4 * r0 * below.ldA, 4 * below.ldA, r1 - r0, l.fanOut, l.fanIn, from + 4 * r0 * below.ldA, scratch);
 }
 
 /**
@@ -105,10 +147,19 @@ export function weightGradient(k: KernelExports, l: TrainLayer, x: number, ld: n
 export function update(k: KernelExports, optimizer: OptimizerKind, l: TrainLayer, a: Float64Array, i0: number, i1: number): void {
   const n = (i1 - i0) * l.fanOut;
   if (n <= 0) return;
-  const o = 4 * i0 * l.fanOut, w = l.W.ptr + o, g = l.dW.ptr + o;
-  if (optimizer === "sgd") k.sgd(w, g, n, a[Arg.Lr]);
+  const o = 4 * i0 * l.fanOut, w = l.W.ptr + o, g = l.dW.ptr + o, wd = a[Arg.Wd];
+  if (wd > 0) updateDecayed(k, optimizer, l, a, o, n, wd);
+  else if (optimizer === "sgd") k.sgd(w, g, n, a[Arg.Lr]);
   else if (optimizer === "momentum") k.momentum(w, g, l.state[0].ptr + o, n, a[Arg.Lr], a[Arg.P1]);
   else k.adam(w, g, l.state[0].ptr + o, l.state[1].ptr + o, n, a[Arg.Lr], a[Arg.P1], a[Arg.P2], a[Arg.Eps], a[Arg.C1], a[Arg.C2]);
+}
+
+/** update with weight decay wd: L2 added to the gradient for sgd and momentum, decoupled (AdamW) for adam; the bias row too. */
+function updateDecayed(k: KernelExports, optimizer: OptimizerKind, l: TrainLayer, a: Float64Array, o: number, n: number, wd: number): void {
+  const w = l.W.ptr + o, g = l.dW.ptr + o;
+  if (optimizer === "sgd") k.sgd_wd(w, g, n, a[Arg.Lr], wd);
+  else if (optimizer === "momentum") k.momentum_wd(w, g, l.state[0].ptr + o, n, a[Arg.Lr], a[Arg.P1], wd);
+  else k.adamw(w, g, l.state[0].ptr + o, l.state[1].ptr + o, n, a[Arg.Lr], a[Arg.P1], a[Arg.P2], a[Arg.Eps], a[Arg.C1], a[Arg.C2], wd);
 }
 
 /** Rows [r0, r1) of the mini-batch, gathered from the training set in the epoch's shuffled order. */

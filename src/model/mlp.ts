@@ -6,6 +6,7 @@ import { compileKernels, compileModule, engineSupports, type CompiledKernels } f
 import { Network, type NetworkShape } from "../engine/network.js";
 import { Workers } from "./workers.js";
 import type { Schema } from "../data/schema.js";
+import type { ActivationKind } from "../engine/activations.js";
 import { MT19937 } from "../data/mt19937.js";
 import { ModelFileError, UsageError } from "../errors.js";
 import { checkByteSource, readBytes, sourceName, type ByteSource } from "../bytes.js";
@@ -45,6 +46,8 @@ export class MLP {
   private inputRange: readonly [number, number] | undefined;
   /** How a table's columns become the inputs, and the class names (a model trained from a table has one). */
   readonly schema: Schema | undefined;
+  /** The hidden layers' activation. */
+  readonly activation: ActivationKind;
   private readonly normalizeKind: NormalizeKind;
   /** Fitted, or read from a model file: predict, evaluate and toBytes refuse an untrained model. */
   private trained: boolean;
@@ -56,9 +59,10 @@ export class MLP {
   /** Its worker threads. */
   private readonly workers: Workers;
 
-  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, schema?: Schema) {
+  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, extras: { schema?: Schema; activation?: ActivationKind } = {}) {
     this.kernels = kernels;
-    this.schema = schema;
+    this.schema = extras.schema;
+    this.activation = extras.activation ?? "relu";
     this.workers = new Workers(kernels);
     this.layers = [...params.layers];
     this.params = params;
@@ -75,7 +79,7 @@ export class MLP {
     Network.assertFits({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" });
     const seed = opts.seed ?? 42;
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false, opts.schema);
+    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false, opts);
     await model.workers.start(opts.threads ?? "auto");
     return model;
   }
@@ -89,11 +93,11 @@ export class MLP {
     const opts = loadOptions(options);
     const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
     const bytes = await readBytes(source, (m) => new ModelFileError(m));
-    const { params, normalization, range, schema } = decodeModel(bytes, name);
+    const { params, normalization, range, schema, activation } = decodeModel(bytes, name);
     const problem = layersProblem(params.layers);
     if (problem) throw new ModelFileError(`${name}: ${problem}`);
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, schema);
+    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, { schema, activation });
     model.inputRange = range;
     await model.workers.start(opts.threads ?? 1);
     return model;
@@ -188,7 +192,7 @@ export class MLP {
     const val = s.validation;
     const nv = val ? checkLabelled("fit", "validation data", val.X, val.y, this.expect(false)) : 0;
     const threads = this.threadsFor(s.batch, s.threads);
-    const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads };
+    const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads, activation: this.activation, dropout: s.dropout, seed: this.seed };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
@@ -257,7 +261,7 @@ export class MLP {
   /** The model as a .wmlp file (see modelfile.ts); during a fit, with the weights after its latest epoch. */
   toBytes(): Uint8Array {
     this.usable("toBytes");
-    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema });
+    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema, activation: this.activation });
   }
 
   /**
@@ -267,7 +271,7 @@ export class MLP {
   toOnnx(): Uint8Array {
     this.usable("toOnnx");
     const { W, b } = this.getParams();
-    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames });
+    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation });
   }
 
   /**
@@ -282,7 +286,7 @@ export class MLP {
 
   /** A network holding X (raw; standardised here) and the model's weights: during a fit, after its latest epoch. */
   private inference(X: Float32Array, n: number, y?: Uint8Array): Network {
-    const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd" });
+    const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd", activation: this.activation });
     const norm = this.normalization;
     net.setEval(norm ? applyNormalization(norm, X, n, this.inputs) : X, y ? oneHot(y, this.classes) : undefined);
     net.setParams(this.live?.net.getParams() ?? this.params);

@@ -2,7 +2,7 @@
 //
 //   offset  size          field
 //   0       4             magic "WMLP"
-//   4       2             format version: 1, or 2 when a schema follows the range
+//   4       2             format version: 1, or 2 when a JSON block follows the range
 //   6       2             number of layer sizes L (input, hidden..., output)
 //   8       4·L           layer sizes, u32
 //   ...     1             normalisation: 0 none, 1 feature, 2 global
@@ -10,12 +10,14 @@
 //   ...     2             zero
 //   ...     8·F + 8·F     mean and divisor per input feature, f64 (only when normalisation is not 0)
 //   ...     8 + 8         lowest and highest input value seen in training, f64 (only when the range flag is 1)
-//   ...     4 + S         version 2 only: S, u32, then S bytes of UTF-8 JSON: the schema (data/schema.ts) that
-//                         turns a table's columns into the inputs and names the classes
+//   ...     4 + S         version 2 only: S, u32, then S bytes of UTF-8 JSON, an object with the fields below
 //   ...     4·(...)       parameters, f32: W1 (fan_in × fan_out, row-major), b1, W2, b2, ...
 //   end-4   4             CRC-32 (IEEE) of every byte before it
 //
-// A model without a schema is written as version 1, as before schemas existed; both versions are read.
+// The JSON block (version 2) holds what version 1 cannot say, each field only when it is not the default:
+//   "activation"  the hidden layers' activation (engine/activations.ts; default "relu")
+//   "schema"      how a table's columns become the inputs, and the class names (data/schema.ts)
+// A model with neither is written as version 1, as before they existed; both versions are read.
 // Readers reject a wrong magic, a newer version, a size that does not match the header, a bad checksum, and a
 // schema that is not valid JSON or does not fit the layers.
 
@@ -23,6 +25,7 @@ import { ModelFileError } from "../errors.js";
 import type { Params } from "./init.js";
 import type { Normalization, NormalizeKind } from "./normalize.js";
 import { featureCount, type Schema } from "../data/schema.js";
+import { ACTIVATIONS, type ActivationKind } from "../engine/activations.js";
 
 export const MAGIC = "WMLP";
 export const FORMAT_VERSION = 2;
@@ -37,15 +40,18 @@ export interface ModelData {
   range?: readonly [number, number];
   /** How a table's columns become the inputs, and the class names (a model trained from a table has one). */
   schema?: Schema;
+  /** The hidden layers' activation (relu when absent). */
+  activation?: ActivationKind;
 }
 
 const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
 
-export function encodeModel({ params, normalization, range, schema }: ModelData): Uint8Array {
+export function encodeModel({ params, normalization, range, schema, activation }: ModelData): Uint8Array {
   const layers = params.layers;
   const F = layers[0];
   const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
-  const json = schema ? new TextEncoder().encode(JSON.stringify(schema)) : undefined;
+  const extras = { ...(activation && activation !== "relu" && { activation }), ...(schema && { schema }) };
+  const json = Object.keys(extras).length ? new TextEncoder().encode(JSON.stringify(extras)) : undefined;
   const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + (json ? 4 + json.length : 0) + 4 * paramCount + 4;
   const buf = new ArrayBuffer(size);
   const dv = new DataView(buf);
@@ -126,9 +132,9 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     o += 16;
     if (!(range[0] <= range[1])) throw fail("holds an invalid input range");
   }
-  let schema: Schema | undefined;
+  let extras: Pick<ModelData, "schema" | "activation"> = {};
   if (version >= 2) {
-    schema = readSchema(bytes.subarray(o + 4, o + 4 + schemaBytes), layers, fail);
+    extras = readExtras(bytes.subarray(o + 4, o + 4 + schemaBytes), layers, fail);
     o += 4 + schemaBytes;
   }
   const W: Float32Array[] = [], b: Float32Array[] = [];
@@ -143,17 +149,26 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     if (!arr.every(Number.isFinite)) throw fail("holds a parameter that is not a finite number");
   }
   if (normalization && !normalization.divisor.every((d) => d > 0)) throw fail("holds a normalisation divisor that is not positive");
-  return { params: { layers, W, b }, normalization, range, ...(schema && { schema }) };
+  return { params: { layers, W, b }, normalization, range, ...extras };
 }
 
-/** The schema block: JSON whose shape and sizes agree with the layers, or a ModelFileError. */
-function readSchema(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Schema {
+/** The JSON block: an object whose fields are known and fit the layers, or a ModelFileError. */
+function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Pick<ModelData, "schema" | "activation"> {
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
   } catch (e) {
-    throw fail(`its schema is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw fail(`its JSON block is not valid UTF-8 JSON (${(e as Error).message})`);
   }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw fail("its JSON block is not an object");
+  const { schema, activation, ...unknown } = v as Record<string, unknown>;
+  if (Object.keys(unknown).length) throw fail(`its JSON block has fields this program does not know (${Object.keys(unknown).join(", ")}); upgrade wasm-mlp`);
+  if (activation !== undefined && !(ACTIVATIONS as readonly unknown[]).includes(activation)) throw fail(`its activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
+  return { ...(schema !== undefined && { schema: readSchema(schema, layers, fail) }), ...(activation !== undefined && { activation: activation as ActivationKind }) };
+}
+
+/** The schema: its shape and sizes agree with the layers, or a ModelFileError. */
+function readSchema(v: unknown, layers: readonly number[], fail: (why: string) => Error): Schema {
   const words = (a: unknown): a is string[] => Array.isArray(a) && a.length > 0 && a.every((w) => typeof w === "string") && new Set(a).size === a.length;
   const o = v as Record<string, unknown>;
   const columns = o?.columns;

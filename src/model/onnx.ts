@@ -18,9 +18,13 @@
 // dependency plus a compiled onnx.proto schema for every user of the package. Field numbers are in FIELD.
 
 import { UsageError } from "../errors.js";
+import { ACTIVATIONS, type ActivationKind } from "../engine/activations.js";
 
-export type HiddenActivation = "relu";
-export const HIDDEN_ACTIVATIONS: readonly HiddenActivation[] = ["relu"];
+export type HiddenActivation = ActivationKind;
+export const HIDDEN_ACTIVATIONS: readonly HiddenActivation[] = ACTIVATIONS;
+
+/** GELU's constants (PyTorch's tanh approximation, as x·sigmoid(2u), u = √(2/π)·(x + 0.044715·x³)). */
+const GELU_CUBIC = 0.044715, GELU_SCALE = 2 * Math.sqrt(2 / Math.PI);
 
 export interface OnnxModelInput {
   /** Layer sizes from input to output, e.g. [64, 32, 10]. */
@@ -51,7 +55,7 @@ const FIELD = {
   StringStringEntryProto: { key: 1, value: 2 },
   GraphProto: { node: 1, name: 2, initializer: 5, input: 11, output: 12 },
   NodeProto: { input: 1, output: 2, name: 3, opType: 4, attribute: 5 },
-  AttributeProto: { name: 1, i: 3, type: 20 },
+  AttributeProto: { name: 1, f: 2, i: 3, type: 20 },
   TensorProto: { dims: 1, dataType: 2, floatData: 4, name: 8, doubleData: 10 },
   ValueInfoProto: { name: 1, type: 2 },
   TypeProto: { tensorType: 1 },
@@ -62,10 +66,10 @@ const FIELD = {
 
 /** onnx.proto enums: TensorProto.DataType and AttributeProto.AttributeType. */
 const DATA_TYPE = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
-const ATTRIBUTE_TYPE = { INT: 2 } as const;
+const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2 } as const;
 
 /** Protobuf wire types. */
-const WIRE = { VARINT: 0, LEN: 2 } as const;
+const WIRE = { VARINT: 0, LEN: 2, I32: 5 } as const;
 
 const UTF8 = new TextEncoder();
 
@@ -152,6 +156,15 @@ export class ProtoWriter {
     return this;
   }
 
+  /** A float field: wire type 5, 4 bytes little-endian. */
+  float32(field: number, v: number): this {
+    this.tag(field, WIRE.I32);
+    this.reserve(4);
+    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 4).setFloat32(0, v, true);
+    this.len += 4;
+    return this;
+  }
+
   /** The bytes written so far, as a copy that owns its buffer. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
@@ -178,6 +191,8 @@ interface GraphNode {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, number>;
+  /** FLOAT attributes (LeakyRelu's alpha). */
+  floats?: Record<string, number>;
 }
 
 interface Initializer {
@@ -195,6 +210,20 @@ function activationNodes(kind: HiddenActivation, x: string, y: string, layer: nu
   switch (kind) {
     case "relu":
       return [{ op: "Relu", name: `relu${layer}`, inputs: [x], outputs: [y] }];
+    case "leaky_relu":
+      return [{ op: "LeakyRelu", name: `leaky${layer}`, inputs: [x], outputs: [y], floats: { alpha: 0.01 } }];
+    case "tanh":
+      return [{ op: "Tanh", name: `tanh${layer}`, inputs: [x], outputs: [y] }];
+    case "sigmoid":
+      return [{ op: "Sigmoid", name: `sigmoid${layer}`, inputs: [x], outputs: [y] }];
+    case "gelu": {
+      const n = (op: string, step: string, inputs: string[], out = `${x}_${step}`) => ({ op, name: `gelu${layer}_${step}`, inputs, outputs: [out] });
+      return [
+        n("Mul", "sq", [x, x]), n("Mul", "cube", [`${x}_sq`, x]), n("Mul", "cubic", [`${x}_cube`, "gelu_cubic"]),
+        n("Add", "inner", [x, `${x}_cubic`]), n("Mul", "scaled", [`${x}_inner`, "gelu_scale"]), n("Sigmoid", "gate", [`${x}_scaled`]),
+        n("Mul", "out", [x, `${x}_gate`], y),
+      ];
+    }
     default: {
       const unhandled: never = kind; // check() has refused anything not in HIDDEN_ACTIVATIONS
       throw new Error(`activation ${JSON.stringify(unhandled)} has no ONNX nodes`);
@@ -260,6 +289,9 @@ export function encodeOnnx(m: OnnxModelInput): Uint8Array {
     if (last) x = z;
     else {
       nodes.push(...activationNodes(m.activation ?? "relu", z, `h${k}`, k));
+      if (m.activation === "gelu" && k === 1) {
+        initializers.push({ name: "gelu_cubic", dims: [], data: Float32Array.of(GELU_CUBIC) }, { name: "gelu_scale", dims: [], data: Float32Array.of(GELU_SCALE) });
+      }
       x = `h${k}`;
     }
   }
@@ -301,6 +333,10 @@ function writeNode(w: ProtoWriter, node: GraphNode): void {
   for (const [name, value] of Object.entries(node.attributes ?? {})) {
     const A = FIELD.AttributeProto;
     w.message(N.attribute, (a) => a.string(A.name, name).int(A.type, ATTRIBUTE_TYPE.INT).int(A.i, value));
+  }
+  for (const [name, value] of Object.entries(node.floats ?? {})) {
+    const A = FIELD.AttributeProto;
+    w.message(N.attribute, (a) => a.string(A.name, name).int(A.type, ATTRIBUTE_TYPE.FLOAT).float32(A.f, value));
   }
 }
 

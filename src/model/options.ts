@@ -11,6 +11,7 @@ import { checkOptions, func, integer, number, oneOf, orList, required, rule, tex
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
 import type { FitOptions, LoadOptions, MLPOptions } from "./types.js";
 import { featureCount, type Schema } from "../data/schema.js";
+import { ACTIVATIONS } from "../engine/activations.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isBuild = (v: unknown) => (KERNEL_BUILDS as readonly unknown[]).includes(v);
@@ -36,6 +37,7 @@ export const CREATE_OPTIONS: Table = {
   normalize: oneOf(NORMALIZATIONS),
   kernels: KERNELS,
   threads: THREADS,
+  activation: oneOf(ACTIVATIONS),
   schema: rule("a schema (a TableDataset's)", (v) => isObject(v) && Array.isArray(v.columns) && typeof v.label === "string"),
 };
 
@@ -66,6 +68,8 @@ export const FIT_OPTIONS: Table = {
   threads: THREAD_COUNT,
   signal: rule("an AbortSignal", (v) => isObject(v) && typeof v.aborted === "boolean" && typeof v.addEventListener === "function"),
   lrSchedule: oneOf(LR_SCHEDULES),
+  weightDecay: number("a finite number from 0 up", (x) => x >= 0),
+  dropout: unit,
 };
 
 /** MLP.create's options, checked (the layer sizes too). */
@@ -120,6 +124,8 @@ export interface FitSettings {
   lrSchedule: LrSchedule;
   /** Threads asked for (undefined: what pays, see MLP.threadsFor). */
   threads: number | undefined;
+  /** The probability that dropout zeroes a hidden unit's output in training (0: none). */
+  dropout: number;
 }
 
 export function fitSettings(options: unknown, n: number): FitSettings {
@@ -141,8 +147,10 @@ export function fitSettings(options: unknown, n: number): FitSettings {
     ...(o.beta1 !== undefined && { beta1: o.beta1 }),
     ...(o.beta2 !== undefined && { beta2: o.beta2 }),
     ...(o.eps !== undefined && { eps: o.eps }),
+    ...(o.weightDecay !== undefined && { weightDecay: o.weightDecay }),
   };
   return {
+    dropout: o.dropout ?? 0,
     epochs: o.epochs ?? 1000,
     every: o.every ?? 100,
     batch,

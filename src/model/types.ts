@@ -7,6 +7,7 @@ import type { InitKind } from "./init.js";
 import type { NormalizeKind } from "./normalize.js";
 import type { LrSchedule } from "./schedule.js";
 import type { Schema } from "../data/schema.js";
+import type { ActivationKind } from "../engine/activations.js";
 
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
@@ -26,6 +27,8 @@ export interface MLPOptions {
    * cross-origin isolated page, and create() always waits.
    */
   threads?: number | "auto";
+  /** The hidden layers' activation: "relu" (default), "leaky_relu", "tanh", "sigmoid" or "gelu". */
+  activation?: ActivationKind;
   /**
    * How a table's columns become the inputs and what the classes are called (a TableDataset's `schema`,
    * from loadTable); kept in the model file, so predict can read a table and name the classes.
@@ -62,6 +65,17 @@ export interface FitOptions {
   onReport?: (r: Report) => void;
   /** Called after every epoch with its number (cheap: for progress bars). */
   onEpoch?: (epoch: number) => void;
+  /**
+   * L2 weight decay (default 0): added to the gradient for sgd and momentum, decoupled as AdamW for adam;
+   * every weight and bias.
+   */
+  weightDecay?: number;
+  /**
+   * Inverted dropout on the hidden layers' outputs in training (default 0): each is zeroed with this
+   * probability and the others scaled by 1/(1-p); masks from the model's seed by position, so any thread
+   * count gives the same bits. Off in predict and evaluate.
+   */
+  dropout?: number;
   /** The learning rate per epoch: constant (the default), step (÷10 at half, ÷100 at three quarters) or cosine. */
   lrSchedule?: LrSchedule;
   /**

@@ -339,7 +339,7 @@ describe("encodeOnnx structure", () => {
       [{ W: [new Float32Array(19), base.W[1]] }, /W\[0\] must hold 5×4 = 20 values, got 19/],
       [{ b: [base.b[0], new Float32Array(4)] }, /b\[1\] must hold 3 values/],
       [{ normalization: { mean: new Float64Array(5), divisor: new Float64Array(4) } }, /5 means and divisors/],
-      [{ activation: "tanh" as "relu" }, /activation must be one of relu, got "tanh"/],
+      [{ activation: "swish" as "relu" }, /activation must be one of relu, leaky_relu, tanh, sigmoid, gelu, got "swish"/],
       [{ classNames: ["a", "b"] }, /3 names, got 2/],
       [{ metadata: { layers: "x" } }, /"layers" is written by encodeOnnx/],
     ];
