@@ -3,7 +3,8 @@
 // column with the command above it. A README line that drifts from the program fails here.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT, TRAIN } from "./robustness/helpers.js";
@@ -14,6 +15,21 @@ const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ la
 /** Runs the training CLI (what `npm run train -- ARGS` runs once built) and returns its stdout lines. */
 function train(args: string[]): string[] {
   const r = spawnSync(process.execPath, [TRAIN, ...args], { cwd: ROOT, encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trimEnd().split("\n");
+}
+
+/** A line with what varies by machine masked: the kernel build, the thread count, the time and rate. */
+const machine = (l: string) =>
+  l.replace(/kernels: \w+ \| threads: [\w ]+$/, "kernels: K | threads: T").replace(/\| (\d+) epochs in \d+\.\d\d s \([\d.]+ epochs\/s\)/, "| $1 epochs in S");
+
+/** Runs a README command (`$ npm run TOOL -- ARGS`) as `npm run` would once built, in `cwd`; its stdout lines. */
+function npmRun(command: string, cwd: string): string[] {
+  const m = /^\$ npm run (\w+)(?: -- (.*))?$/.exec(command);
+  if (!m) throw new Error(`not an npm run command: ${command}`);
+  const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts[m[1]] as string;
+  const [, entry, ...fixed] = script.split(/\s+/).slice(1);
+  const r = spawnSync(process.execPath, [join(ROOT, entry), ...fixed, ...(m[2] ? m[2].split(/\s+/) : [])], { cwd, encoding: "utf8" });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trimEnd().split("\n");
 }
@@ -37,20 +53,36 @@ describe("the README", () => {
     expect(Object.keys(scripts)).toEqual(expect.arrayContaining(["train", "test"]));
   });
 
-  it("shows what `npm run train` prints: the header and every report exactly, the Final line but its timing", () => {
-    const block = blocks.find((b) => b.text.startsWith("$ npm run train\n"));
-    expect(block, "a transcript block starting with `$ npm run train`").toBeDefined();
-    const [command, ...shown] = block!.text.trimEnd().split("\n");
-    const got = train(argsOf(command));
-    expect(got).toHaveLength(shown.length);
-    // the header names the kernel build and threads this machine picks: compare the rest
-    const machine = (l: string) => l.replace(/kernels: \w+ \| threads: [\w ]+$/, "kernels: K | threads: T");
-    expect(machine(got[0])).toBe(machine(shown[0]));
-    for (let i = 1; i < shown.length - 1; i++) expect(got[i]).toBe(shown[i]);
-    const final = (l: string) => l.replace(/\| \d+ epochs in .*$/, "");
-    expect(final(got.at(-1)!)).toBe(final(shown.at(-1)!));
-    expect(got.at(-1)).toMatch(/\| 1000 epochs in \d+\.\d\d s \(\d+ epochs\/s\) \| kernels: \w+ \| threads: \d+$/);
+  it("shows what its commands print: every `$ npm run` transcript, line by line, the machine's kernels, threads and timing aside", () => {
+    const transcripts = blocks.filter((b) => b.text.startsWith("$ npm run "));
+    expect(transcripts.length).toBeGreaterThanOrEqual(2);
+    // a folder of its own (the transcripts save models), with the repository's data/ beside them
+    const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-readme-"));
+    symlinkSync(join(ROOT, "data"), join(dir, "data"));
+    try {
+      for (const block of transcripts) {
+        const runs = block.text.trimEnd().split(/\n(?=\$ )/);
+        for (const run of runs) {
+          const [command, ...shown] = run.split("\n");
+          const got = npmRun(command, dir);
+          expect(got.length, command).toBe(shown.length);
+          shown.forEach((line, i) => expect(machine(got[i]), `${command}, line ${i + 1}`).toBe(machine(line)));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
+
+  it("gives the Fashion-MNIST recipe with dropout that reaches at least 89.5% on the official test set, and the figure it quotes", () => {
+    const line = readme.split("\n").find((l) => l.startsWith("npm run train -- --dataset fashion-mnist") && l.includes("--dropout"));
+    expect(line, "a Fashion-MNIST command with --dropout").toBeDefined();
+    const summary = JSON.parse(train([...argsOf(line!), "--json"]).at(-1)!);
+    expect(summary.test_accuracy).toBeGreaterThanOrEqual(0.895);
+    const quoted = /20 epochs reach ([\d.]+)% on the test set/.exec(readme);
+    expect(quoted).not.toBeNull();
+    expect((summary.test_accuracy * 100).toFixed(1)).toBe(quoted![1]);
+  }, 180_000);
 
   it("gives the --json report of epoch 100 as the program prints it", () => {
     const example = /each report is `(\{"epoch":100[^`]*\})`/.exec(readme);

@@ -88,7 +88,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary, data: DataInfo)
   if (s.interrupted) out.push(`Interrupted (Ctrl+C) after ${s.epochs} of ${cfg.epochs} epochs`);
   let line = `Final      | Acc: ${pct(cfg, s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
   if (s.test_loss !== undefined) line += ` | Test acc: ${pct(cfg, s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
-  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
+  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${s.epochs_per_s < 10 ? s.epochs_per_s.toFixed(1) : Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
   out.push(line);
   if (s.best_epoch !== undefined) out.push(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (s.confusion && testRows !== undefined) {
