@@ -101,7 +101,7 @@ describe("wasm-mlp export", () => {
   it("refuses a missing model, an unknown format and a destination it cannot write, in one line each", () => {
     const cases: [string[], RegExp][] = [
       [["--model", "none.wmlp"], /^export: .*none\.wmlp/],
-      [["--model", "m.wmlp", "--to", "keras"], /^export: --to must be one of onnx, got "keras"\n$/],
+      [["--model", "m.wmlp", "--to", "keras"], /^export: --to must be one of onnx, tfjs, got "keras"\n$/],
       [["--model", "m.wmlp", "--out", "no/such/dir/m.onnx"], /^export: --out no\/such\/dir\/m\.onnx: the directory .* does not exist\n$/],
       [["--out", "x.onnx"], /^export: --model FILE is required\n$/],
     ];
