@@ -4,7 +4,8 @@ usage: python3 examples/onnx_to_torch.py MODEL.onnx DATA.csv[.gz] [--expect PROB
 
 Reads the ONNX file's weights (onnx.numpy_helper) into a torch.nn.Sequential: the standardisation (in
 float64, as wasm-mlp does), then per layer a Linear (weight = W transposed: the ONNX Gemm's B is
-[fan_in, fan_out]) and a ReLU between layers. DATA.csv holds rows of raw inputs and the class label last
+[fan_in, fan_out]) and the hidden activation between layers (ReLU, LeakyReLU, Tanh, Sigmoid or GELU, read
+from the graph's nodes). DATA.csv holds rows of raw inputs and the class label last
 (the digits' data/digits.csv.gz is one). With --expect, the class probabilities the model gave for those
 rows (one row of probabilities per line, e.g. from wasm-mlp's predictProba or ONNX Runtime) are checked
 against PyTorch's. Then it trains --epochs more epochs (Adam, lr 1e-3, batch 64, cross-entropy) and saves
@@ -39,6 +40,17 @@ def load(path):
     if "mean" in weights:
         layers.append(Standardize(weights["mean"], weights["divisor"]))
     count = sum(1 for name in weights if name.startswith("W"))
+    ops = {n.op_type for n in model.graph.node}
+    if any(n.name.startswith("gelu") for n in model.graph.node):
+        activation = lambda: torch.nn.GELU(approximate="tanh")
+    elif "LeakyRelu" in ops:
+        activation = lambda: torch.nn.LeakyReLU(0.01)
+    elif "Tanh" in ops:
+        activation = torch.nn.Tanh
+    elif "Sigmoid" in ops and count > 1:
+        activation = torch.nn.Sigmoid
+    else:
+        activation = torch.nn.ReLU
     for k in range(1, count + 1):
         W, b = weights[f"W{k}"], weights[f"b{k}"]
         linear = torch.nn.Linear(W.shape[0], W.shape[1])
@@ -47,7 +59,7 @@ def load(path):
             linear.bias.copy_(torch.from_numpy(b.copy()))
         layers.append(linear)
         if k < count:
-            layers.append(torch.nn.ReLU())
+            layers.append(activation())
     meta = {p.key: p.value for p in model.metadata_props}
     return torch.nn.Sequential(*layers), meta
 

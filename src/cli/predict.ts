@@ -8,9 +8,12 @@ import { loadCsv, loadTable } from "../data/datasets.js";
 import { DataError, ModelFileError, UsageError } from "../errors.js";
 import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
 import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
-import { MLP, type Evaluation } from "../model/mlp.js";
+import { MLP, type Evaluation, type RegressionEvaluation, type Task } from "../model/mlp.js";
+import { loadRegressionTable } from "../model/regression-data.js";
+import { targetNames } from "../model/targets.js";
+import type { Schema } from "../data/schema.js";
 import { choiceFlag, parseFlags } from "./args.js";
-import { round } from "./format.js";
+import { fmt, round } from "./format.js";
 import { isMain, runCli } from "./main.js";
 
 // one script, two tools: `evaluate` (npm run evaluate passes --evaluate) changes the help, the labels
@@ -53,7 +56,8 @@ export const predictCommand = (evaluateOnly: boolean) => async (argv: string[]):
     return;
   }
   const model = await loadModel(args);
-  const data = await readRows(model, args, evaluateOnly);
+  if (model.task === "regress") return regressionCommand(model as MLP<"regress">, args, evaluateOnly);
+  const data = await readRows(model as MLP, args, evaluateOnly);
   const labelled = data.labelled !== false;
   if (!evaluateOnly) {
     const P = model.predictProba(data.X), C = model.classes;
@@ -63,8 +67,34 @@ export const predictCommand = (evaluateOnly: boolean) => async (argv: string[]):
     }
     if (!labelled) return;
   }
-  for (const line of evaluationLines(model.evaluate(data.X, data.y), args.json, evaluateOnly, model.classNames)) out(line);
+  for (const line of evaluationLines((model as MLP).evaluate(data.X, data.y), args.json, evaluateOnly, model.classNames)) out(line);
 };
+
+/** predict or evaluate with a regression model: each row's values (and the true ones), or RMSE, MAE and R². */
+async function regressionCommand(model: MLP<"regress">, args: PredictArgs, evaluateOnly: boolean): Promise<void> {
+  const N = model.classes, F = model.inputs;
+  // a model trained from a table reads columns by name; one trained in the library reads them by position
+  const names = targetNames(N).map((_, j) => `column ${F + j + 1}`);
+  const schema: Schema = model.schema ?? { columns: Array.from({ length: F }, (_, i) => ({ name: `column ${i + 1}` })), label: names[0], targets: names };
+  const data = await loadRegressionTable(args.dataPath, { schema, labels: evaluateOnly ? "required" : "optional" });
+  const targets = schema.targets ?? [schema.label];
+  if (!evaluateOnly) {
+    const Y = model.predict(data.X);
+    for (let i = 0; i < data.n; i++) {
+      const v = Array.from(Y.subarray(i * N, (i + 1) * N)), t = data.labelled ? Array.from(data.y.subarray(i * N, (i + 1) * N)) : undefined;
+      if (args.json) out(JSON.stringify({ row: i + 1, ...(N === 1 ? { value: round(v[0]) } : { values: v.map((x) => round(x)) }), ...(t && (N === 1 ? { true_value: t[0] } : { true_values: t })) }));
+      else out(`row ${String(i + 1).padStart(5)}: ${v.map((x, j) => `${N > 1 ? `${targets[j]} ` : ""}${fmt(x)}${t ? ` (true ${fmt(t[j])})` : ""}`).join("  ")}`);
+    }
+    if (!data.labelled) return;
+  }
+  out(regressionEvaluationLine(model.evaluate(data.X, data.y), args.json, targets));
+}
+
+function regressionEvaluationLine(e: RegressionEvaluation, json: boolean, targets: readonly string[]): string {
+  if (json) return JSON.stringify({ rows: e.n, rmse: round(e.rmse), mae: round(e.mae), r2: round(e.r2), loss: round(e.loss), targets });
+  const avg = targets.length > 1 ? ` (each averaged over the ${targets.length} targets)` : "";
+  return `${e.n} rows | RMSE: ${fmt(e.rmse)} | MAE: ${fmt(e.mae)} | R²: ${e.r2.toFixed(3)} | Loss: ${e.loss.toFixed(4)}${avg}`;
+}
 
 /** The flags, checked (a UsageError names the first one wrong), or "help". */
 function readArgs(argv: string[]): PredictArgs | "help" {
@@ -76,9 +106,9 @@ function readArgs(argv: string[]): PredictArgs | "help" {
   return { modelPath: String(v.model), dataPath: String(v.data), kernels, json: v.json === true };
 }
 
-async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP> {
+async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP<Task>> {
   const bytes = await readBytes(modelPath, (m) => new ModelFileError(m));
-  return MLP.fromBytes(bytes, { name: modelPath, kernels });
+  return MLP.fromBytes<Task>(bytes, { name: modelPath, kernels });
 }
 
 /** The rows of --data, in the model's shape and range; labels required for evaluate, optional for predict. */

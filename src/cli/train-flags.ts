@@ -12,10 +12,15 @@ import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
 export const TRAIN_HELP = `Usage: wasm-mlp train [flags]        (in a checkout of wasm-mlp: npm run train -- [flags])
 
-Trains a classifier with WebAssembly kernels. By default: the original MLP (64-32-10, ReLU, softmax) on the
-8x8 digits in data/digits.csv.gz, full-batch SGD, lr 0.1, 1000 epochs, seed 42.
+Trains a classifier (or, with --task regress, a regression model) with WebAssembly kernels. By default: the
+original MLP (64-32-10, ReLU, softmax) on the 8x8 digits in data/digits.csv.gz, full-batch SGD, lr 0.1, 1000
+epochs, seed 42.
 
 Model
+  --task classify|regress  classes (softmax, cross-entropy), or numbers: linear outputs trained on the mean
+                           squared error of standardised targets (needs --data; --label names the target
+                           column(s)). Its defaults: --optimizer adam --lr 0.001 --lr-schedule cosine
+                           --epochs 100 --batch 32 --every 10                                  [classify]
   --model mlp|slp          ReLU hidden layers (mlp) or softmax regression without them (slp)     [mlp]
   --hidden N[,N...]        hidden layer sizes, e.g. 32 or 128,64                                 [32]
   --activation relu|leaky_relu|tanh|sigmoid|gelu
@@ -48,13 +53,17 @@ Data
   --labels FILE            the IDX labels file of --data           [the *-labels-idx1-ubyte[.gz] beside it]
   --header auto|yes|no     whether a CSV's first line names its columns                         [auto]
   --label NAME|N           the CSV's label column, by name or position from 1                    [last]
-                           (numbers are class numbers; words are class names, kept in the model)
+                           (numbers are class numbers; words are class names, kept in the model;
+                           --task regress: the target column(s), e.g. --label price or --label y1,y2)
   --missing error|drop     a CSV gap (empty, NA, ?): an error naming it, or drop its row         [error]
   --test-data FILE         held-out data from a file (CSV or IDX, like --data) instead of --test-split
   --normalize feature|global
                            standardise per feature, or with one global mean and std
                              [global for slp on digits and for mnist, feature otherwise]
-  --test-split F           hold out this fraction (0 < F < 1), stratified, for held-out metrics
+  --test-split F           hold out this fraction (0 < F < 1), stratified (regression: a seeded
+                           shuffle), for held-out metrics
+  --cv K                   K-fold cross-validation (stratified for classification, seeded): trains K
+                           models and prints each fold's held-out figures, their mean and std
   --patience N             stop after N epochs without a lower held-out loss; keep the best weights
 Output
   --every N                report every N epochs                                                 [100]
@@ -69,17 +78,19 @@ the weights reached (exit status 130); a second Ctrl+C quits at once without sav
 
 const FLAGS = {
   model: { type: "string", default: "mlp" },
+  task: { type: "string", default: "classify" },
+  cv: { type: "string" },
   hidden: { type: "string" },
   init: { type: "string", default: "numpy" },
   activation: { type: "string", default: "relu" },
   "weight-decay": { type: "string" },
   dropout: { type: "string" },
   seed: { type: "string", default: "42" },
-  epochs: { type: "string", default: "1000" },
+  epochs: { type: "string" },
   lr: { type: "string" },
-  "lr-schedule": { type: "string", default: "constant" },
+  "lr-schedule": { type: "string" },
   batch: { type: "string" },
-  optimizer: { type: "string", default: "sgd" },
+  optimizer: { type: "string" },
   momentum: { type: "string" },
   beta1: { type: "string" },
   beta2: { type: "string" },
@@ -96,7 +107,7 @@ const FLAGS = {
   normalize: { type: "string" },
   "test-split": { type: "string" },
   patience: { type: "string" },
-  every: { type: "string", default: "100" },
+  every: { type: "string" },
   json: { type: "boolean", default: false },
   save: { type: "string" },
   plot: { type: "string" },
@@ -108,6 +119,9 @@ export const MAX_HIDDEN = 1 << 20;
 
 export interface TrainCliConfig {
   model: "mlp" | "slp";
+  task: "classify" | "regress";
+  /** --cv K: K-fold cross-validation instead of one fit. */
+  cv: number | undefined;
   hidden: number[];
   init: InitKind;
   activation: ActivationKind;
@@ -148,6 +162,12 @@ const unit = (x: number) => (x > 0 && x < 1 ? undefined : "must be between 0 and
 export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   const v = parseFlags(argv, FLAGS);
   if (v.help) return "help";
+  const task = choiceFlag(v, "task", ["classify", "regress"] as const);
+  // what a regression's first try needs (see the README): Adam, a decaying rate, mini-batches, 100 epochs
+  const defaults = task === "regress" ? { optimizer: "adam", "lr-schedule": "cosine", epochs: "100", every: "10" } : { optimizer: "sgd", "lr-schedule": "constant", epochs: "1000", every: "100" };
+  for (const [k, d] of Object.entries(defaults)) v[k] ??= d;
+  if (task === "regress" && v.data === undefined) throw new UsageError("--task regress needs --data (a CSV table with numeric target columns)");
+  if (task === "classify" && typeof v.label === "string" && v.label.includes(",")) throw new UsageError("--label names one column for classification; several (comma-separated) are for --task regress");
   const model = choiceFlag(v, "model", ["mlp", "slp"] as const);
   if (model === "slp" && v.hidden !== undefined) throw new UsageError("--hidden does not apply to --model slp (it has no hidden layer)");
   const hidden = model === "slp" ? [] : parseHidden(String(v.hidden ?? "32"));
@@ -155,8 +175,14 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   for (const f of HYPER_PARAMS) {
     if (v[f] !== undefined && !OPTIMIZER_TABLE[optimizer].params.includes(f)) throw new UsageError(`--${f} applies to --optimizer ${optimizerOf(f)} only`);
   }
+  if (task === "regress" && v.plot !== undefined) throw new UsageError("--plot draws loss and accuracy: not yet for --task regress (the JSON summary's history has every report)");
+  const cv = v.cv === undefined ? undefined : intFlag(v, "cv", 2, 1000);
+  if (cv !== undefined && (v.save !== undefined || v.plot !== undefined)) throw new UsageError("--cv trains one model per fold and keeps none: drop --save and --plot");
+  if (cv !== undefined && (v["test-split"] !== undefined || v["test-data"] !== undefined || v.patience !== undefined)) throw new UsageError("--cv holds out its own folds: drop --test-split, --test-data and --patience");
   return {
     model,
+    task,
+    cv,
     hidden,
     init: choiceFlag(v, "init", INITS),
     activation: choiceFlag(v, "activation", ACTIVATIONS),

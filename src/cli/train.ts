@@ -4,8 +4,11 @@
 import { loadDigits, loadFashionMnist, loadFile } from "../data/datasets.js";
 import type { Schema } from "../data/schema.js";
 import type { Dataset } from "../data/csv.js";
-import { MLP, type FitSummary, type Report } from "../model/mlp.js";
-import { stratifiedSplit } from "../data/split.js";
+import { MLP, type FitSummary, type RegressionReport, type RegressionSummary, type Report, type Task } from "../model/mlp.js";
+import { shuffleSplit, stratifiedSplit } from "../data/split.js";
+import { loadRegressionTable, regressionRows } from "../model/regression-data.js";
+import { crossValidate, type FoldResult } from "../model/cv.js";
+import { round } from "./format.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { headerLine, reportLine, summaryLines } from "./format.js";
 import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
@@ -15,12 +18,21 @@ import { DataError, UsageError } from "../errors.js";
 import { Network } from "../engine/network.js";
 import type { NormalizeKind } from "../model/normalize.js";
 
+/** Rows to train or test on: inputs, and labels (classification) or targets (regression, n × outputs). */
+export interface Rows {
+  X: Float32Array;
+  y: Uint8Array | Float32Array;
+  n: number;
+}
+
 interface Prepared {
   name: string;
   layers: number[];
   normalize: NormalizeKind;
-  train: Dataset;
-  test: Dataset | undefined;
+  train: Rows;
+  test: Rows | undefined;
+  /** All the rows before any split (cross-validation folds them). */
+  all: Rows & { classes?: number };
   /** A CSV table's schema (the model keeps it) and the classes' names, when the data has them. */
   schema: Schema | undefined;
   classNames: readonly string[] | undefined;
@@ -56,8 +68,26 @@ async function loadData(cfg: TrainCliConfig): Promise<Loaded> {
   return { data: await loadDigits(), name: "digits" };
 }
 
+/** Regression's data: the table's targets, a shuffle split or --test-data, feature standardisation. */
+async function prepareRegression(cfg: TrainCliConfig): Promise<Prepared> {
+  const t0 = performance.now();
+  const rules = { header: cfg.header, label: cfg.label, missing: cfg.missing };
+  const data = await loadRegressionTable(cfg.data!, rules);
+  const test = cfg.testData === undefined ? undefined : await loadRegressionTable(cfg.testData, { ...rules, schema: data.schema });
+  const loadMs = performance.now() - t0;
+  const split = cfg.testSplit !== undefined ? shuffleSplit(data.n, cfg.testSplit, cfg.seed) : undefined;
+  const train = split ? regressionRows(data, split.train) : data;
+  cfg.batch ??= Math.min(32, train.n);
+  const layers = [data.features, ...cfg.hidden, data.outputs];
+  if (cfg.batch > train.n) throw new UsageError(`--batch ${cfg.batch} is larger than the ${train.n} training rows`);
+  const held = split ? regressionRows(data, split.test) : test;
+  Network.assertFits({ layers, train: train.n, batch: cfg.batch, eval: held?.n ?? 0, optimizer: cfg.optimizer });
+  return { name: cfg.data!, layers, normalize: cfg.normalize ?? "feature", train, test: held, all: data, schema: data.schema, classNames: undefined, loadMs };
+}
+
 /** Loads and splits the data and checks that the network fits, before any weight is made. */
 async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
+  if (cfg.task === "regress") return prepareRegression(cfg);
   const t0 = performance.now();
   const loaded = await loadData(cfg), { data, name } = loaded;
   const loadMs = performance.now() - t0;
@@ -75,7 +105,7 @@ async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
   }
   // refuse a network whose training memory cannot fit before initialising its weights (which can take long)
   Network.assertFits({ layers, train: train.n, batch: cfg.batch ?? train.n, eval: test?.n ?? 0, optimizer: cfg.optimizer });
-  return { name, layers, normalize, train, test, schema: loaded.schema, classNames: data.classNames, loadMs };
+  return { name, layers, normalize, train, test, all: data, schema: loaded.schema, classNames: data.classNames, loadMs };
 }
 
 /**
@@ -83,22 +113,22 @@ async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
  * returns the summary and the reports.
  */
 async function train(
-  cfg: TrainCliConfig, model: MLP, p: Prepared, threads: number, out: (line: string) => void, interrupt: Interrupt,
-): Promise<{ summary: FitSummary; reports: Report[] }> {
+  cfg: TrainCliConfig, model: MLP<Task>, p: Prepared, threads: number, out: (line: string) => void, interrupt: Interrupt,
+): Promise<{ summary: FitSummary | RegressionSummary; reports: Report[] }> {
   const reports: Report[] = [];
   const tty = !cfg.json && process.stdout.isTTY === true;
   const progress = tty && cfg.epochs >= 200 ? new (await import("./progress.js")).Progress(cfg.epochs, process.stdout) : undefined;
   if (progress) interrupt.say = (line) => progress.log(line);
   let latest: Report | undefined;
-  const onReport = (r: Report) => {
-    reports.push(r);
-    latest = r;
+  const onReport = (r: Report | RegressionReport) => {
+    if ("accuracy" in r) reports.push(r);
+    latest = "accuracy" in r ? r : undefined;
     if (progress) progress.log(reportLine(cfg, r));
     else out(reportLine(cfg, r));
   };
   const onEpoch = progress ? (epoch: number) => progress.update(epoch + 1, { accuracy: latest?.accuracy, test_accuracy: latest?.test_accuracy }) : undefined;
   try {
-    const summary = await model.fitAsync(p.train.X, p.train.y, {
+    const summary = await model.fitAsync(p.train.X, p.train.y as Uint8Array & Float32Array, {
       epochs: cfg.epochs,
       lr: cfg.lr,
       lrSchedule: cfg.lrSchedule,
@@ -111,7 +141,7 @@ async function train(
       eps: cfg.eps,
       weightDecay: cfg.weightDecay,
       dropout: cfg.dropout,
-      validation: p.test && { X: p.test.X, y: p.test.y },
+      validation: p.test && { X: p.test.X, y: p.test.y as Uint8Array & Float32Array },
       patience: cfg.patience,
       threads,
       onReport,
@@ -125,12 +155,27 @@ async function train(
 }
 
 /** Writes --save and --plot, each through a temporary file and a rename. */
-async function writeOutputs(cfg: TrainCliConfig, model: MLP, p: Prepared, reports: Report[]): Promise<void> {
+async function writeOutputs(cfg: TrainCliConfig, model: MLP<Task>, p: Prepared, reports: Report[]): Promise<void> {
   if (cfg.save) await writeFileAtomic(cfg.save, model.toBytes());
   if (cfg.plot) {
     const { renderCurvesSvg } = await import("./plot.js");
     await writeFileAtomic(cfg.plot, renderCurvesSvg(reports, { title: `${cfg.model.toUpperCase()} ${p.layers.join("-")} on ${p.name}` }));
   }
+}
+
+/** --cv K: K models, each fold's held-out figures as it ends, then their mean and standard deviation. */
+async function crossValidation(cfg: TrainCliConfig, p: Prepared, out: (line: string) => void): Promise<void> {
+  const K = cfg.cv!, create = () => MLP.create<Task>({ task: cfg.task, layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
+  const text = (f: Record<string, number>, g = (k: string) => f[k].toFixed(4)) => Object.keys(f).map((k) => `${k}: ${g(k)}`).join(" | ");
+  const onFold = (r: FoldResult) => {
+    if (cfg.json) out(JSON.stringify({ fold: r.fold + 1, train: r.train, test: r.test, ...Object.fromEntries(Object.entries(r.figures).map(([k, v]) => [`test_${k}`, round(v)])) }));
+    else out(`Fold ${r.fold + 1}/${K} | ${r.train} training rows, ${r.test} held out | ${text(r.figures)}`);
+  };
+  const fit = { epochs: cfg.epochs, lr: cfg.lr, lrSchedule: cfg.lrSchedule, every: cfg.every, batch: cfg.batch, optimizer: cfg.optimizer, momentum: cfg.momentum, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, dropout: cfg.dropout };
+  const cv = await crossValidate<Task>(p.all.X, p.all.y as Uint8Array & Float32Array, { folds: K, seed: cfg.seed, create, fit, onFold });
+  const mean = Object.fromEntries(Object.entries(cv.mean).map(([k, v]) => [k, round(v)])), std = Object.fromEntries(Object.entries(cv.std).map(([k, v]) => [k, round(v)]));
+  if (cfg.json) out(JSON.stringify({ folds: K, rows: p.all.n, stratified: cfg.task === "classify", mean, std }));
+  else out(`Mean of ${K} folds (± population std) | ${text(cv.mean, (k) => `${cv.mean[k].toFixed(4)} ± ${cv.std[k].toFixed(4)}`)}`);
 }
 
 /** The train command. */
@@ -144,7 +189,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (cfg.plot) await checkWritable(cfg.plot, "--plot");
 
   const p = await prepare(cfg);
-  const model = await MLP.create({ layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
+  if (cfg.cv !== undefined) return crossValidation(cfg, p, (line) => process.stdout.write(line + "\n"));
+  const model = await MLP.create<Task>({ task: cfg.task, layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
   const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   if (!cfg.json) {
@@ -155,7 +201,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   try {
     const { summary, reports } = await train(cfg, model, p, threads, out, interrupt);
     await writeOutputs(cfg, model, p, reports);
-    for (const line of summaryLines(cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs })) out(line);
+    for (const line of summaryLines(cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs, targets: p.schema?.targets })) out(line);
     if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;
   } finally {
     interrupt.dispose();

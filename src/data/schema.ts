@@ -22,6 +22,8 @@ export interface Schema {
   readonly label: string;
   /** Class names when the labels are words (class i is classes[i]); absent when a label is its class number. */
   readonly classes?: readonly string[];
+  /** Regression: the target columns' names (output j is targets[j]; `label` is the first). */
+  readonly targets?: readonly string[];
 }
 
 /** Labels are bytes, and 255 marks a row without one. */
@@ -165,4 +167,43 @@ function refuseMixed(t: Table, c: Column): void {
 
 function sorted(words: readonly string[]): string[] {
   return [...words].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The schema of a regression table: every column but the targets (0-based `targets`, each a number column) is
+ * an input; `label` is the first target's name and `targets` all their names.
+ */
+export function regressionSchemaOf(t: Table, targets: readonly number[]): Schema {
+  if (t.columns.length <= targets.length) throw new DataError(`${t.file}: a row needs at least one input besides the ${targets.length} target column${targets.length > 1 ? "s" : ""}, and this file has ${t.columns.length} column${t.columns.length > 1 ? "s" : ""}`);
+  if (new Set(targets).size !== targets.length) throw new DataError(`${t.file}: a target column is named twice`);
+  for (const i of targets) {
+    const c = t.columns[i];
+    if (c.kind !== "number") throw new DataError(`${t.file}: the target column ${JSON.stringify(c.name)} holds words (e.g. ${JSON.stringify(c.categories!.find((w) => Number.isNaN(Number(w))) ?? c.categories![0])}); regression targets must be numbers`);
+  }
+  const features = t.columns.filter((c) => !targets.includes(c.index));
+  for (const c of features) if (c.kind === "category") refuseMixed(t, c);
+  const columns = features.map((c) => (c.kind === "number" ? { name: c.name } : { name: c.name, categories: sorted(c.categories!) }));
+  const names = targets.map((i) => t.columns[i].name);
+  return { columns, label: names[0], targets: names };
+}
+
+/**
+ * A table's rows as regression inputs X (by the schema, as encodeTable) and targets y (rows × targets, by
+ * name; none when the table has none of the target columns and `labels` is "optional").
+ */
+export function encodeRegression(t: Table, s: Schema, labels: "required" | "optional" = "required"): { X: Float32Array; y: Float32Array; labelled: boolean } {
+  const names = s.targets ?? [s.label];
+  const byName = (name: string) => t.columns.find((c) => c.name === name);
+  let found = names.map(byName);
+  // a file without a header and with the training file's layout: the targets are the columns after the inputs
+  if (!t.header && found.some((c) => !c) && t.columns.length === featureCount(s) + names.length) found = t.columns.slice(featureCount(s));
+  const X = encodeTable(t, { columns: s.columns, label: "\u0000" }, "optional").X;
+  if (found.every((c) => !c) && labels === "optional") return { X, y: new Float32Array(0), labelled: false };
+  const N = names.length, y = new Float32Array(t.rows * N);
+  found.forEach((c, j) => {
+    if (!c) throw new DataError(`${t.file}: no target column ${JSON.stringify(names[j])}`);
+    if (c.kind !== "number") throw new DataError(`${t.file}: the target column ${JSON.stringify(c.name)} holds words (e.g. ${JSON.stringify(c.categories!.find((w) => Number.isNaN(Number(w))) ?? c.categories![0])}); regression targets must be numbers`);
+    for (let r = 0; r < t.rows; r++) y[r * N + j] = c.values![r];
+  });
+  return { X, y, labelled: true };
 }

@@ -37,3 +37,12 @@ export function subset(data: Dataset, rows: number[]): Dataset {
   });
   return { X, y, n: rows.length, features: F, classes: data.classes };
 }
+
+/** A seeded shuffle of rows 0..n-1 split into a held-out fraction and the rest, each in the file's order (not stratified: for regression). */
+export function shuffleSplit(n: number, testFraction: number, seed: number): { train: number[]; test: number[] } {
+  const rows = Array.from({ length: n }, (_, i) => i);
+  new MT19937(seed).shuffle(rows);
+  const k = Math.round(n * testFraction);
+  if (k === 0 || k === n) throw new DataError(`a test split of ${testFraction} of ${n} rows leaves ${n - k} for training and ${k} for testing; both need at least one`);
+  return { train: rows.slice(k).sort((a, b) => a - b), test: rows.slice(0, k).sort((a, b) => a - b) };
+}

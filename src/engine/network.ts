@@ -60,6 +60,8 @@ export class Network {
   private readonly step: StepContext;
   private readonly rowLoss: Float64Array;
   private readonly rowCorrect: Int32Array;
+  /** The output layer's outputs of the latest forward pass (rows × outputs): logits, or with the mse loss the predictions. */
+  readonly outputs: Float32Array;
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
   private readonly rows: number;
   /** Steps taken: Adam's step count less one, and which dropout masks the next step draws. */
@@ -93,6 +95,7 @@ export class Network {
     const buf = this.arena.memory.buffer, t = this.tensors;
     this.rowLoss = new Float64Array(buf, t.rowLoss.ptr, this.rows);
     this.rowCorrect = new Int32Array(buf, t.rowCorrect.ptr, this.rows);
+    this.outputs = new Float32Array(buf, t.layers[t.layers.length - 1].A.ptr, this.rows * this.classes);
     this.commands = new Commands(this.arena, t.control);
     this.step = {
       // unwrapped kernels (the trap-naming wrapper would box float arguments every call); Commands catches
@@ -106,6 +109,7 @@ export class Network {
       act: ACTIVATION_TABLE[this.shape.activation],
       dropout: this.shape.dropout,
       seed: this.shape.seed,
+      loss: this.shape.loss,
       barrier: () => this.commands.barrier(),
     };
     if (!opts.memory) this.fillConstants();
@@ -281,6 +285,13 @@ export class Network {
     return this.statsOver(need(this.evalSet, "an evaluation set"), this.shape.eval, into);
   }
 
+  /** Forward pass over rows [start, start+rows) of a set (rows ≤ activationRows): `outputs` holds theirs; returns Σ loss. */
+  forwardSlice(which: "train" | "eval", start: number, rows: number): number {
+    const set = which === "train" ? need(this.training, "training data").set : need(this.evalSet, "an evaluation set");
+    this.postForward(set.X.ptr + 4 * start * (this.inputs + 1), set.Y.ptr + 4 * start * this.classes, rows, true);
+    return this.sumLoss(rows);
+  }
+
   /** Forward passes over n rows of a set in chunks that fit the activations, summing loss and accuracy. */
   private statsOver(set: DataSet, n: number, into: Stats): Stats {
     const inputs = this.inputs + 1, C = this.classes;
@@ -302,8 +313,9 @@ export class Network {
     return this.evalProbabilities();
   }
 
-  /** The second set's class probabilities (eval × classes) from the latest evaluate() or predictEval(). */
+  /** The second set's class probabilities (eval × classes; with the mse loss its outputs) from the latest evaluate() or predictEval(). */
   evalProbabilities(): Float32Array {
+    if (this.shape.loss === "mse") return this.outputs.subarray(0, this.shape.eval * this.classes);
     return this.arena.view(this.tensors.P).subarray(0, this.shape.eval * this.classes);
   }
 

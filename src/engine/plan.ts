@@ -28,7 +28,12 @@ export interface NetworkShape {
   dropout?: number;
   /** The seed dropout's masks are drawn from (by position: the same masks for any thread count). */
   seed?: number;
+  /** The output and its loss: softmax with cross-entropy (default), or linear outputs with mean squared error. */
+  loss?: LossKind;
 }
+
+/** "xent": softmax outputs, cross-entropy (classification); "mse": linear outputs, mean squared error (regression). */
+export type LossKind = "xent" | "mse";
 
 /** Parameters as they travel in and out of a network: W[l] is fan_in × fan_out row-major, b[l] has fan_out entries. */
 export interface Params {
@@ -90,7 +95,7 @@ export interface NetworkTensors {
   readonly layers: readonly Layer[];
   readonly training: Training | undefined;
   readonly evalSet: DataSet | undefined;
-  /** Class probabilities of the rows of the latest forward pass. */
+  /** Class probabilities of the rows of the latest forward pass (unused with the mse loss: the outputs are A). */
   readonly P: Tensor;
   /** Per row of the latest pass: its cross-entropy (f64) and whether it was classified right (i32). */
   readonly rowLoss: Tensor;
@@ -112,6 +117,7 @@ export function fullShape(shape: NetworkShape): Required<NetworkShape> {
     activation: shape.activation ?? "relu",
     dropout: shape.train > 0 ? (shape.dropout ?? 0) : 0,
     seed: shape.seed ?? 0,
+    loss: shape.loss ?? "xent",
   };
 }
 

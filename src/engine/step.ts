@@ -13,7 +13,7 @@ import { GemmFlags } from "./kernels.js";
 import { Arg, Cmd } from "./commands.js";
 import type { OptimizerKind } from "./optimizers.js";
 import type { ACTIVATION_TABLE, ActivationKind } from "./activations.js";
-import type { Layer, NetworkTensors, Training, TrainLayer } from "./plan.js";
+import type { Layer, LossKind, NetworkTensors, Training, TrainLayer } from "./plan.js";
 
 /** What a thread needs to run the step: the kernels, the tensors, and the barrier it meets the others at. */
 export interface StepContext {
@@ -28,6 +28,8 @@ export interface StepContext {
   readonly act: (typeof ACTIVATION_TABLE)[ActivationKind];
   readonly dropout: number;
   readonly seed: number;
+  /** Softmax and cross-entropy, or linear outputs and mean squared error. */
+  readonly loss: LossKind;
   readonly barrier: () => void;
 }
 
@@ -45,7 +47,7 @@ export function trainStep(s: StepContext, c: Int32Array, a: Float64Array, t: num
       if (c[Cmd.Gather] === 1) gatherRows(s, tr, c[Cmd.At], r0, r1);
       for (let i = 0; i < L.length - 1; i++) hiddenForward(s, L[i], i, i > 0 ? L[i - 1].A.ptr : x, i > 0 ? L[i - 1].ldA : s.inputs + 1, r0, r1, scratch, c[Cmd.StepNo]);
       layerForward(s.k, L[L.length - 1], L.length > 1 ? L[L.length - 2].A.ptr : x, L.length > 1 ? L[L.length - 2].ldA : s.inputs + 1, r0, r1, 0, scratch);
-      outputDelta(s.k, L[L.length - 1], s.net.P.ptr, c[Cmd.Y], r0, r1, n);
+      outputDelta(s.k, L[L.length - 1], s.net.P.ptr, c[Cmd.Y], r0, r1, n, s.loss);
       if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
       for (let i = L.length - 1; i > 0; i--) hiddenDelta(s, L[i], L[i - 1], i - 1, r0, r1, scratch, c[Cmd.StepNo]);
     }
@@ -58,13 +60,16 @@ export function trainStep(s: StepContext, c: Int32Array, a: Float64Array, t: num
   for (let i = 0; i < L.length; i++) update(s.k, s.optimizer, L[i], a, share(0, L[i].fanIn + 1, t, T), share(0, L[i].fanIn + 1, t + 1, T));
 }
 
-/** Thread t's rows of a forward pass over the command's rows: P = softmax of the logits (and the rows' stats when asked). */
+/**
+ * Thread t's rows of a forward pass over the command's rows: P = softmax of the logits (with the mse loss the
+ * outputs stay in the output layer's A), and the rows' stats when asked.
+ */
 export function forwardPass(s: StepContext, c: Int32Array, t: number, T: number): void {
   const n = c[Cmd.Rows], r0 = share(0, n, t, T), r1 = share(0, n, t + 1, T);
   if (r1 <= r0) return;
   const C = s.classes, z = s.net.layers[s.net.layers.length - 1].A.ptr + 4 * r0 * C;
   forwardRows(s, c[Cmd.X], r0, r1, s.net.scratch[t].ptr);
-  s.k.softmax_rows(z, s.net.P.ptr + 4 * r0 * C, r1 - r0, C);
+  if (s.loss === "xent") s.k.softmax_rows(z, s.net.P.ptr + 4 * r0 * C, r1 - r0, C);
   if (c[Cmd.Stats] === 1) rowStats(s, c[Cmd.Y], r0, r1);
 }
 
@@ -118,10 +123,14 @@ function dropoutStream(s: StepContext, stepNo: number, layer: number): number {
   return (stepNo * (s.net.layers.length - 1) + layer) | 0;
 }
 
-/** P[r0:r1, C] = softmax(Z[r0:r1, C]) and the top delta G[r0:r1, C] = (P - Y) / n.  Z: the output layer's A. */
-export function outputDelta(k: KernelExports, top: TrainLayer, P: number, y: number, r0: number, r1: number, n: number): void {
+/**
+ * The top delta of rows [r0, r1). xent: P[r0:r1, C] = softmax(Z[r0:r1, C]) and G = (P - Y) / n, Z the output
+ * layer's A. mse: the outputs are A itself (linear) and G = 2·(A - Y) / (n·C), the mean squared error's gradient.
+ */
+export function outputDelta(k: KernelExports, top: TrainLayer, P: number, y: number, r0: number, r1: number, n: number, loss: LossKind = "xent"): void {
   const C = top.fanOut, o = 4 * r0 * C;
-  k.softmax_xent(top.A.ptr + o, y + o, P + o, top.G.ptr + o, r1 - r0, C, n);
+  if (loss === "mse") k.mse(top.A.ptr + o, y + o, top.G.ptr + o, 0, r1 - r0, C, n);
+  else k.softmax_xent(top.A.ptr + o, y + o, P + o, top.G.ptr + o, r1 - r0, C, n);
 }
 
 /**
@@ -169,9 +178,13 @@ function gatherRows(s: StepContext, tr: Training, at: number, r0: number, r1: nu
   s.k.gather_rows(tr.set.Y.ptr, order, b.Y.ptr + 4 * r0 * C, r1 - r0, C);
 }
 
-/** Rows [r0, r1)'s cross-entropy (f64) and correctness (i32), from their logits, probabilities and targets at y. */
+/**
+ * Rows [r0, r1)'s cross-entropy (f64) and correctness (i32), from their logits, probabilities and targets at y;
+ * with the mse loss, their squared error averaged over the outputs (f64; correctness is not written).
+ */
 function rowStats(s: StepContext, y: number, r0: number, r1: number): void {
   const C = s.classes, L = s.net.layers, o = 4 * r0 * C;
+  if (s.loss === "mse") return s.k.mse(L[L.length - 1].A.ptr + o, y + o, 0, s.net.rowLoss.ptr + 8 * r0, r1 - r0, C, 0);
   s.k.xent_rows(L[L.length - 1].A.ptr + o, s.net.P.ptr + o, y + o, s.net.rowLoss.ptr + 8 * r0, s.net.rowCorrect.ptr + 4 * r0, r1 - r0, C);
 }
 

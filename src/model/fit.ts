@@ -11,16 +11,14 @@ import { isNode } from "../bytes.js";
 import { confusionMatrix } from "./metrics.js";
 import type { FitSettings } from "./options.js";
 import { lrAt } from "./schedule.js";
-import type { FitSummary } from "./types.js";
+import type { FitSummary, RegressionReport, RegressionSummary, Report } from "./types.js";
+import type { RegressionTracker } from "./regression.js";
 
 /** The summary of a finished fit, from the network's final (or kept best) weights. */
-export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels: KernelBuild): FitSummary {
-  const train: Stats = net.trainStats();
+export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels: KernelBuild): FitSummary | RegressionSummary {
   const n = net.shape.train;
-  const summary: FitSummary = {
+  const base = {
     epochs: run.ran,
-    accuracy: train.correct / n,
-    loss: train.loss,
     train_ms: run.ms,
     epochs_per_s: run.ran > 0 ? run.ran / (run.ms / 1000) : 0,
     kernels,
@@ -28,15 +26,32 @@ export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels:
     layers: [...net.sizes],
     samples: n,
   };
+  const extra = { ...(s.patience !== undefined && { best_epoch: run.bestEpoch }), ...(run.interrupted && { interrupted: true }) };
+  if (s.tracker) return { ...base, ...regressionFigures(net, s.tracker, s.validation !== undefined), ...extra, history: run.history as RegressionReport[] };
+  const train: Stats = net.trainStats();
+  const summary: FitSummary = { ...base, accuracy: train.correct / n, loss: train.loss, history: run.history as Report[] };
   if (s.validation) {
     const test = net.evaluate();
     summary.test_accuracy = test.correct / net.shape.eval;
     summary.test_loss = test.loss;
     summary.confusion = confusionMatrix(net.evalProbabilities(), s.validation.y, net.sizes[net.sizes.length - 1]);
   }
-  if (s.patience !== undefined) summary.best_epoch = run.bestEpoch;
-  if (run.interrupted) summary.interrupted = true;
-  return summary;
+  return Object.assign(summary, extra);
+}
+
+/** A regression fit's loss, RMSE, MAE and R² on the training data (and the held-out data, test_*). */
+function regressionFigures(net: Network, tracker: RegressionTracker, held: boolean) {
+  const { loss, rmse, mae, r2 } = tracker.measure(net, "train");
+  if (!held) return { loss, rmse, mae, r2 };
+  const t = tracker.measure(net, "eval");
+  return { loss, rmse, mae, r2, test_loss: t.loss, test_rmse: t.rmse, test_mae: t.mae, test_r2: t.r2 };
+}
+
+/** The report of an epoch: its training stats, and the held-out ones (and regression's figures) measured before it. */
+function reportOf(epoch: number, lr: number, n: number, train: Stats, test: Stats | undefined, nv: number, tracker: RegressionTracker | undefined): Report | RegressionReport {
+  if (!tracker) return { epoch, accuracy: train.correct / n, loss: train.loss, ...(test && { test_accuracy: test.correct / nv, test_loss: test.loss }), lr };
+  const f = tracker.latest("train"), t = test && tracker.latest("eval");
+  return { epoch, loss: train.loss, rmse: f.rmse, mae: f.mae, r2: f.r2, ...(t && { test_loss: t.loss, test_rmse: t.rmse, test_mae: t.mae, test_r2: t.r2 }), lr };
 }
 
 /** What the epoch loop did. */
@@ -48,6 +63,8 @@ export interface EpochRun {
   bestEpoch: number;
   /** The signal stopped it before the last epoch. */
   interrupted: boolean;
+  /** Every report, in order. */
+  history: (Report | RegressionReport)[];
 }
 
 /**
@@ -58,12 +75,13 @@ export interface EpochRun {
  * `best` (with patience) starts as the initial weights.
  */
 export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, boundary: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
-  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule } = s;
+  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule, tracker } = s;
   const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
   const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
   let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0, interrupted = false, pausedMs = 0;
   const last = net.layers.length - 1;
   const watch = [net.view(`b${last + 1}`), net.view(`W${last + 1}`)];
+  const history: (Report | RegressionReport)[] = [];
 
   const t0 = now();
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -72,7 +90,8 @@ export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefi
       interrupted = true;
       break;
     }
-    const report = epoch % every === 0 && onReport !== undefined;
+    const report = epoch % every === 0;
+    if (report && tracker) measureBefore(net, tracker, val);
     if (val && (report || best)) {
       net.evaluate(test);
       if (best) {
@@ -86,12 +105,9 @@ export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefi
     net.epoch(opt, rng, report ? train : undefined);
     ran = epoch + 1;
     if (report) {
-      onReport({
-        epoch,
-        accuracy: train.correct / n,
-        loss: train.loss,
-        ...(val && { test_accuracy: test.correct / nv, test_loss: test.loss }),
-      });
+      const r = reportOf(epoch, opt.lr, n, train, val ? test : undefined, nv, tracker);
+      history.push(r);
+      if (onReport) (onReport as (r: Report | RegressionReport) => void)(r);
     }
     // a NaN or infinity anywhere reaches the output layer's weights within one step
     if (!Number.isFinite(watch[0][0] + watch[1][0])) throw diverged(epoch, baseLr);
@@ -106,7 +122,13 @@ export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefi
     if (test.loss < bestLoss) bestEpoch = ran;
     else net.setParams(best);
   }
-  return { ran, ms, bestEpoch, interrupted };
+  return { ran, ms, bestEpoch, interrupted, history };
+}
+
+/** Regression's figures on the training (and held-out) data with the weights at the start of an epoch. */
+function measureBefore(net: Network, tracker: RegressionTracker, held: boolean): void {
+  tracker.measure(net, "train");
+  if (held) tracker.measure(net, "eval");
 }
 
 /** fitAsync yields to the event loop after the epoch that passes this many milliseconds since its last yield. */

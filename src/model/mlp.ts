@@ -12,15 +12,17 @@ import { ModelFileError, UsageError } from "../errors.js";
 import { checkByteSource, readBytes, sourceName, type ByteSource } from "../bytes.js";
 import { cloneParams, initParams, type Params } from "./init.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
+import { networkTargets, RegressionTracker } from "./regression.js";
+import { unscaleOutputs, type TargetScaling } from "./targets.js";
 import { decodeModel, encodeModel } from "./modelfile.js";
 import { encodeOnnx } from "./onnx.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
 import { allFinite, disposedDuring, diverged, fitSummary, nextTask, now, trainEpochs, YIELD_MS } from "./fit.js";
-import type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions } from "./types.js";
+import type { EvaluationOf, FitOptions, KernelChoice, LoadOptions, MLPOptions, Prediction, SummaryOf, Targets, Task } from "./types.js";
 
-export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report } from "./types.js";
+export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report, RegressionEvaluation, RegressionReport, RegressionSummary, Task } from "./types.js";
 
 
 /** The fit in progress: what predict, evaluate, toBytes and getParams read from its callbacks. */
@@ -28,6 +30,7 @@ interface Live {
   net: Network;
   norm: Normalization;
   range: readonly [number, number];
+  targets: TargetScaling | undefined;
 }
 
 async function resolveKernels(choice: KernelChoice | undefined): Promise<CompiledKernels> {
@@ -37,7 +40,8 @@ async function resolveKernels(choice: KernelChoice | undefined): Promise<Compile
   return { build: choice.build, module: await compileModule(choice.source) };
 }
 
-export class MLP {
+/** A model; T is its task ("classify" unless created with task "regress", or read from a regression model's file). */
+export class MLP<T extends Task = "classify"> {
   readonly layers: readonly number[];
   readonly kernels: CompiledKernels;
   readonly seed: number;
@@ -48,6 +52,10 @@ export class MLP {
   readonly schema: Schema | undefined;
   /** The hidden layers' activation. */
   readonly activation: ActivationKind;
+  /** "classify" or "regress". */
+  readonly task: T;
+  /** Regression: each target's mean and std, fitted on the first fit (or read from the model file). */
+  private targets: TargetScaling | undefined;
   private readonly normalizeKind: NormalizeKind;
   /** Fitted, or read from a model file: predict, evaluate and toBytes refuse an untrained model. */
   private trained: boolean;
@@ -59,8 +67,10 @@ export class MLP {
   /** Its worker threads. */
   private readonly workers: Workers;
 
-  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, extras: { schema?: Schema; activation?: ActivationKind } = {}) {
+  private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, extras: { schema?: Schema; activation?: ActivationKind; task?: Task; targets?: TargetScaling } = {}) {
     this.kernels = kernels;
+    this.task = (extras.task ?? "classify") as T;
+    this.targets = extras.targets;
     this.schema = extras.schema;
     this.activation = extras.activation ?? "relu";
     this.workers = new Workers(kernels);
@@ -72,32 +82,33 @@ export class MLP {
     this.trained = trained;
   }
 
-  static async create(options: MLPOptions): Promise<MLP> {
+  static async create<T extends Task = "classify">(options: MLPOptions<T>): Promise<MLP<T>> {
     const opts = createOptions(options);
     const layers = [...opts.layers];
     // refuse a network whose parameters alone could not fit, before allocating them
     Network.assertFits({ layers, train: 0, batch: 0, eval: 1, optimizer: "sgd" });
     const seed = opts.seed ?? 42;
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false, opts);
+    const model = new MLP<T>(kernels, initParams(layers, seed, opts.init ?? "numpy"), undefined, opts.normalize ?? "feature", seed, false, opts);
     await model.workers.start(opts.threads ?? "auto");
     return model;
   }
 
   /**
    * Reads a model saved with toBytes() from bytes, an ArrayBuffer, a Response, a path (Node) or a URL;
-   * throws ModelFileError when it cannot be read or is not a valid model.
+   * throws ModelFileError when it cannot be read or is not a valid model. `model.task` says which task it
+   * was trained for; TypeScript: `MLP.fromBytes<"regress">(...)` types a regression model's methods.
    */
-  static async fromBytes(source: ByteSource, options?: LoadOptions): Promise<MLP> {
+  static async fromBytes<T extends Task = "classify">(source: ByteSource, options?: LoadOptions): Promise<MLP<T>> {
     checkByteSource("MLP.fromBytes", "the source", source);
     const opts = loadOptions(options);
     const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
     const bytes = await readBytes(source, (m) => new ModelFileError(m));
-    const { params, normalization, range, schema, activation } = decodeModel(bytes, name);
-    const problem = layersProblem(params.layers);
+    const { params, normalization, range, schema, activation, targets } = decodeModel(bytes, name);
+    const problem = layersProblem(params.layers, targets ? "regress" : "classify");
     if (problem) throw new ModelFileError(`${name}: ${problem}`);
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, { schema, activation });
+    const model = new MLP<T>(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, { schema, activation, targets, task: targets ? "regress" : "classify" });
     model.inputRange = range;
     await model.workers.start(opts.threads ?? 1);
     return model;
@@ -140,7 +151,7 @@ export class MLP {
    * Trains on raw inputs X (n × inputs, row-major) and labels y. Synchronous: in a browser, run it in a
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
-  fit(X: Float32Array, y: Uint8Array, options?: FitOptions): FitSummary {
+  fit(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): SummaryOf<T> {
     this.notBusy("fit");
     const run = this.training(X, y, options);
     this.busy = true;
@@ -161,7 +172,7 @@ export class MLP {
    * the promise settles predict, toBytes and the like see the weights after the latest epoch (as from a
    * callback of fit), and another fit cannot start.
    */
-  async fitAsync(X: Float32Array, y: Uint8Array, options?: FitOptions): Promise<FitSummary> {
+  async fitAsync(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): Promise<SummaryOf<T>> {
     this.notBusy("fitAsync");
     const run = this.training(X, y, options);
     this.busy = true;
@@ -184,25 +195,26 @@ export class MLP {
   }
 
   /** fit's work, suspended after each epoch; resumed with the milliseconds spent away (not training time). */
-  private *training(X: Float32Array, y: Uint8Array, options: FitOptions | undefined): Generator<void, FitSummary, number | undefined> {
+  private *training(X: Float32Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
     this.alive("fit");
     const range: [number, number] = [Infinity, -Infinity];
-    const n = checkLabelled("fit", "training data", X, y, this.expect(false), range);
+    const t = networkTargets(this.task, "fit", "training data", X, y, this.expect(false), this.targets, this.schema?.targets, range), n = t.n;
     const s = fitSettings(options, n);
     const val = s.validation;
-    const nv = val ? checkLabelled("fit", "validation data", val.X, val.y, this.expect(false)) : 0;
+    const v = val && networkTargets(this.task, "fit", "validation data", val.X, val.y, this.expect(false), t.scaling), nv = v ? v.n : 0;
+    if (t.scaling) s.tracker = new RegressionTracker(t.scaling, t.Y, v?.Y);
     const threads = this.threadsFor(s.batch, s.threads);
-    const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads, activation: this.activation, dropout: s.dropout, seed: this.seed };
+    const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads, activation: this.activation, dropout: s.dropout, seed: this.seed, loss: this.loss };
     Network.assertFits(shape);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
     if (this.workers.lost) this.workers.end();
     const net = new Network(this.kernels, shape);
     try {
-      net.setTrain(applyNormalization(norm, X, n, this.inputs), oneHot(y, this.classes));
-      if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), oneHot(val.y, this.classes));
+      net.setTrain(applyNormalization(norm, X, n, this.inputs), t.Y);
+      if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), v!.Y);
       net.setParams(this.params);
-      this.live = { net, norm, range: this.inputRange ?? range };
+      this.live = { net, norm, range: this.inputRange ?? range, targets: t.scaling };
       const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
       const boundary = (epoch: number) => this.boundary(net, threads, epoch);
       const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, boundary);
@@ -212,8 +224,9 @@ export class MLP {
       this.params = params;
       this.norm = norm;
       this.inputRange ??= range;
+      this.targets = t.scaling;
       this.trained = true;
-      return fitSummary(net, s, run, this.kernels.build);
+      return fitSummary(net, s, run, this.kernels.build) as SummaryOf<T>;
     } finally {
       this.live = undefined;
       net.close();
@@ -230,15 +243,17 @@ export class MLP {
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
   predictProba(X: Float32Array): Float32Array {
+    if (this.task === "regress") throw new UsageError("predictProba: this is a regression model; predict gives its values");
     return this.probabilities("predictProba", X);
   }
 
-  /** The most probable class of each row of raw inputs X. */
-  predict(X: Float32Array): Uint8Array {
+  /** The most probable class of each row of raw inputs X; for regression, n × outputs values in the targets' units. */
+  predict(X: Float32Array): Prediction<T> {
+    if (this.task === "regress") return unscaleOutputs(this.live?.targets ?? this.targets!, this.probabilities("predict", X)) as Prediction<T>;
     const P = this.probabilities("predict", X), C = this.classes, n = P.length / C;
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = argmax(P, i, C);
-    return out;
+    return out as Prediction<T>;
   }
 
   private probabilities(fn: string, X: Float32Array): Float32Array {
@@ -249,19 +264,21 @@ export class MLP {
     return net.predictEval().slice();
   }
 
-  /** Accuracy, mean cross-entropy and confusion matrix on labelled raw data. */
-  evaluate(X: Float32Array, y: Uint8Array): Evaluation {
+  /** Accuracy, mean cross-entropy and confusion matrix on labelled raw data; for regression RMSE, MAE, R² and the loss. */
+  evaluate(X: Float32Array, y: Targets<T>): EvaluationOf<T> {
     this.usable("evaluate");
-    const n = checkLabelled("evaluate", "evaluation data", X, y, this.expect(true));
-    const net = this.inference(X, n, y);
+    const scaling = this.live?.targets ?? this.targets;
+    const { n, Y } = networkTargets(this.task, "evaluate", "evaluation data", X, y, this.expect(true), scaling);
+    const net = this.inference(X, n, Y);
+    if (scaling) return { n, ...new RegressionTracker(scaling, undefined, Y).measure(net, "eval") } as EvaluationOf<T>;
     const s = net.evaluate();
-    return { n, accuracy: s.correct / n, loss: s.loss, confusion: confusionMatrix(net.evalProbabilities(), y, this.classes) };
+    return { n, accuracy: s.correct / n, loss: s.loss, confusion: confusionMatrix(net.evalProbabilities(), y, this.classes) } as EvaluationOf<T>;
   }
 
   /** The model as a .wmlp file (see modelfile.ts); during a fit, with the weights after its latest epoch. */
   toBytes(): Uint8Array {
     this.usable("toBytes");
-    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema, activation: this.activation });
+    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema, activation: this.activation, targets: this.live?.targets ?? this.targets });
   }
 
   /**
@@ -270,6 +287,7 @@ export class MLP {
    */
   toOnnx(): Uint8Array {
     this.usable("toOnnx");
+    if (this.task === "regress") throw new UsageError("toOnnx: exporting a regression model to ONNX is not supported yet");
     const { W, b } = this.getParams();
     return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation });
   }
@@ -285,12 +303,16 @@ export class MLP {
   }
 
   /** A network holding X (raw; standardised here) and the model's weights: during a fit, after its latest epoch. */
-  private inference(X: Float32Array, n: number, y?: Uint8Array): Network {
-    const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd", activation: this.activation });
+  private inference(X: Float32Array, n: number, Y?: Float32Array): Network {
+    const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd", activation: this.activation, loss: this.loss });
     const norm = this.normalization;
-    net.setEval(norm ? applyNormalization(norm, X, n, this.inputs) : X, y ? oneHot(y, this.classes) : undefined);
+    net.setEval(norm ? applyNormalization(norm, X, n, this.inputs) : X, Y);
     net.setParams(this.live?.net.getParams() ?? this.params);
     return net;
+  }
+
+  private get loss(): "xent" | "mse" {
+    return this.task === "regress" ? "mse" : "xent";
   }
 
   /** What data must fit; with `inRange`, the range of the data the model was trained on too. */

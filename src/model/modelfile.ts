@@ -17,7 +17,10 @@
 // The JSON block (version 2) holds what version 1 cannot say, each field only when it is not the default:
 //   "activation"  the hidden layers' activation (engine/activations.ts; default "relu")
 //   "schema"      how a table's columns become the inputs, and the class names (data/schema.ts)
-// A model with neither is written as version 1, as before they existed; both versions are read.
+//   "targets"     a regression model's targets: { names, mean, std }, each target's name, mean and population
+//                 standard deviation in training (model/targets.ts); its outputs are linear, predictions
+//                 output·std + mean. Its presence makes the model a regression model (1 or more outputs).
+// A model with none is written as version 1, as before they existed; both versions are read.
 // Readers reject a wrong magic, a newer version, a size that does not match the header, a bad checksum, and a
 // schema that is not valid JSON or does not fit the layers.
 
@@ -26,6 +29,7 @@ import type { Params } from "./init.js";
 import type { Normalization, NormalizeKind } from "./normalize.js";
 import { featureCount, type Schema } from "../data/schema.js";
 import { ACTIVATIONS, type ActivationKind } from "../engine/activations.js";
+import { readTargets, targetsJson, type TargetScaling } from "./targets.js";
 
 export const MAGIC = "WMLP";
 export const FORMAT_VERSION = 2;
@@ -42,15 +46,17 @@ export interface ModelData {
   schema?: Schema;
   /** The hidden layers' activation (relu when absent). */
   activation?: ActivationKind;
+  /** A regression model's target scaling (absent for a classifier). */
+  targets?: TargetScaling;
 }
 
 const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
 
-export function encodeModel({ params, normalization, range, schema, activation }: ModelData): Uint8Array {
+export function encodeModel({ params, normalization, range, schema, activation, targets }: ModelData): Uint8Array {
   const layers = params.layers;
   const F = layers[0];
   const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
-  const extras = { ...(activation && activation !== "relu" && { activation }), ...(schema && { schema }) };
+  const extras = { ...(activation && activation !== "relu" && { activation }), ...(schema && { schema }), ...(targets && { targets: targetsJson(targets) }) };
   const json = Object.keys(extras).length ? new TextEncoder().encode(JSON.stringify(extras)) : undefined;
   const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + (json ? 4 + json.length : 0) + 4 * paramCount + 4;
   const buf = new ArrayBuffer(size);
@@ -132,7 +138,7 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     o += 16;
     if (!(range[0] <= range[1])) throw fail("holds an invalid input range");
   }
-  let extras: Pick<ModelData, "schema" | "activation"> = {};
+  let extras: Pick<ModelData, "schema" | "activation" | "targets"> = {};
   if (version >= 2) {
     extras = readExtras(bytes.subarray(o + 4, o + 4 + schemaBytes), layers, fail);
     o += 4 + schemaBytes;
@@ -153,7 +159,7 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
 }
 
 /** The JSON block: an object whose fields are known and fit the layers, or a ModelFileError. */
-function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Pick<ModelData, "schema" | "activation"> {
+function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Pick<ModelData, "schema" | "activation" | "targets"> {
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
@@ -161,10 +167,12 @@ function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: str
     throw fail(`its JSON block is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw fail("its JSON block is not an object");
-  const { schema, activation, ...unknown } = v as Record<string, unknown>;
+  const { schema, activation, targets, ...unknown } = v as Record<string, unknown>;
   if (Object.keys(unknown).length) throw fail(`its JSON block has fields this program does not know (${Object.keys(unknown).join(", ")}); upgrade wasm-mlp`);
   if (activation !== undefined && !(ACTIVATIONS as readonly unknown[]).includes(activation)) throw fail(`its activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
-  return { ...(schema !== undefined && { schema: readSchema(schema, layers, fail) }), ...(activation !== undefined && { activation: activation as ActivationKind }) };
+  const scaling = targets === undefined ? undefined : readTargets(targets, layers[layers.length - 1]);
+  if (typeof scaling === "string") throw fail(scaling);
+  return { ...(schema !== undefined && { schema: readSchema(schema, layers, fail) }), ...(activation !== undefined && { activation: activation as ActivationKind }), ...(scaling && { targets: scaling }) };
 }
 
 /** The schema: its shape and sizes agree with the layers, or a ModelFileError. */
@@ -179,6 +187,7 @@ function readSchema(v: unknown, layers: readonly number[], fail: (why: string) =
   const schema = v as Schema, classes = layers[layers.length - 1];
   if (featureCount(schema) !== layers[0]) throw fail(`its schema makes ${featureCount(schema)} inputs, the layers take ${layers[0]}`);
   if (schema.classes && schema.classes.length !== classes) throw fail(`its schema names ${schema.classes.length} classes, the layers have ${classes}`);
+  if (schema.targets !== undefined && !(words(schema.targets) && schema.targets.length === classes)) throw fail(`its schema's targets must name the ${classes} outputs`);
   return schema;
 }
 

@@ -9,7 +9,8 @@ import { MAX_LAYERS, MAX_UNITS } from "./modelfile.js";
 import { UsageError } from "../errors.js";
 import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "../checks.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
-import type { FitOptions, LoadOptions, MLPOptions } from "./types.js";
+import type { FitOptions, LoadOptions, MLPOptions, Task } from "./types.js";
+import type { RegressionTracker } from "./regression.js";
 import { featureCount, type Schema } from "../data/schema.js";
 import { ACTIVATIONS } from "../engine/activations.js";
 
@@ -39,6 +40,7 @@ export const CREATE_OPTIONS: Table = {
   threads: THREADS,
   activation: oneOf(ACTIVATIONS),
   schema: rule("a schema (a TableDataset's)", (v) => isObject(v) && Array.isArray(v.columns) && typeof v.label === "string"),
+  task: oneOf(["classify", "regress"]),
 };
 
 export const LOAD_OPTIONS: Table = {
@@ -61,7 +63,7 @@ export const FIT_OPTIONS: Table = {
   beta1: unit,
   beta2: unit,
   eps: aboveZero,
-  validation: rule("{ X: Float32Array, y: Uint8Array } (held-out rows)", (v) => isObject(v) && v.X instanceof Float32Array && v.y instanceof Uint8Array),
+  validation: rule("{ X: Float32Array, y: Uint8Array (labels) or Float32Array (regression targets) } (held-out rows)", (v) => isObject(v) && v.X instanceof Float32Array && (v.y instanceof Uint8Array || v.y instanceof Float32Array)),
   patience: integer(1),
   onReport: func,
   onEpoch: func,
@@ -73,10 +75,10 @@ export const FIT_OPTIONS: Table = {
 };
 
 /** MLP.create's options, checked (the layer sizes too). */
-export function createOptions(options: unknown): MLPOptions {
+export function createOptions(options: unknown): MLPOptions<Task> {
   if (options === undefined) throw new UsageError(`MLP.create: options with the layer sizes are required, e.g. { layers: [64, 32, 10] }`);
-  const o = checkOptions<MLPOptions>("MLP.create", options, CREATE_OPTIONS);
-  const problem = layersProblem(o.layers) ?? (o.schema && schemaProblem(o.schema, o.layers));
+  const o = checkOptions<MLPOptions<Task>>("MLP.create", options, CREATE_OPTIONS);
+  const problem = layersProblem(o.layers, o.task) ?? (o.schema && schemaProblem(o.schema, o.layers));
   if (problem) throw new UsageError(`MLP.create: ${problem}`);
   return o;
 }
@@ -90,6 +92,7 @@ function schemaProblem(schema: Schema, layers: readonly number[]): string | unde
   const classes = layers[layers.length - 1];
   if (featureCount(schema) !== layers[0]) return `the schema makes ${featureCount(schema)} inputs, and layers[0] is ${layers[0]}`;
   if (schema.classes && schema.classes.length !== classes) return `the schema names ${schema.classes.length} classes, and the output layer has ${classes}`;
+  if (schema.targets && schema.targets.length !== classes) return `the schema names ${schema.targets.length} targets, and the output layer has ${classes}`;
   return undefined;
 }
 
@@ -97,7 +100,7 @@ function schemaProblem(schema: Schema, layers: readonly number[]): string | unde
  * What is wrong with these layer sizes, if anything: the library trains and saves 2 to 64 sizes (what a
  * model file holds) of 1 to 2^20 units, with 2 to 255 classes (labels are bytes).
  */
-export function layersProblem(layers: readonly unknown[]): string | undefined {
+export function layersProblem(layers: readonly unknown[], task: Task = "classify"): string | undefined {
   const shown = layers.length > 8 ? `${layers.length} sizes` : `[${layers.join(", ")}]`;
   if (layers.length < 2 || layers.length > MAX_LAYERS) {
     return `layers must list 2 to ${MAX_LAYERS} sizes (input, hidden..., output), e.g. [64, 32, 10], got ${shown}`;
@@ -106,6 +109,7 @@ export function layersProblem(layers: readonly unknown[]): string | undefined {
     if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_UNITS) return `layer sizes must be integers from 1 to ${MAX_UNITS}, got ${shown}`;
   }
   const classes = layers[layers.length - 1] as number;
+  if (task === "regress") return undefined;
   if (classes < 2 || classes > 255) return `the output layer needs 2 to 255 classes (labels are bytes), got ${classes}`;
   return undefined;
 }
@@ -116,7 +120,7 @@ export interface FitSettings {
   every: number;
   batch: number;
   opt: Optimizer;
-  validation: { X: Float32Array; y: Uint8Array } | undefined;
+  validation: { X: Float32Array; y: Uint8Array | Float32Array } | undefined;
   patience: number | undefined;
   onReport: FitOptions["onReport"];
   onEpoch: FitOptions["onEpoch"];
@@ -126,10 +130,12 @@ export interface FitSettings {
   threads: number | undefined;
   /** The probability that dropout zeroes a hidden unit's output in training (0: none). */
   dropout: number;
+  /** Regression: what measures its figures (set by the model; absent for classification). */
+  tracker?: RegressionTracker;
 }
 
 export function fitSettings(options: unknown, n: number): FitSettings {
-  const o = checkOptions<FitOptions>("fit", options, FIT_OPTIONS);
+  const o = checkOptions<FitOptions<Task>>("fit", options, FIT_OPTIONS);
   const kind = o.optimizer ?? "sgd";
   for (const k of HYPER_PARAMS) {
     if (o[k] !== undefined && !OPTIMIZER_TABLE[kind].params.includes(k)) {

@@ -9,11 +9,26 @@ import type { LrSchedule } from "./schedule.js";
 import type { Schema } from "../data/schema.js";
 import type { ActivationKind } from "../engine/activations.js";
 
+/** What a model learns: classes (softmax, cross-entropy; labels y a Uint8Array) or numbers (linear outputs, mean squared error; targets y a Float32Array of n × outputs). */
+export type Task = "classify" | "regress";
+/** What fit and evaluate take as y for a task. */
+export type Targets<T extends Task> = T extends "regress" ? Float32Array : Uint8Array;
+/** What predict returns for a task: labels, or n × outputs values in the targets' units. */
+export type Prediction<T extends Task> = T extends "regress" ? Float32Array : Uint8Array;
+export type ReportOf<T extends Task> = T extends "regress" ? RegressionReport : Report;
+export type SummaryOf<T extends Task> = T extends "regress" ? RegressionSummary : FitSummary;
+export type EvaluationOf<T extends Task> = T extends "regress" ? RegressionEvaluation : Evaluation;
+
 export type KernelChoice = KernelBuild | "auto" | CompiledKernels | { build: KernelBuild; source: WasmSource };
 
-export interface MLPOptions {
-  /** Sizes from input to output, e.g. [64, 32, 10]. */
+export interface MLPOptions<T extends Task = "classify"> {
+  /** Sizes from input to output, e.g. [64, 32, 10]; for regression the last is the number of targets (1 or more). */
   layers: number[];
+  /**
+   * "classify" (default) or "regress": linear outputs trained on the mean squared error of standardised
+   * targets (each target's mean and std, fitted on the first fit, travel with the model).
+   */
+  task?: T;
   /** NumPy-compatible seed for the initial weights (and the mini-batch shuffle). */
   seed?: number;
   init?: InitKind;
@@ -44,7 +59,7 @@ export interface LoadOptions {
   name?: string;
 }
 
-export interface FitOptions {
+export interface FitOptions<T extends Task = "classify"> {
   epochs?: number;
   lr?: number;
   /** Report every this many epochs (epoch 0 included). */
@@ -59,10 +74,10 @@ export interface FitOptions {
   beta2?: number;
   eps?: number;
   /** Held-out data, evaluated at every report (and every epoch when patience is set). */
-  validation?: { X: Float32Array; y: Uint8Array };
+  validation?: { X: Float32Array; y: Targets<T> };
   /** Stop after this many epochs without a lower held-out loss, keeping the best weights. */
   patience?: number;
-  onReport?: (r: Report) => void;
+  onReport?: (r: ReportOf<T>) => void;
   /** Called after every epoch with its number (cheap: for progress bars). */
   onEpoch?: (epoch: number) => void;
   /**
@@ -100,6 +115,56 @@ export interface Report {
   /** Held-out accuracy and loss with the weights at the start of this epoch. */
   test_accuracy?: number;
   test_loss?: number;
+  /** The learning rate of this epoch. */
+  lr: number;
+}
+
+/** A regression report: loss on standardised targets; RMSE, MAE, R² (see RegressionFigures) in the targets' units. */
+export interface RegressionReport {
+  epoch: number;
+  /** Mean squared error (standardised targets) of this epoch's forward passes, before its update. */
+  loss: number;
+  /** Of the weights at the start of this epoch, on the training data. */
+  rmse: number;
+  mae: number;
+  r2: number;
+  /** Held-out figures with the weights at the start of this epoch. */
+  test_loss?: number;
+  test_rmse?: number;
+  test_mae?: number;
+  test_r2?: number;
+  lr: number;
+}
+
+interface SummaryBase {
+  /** Epochs run (fewer than asked when early stopping fired or the signal was aborted). */
+  epochs: number;
+  /** True when the signal stopped training before the last epoch (absent otherwise). */
+  interrupted?: boolean;
+  loss: number;
+  test_loss?: number;
+  /** With patience: the epoch whose weights were kept. */
+  best_epoch?: number;
+  /** The epoch loop alone, in milliseconds. */
+  train_ms: number;
+  epochs_per_s: number;
+  kernels: KernelBuild;
+  /** Threads that ran the last epoch (workers that started late join at an epoch boundary). */
+  threads: number;
+  layers: number[];
+  samples: number;
+}
+
+/** A regression fit's summary: loss (standardised) and RMSE, MAE, R² of the final (or kept best) weights. */
+export interface RegressionSummary extends SummaryBase {
+  rmse: number;
+  mae: number;
+  r2: number;
+  test_rmse?: number;
+  test_mae?: number;
+  test_r2?: number;
+  /** Every report of the fit, in order. */
+  history: RegressionReport[];
 }
 
 export interface FitSummary {
@@ -124,6 +189,18 @@ export interface FitSummary {
   threads: number;
   layers: number[];
   samples: number;
+  /** Every report of the fit, in order (every `every` epochs, whether or not onReport is given). */
+  history: Report[];
+}
+
+/** A regression model's figures on data with targets (RMSE, MAE, R² averaged over the targets with equal weights). */
+export interface RegressionEvaluation {
+  n: number;
+  rmse: number;
+  mae: number;
+  r2: number;
+  /** Mean squared error on the standardised targets (the training loss). */
+  loss: number;
 }
 
 export interface Evaluation {
