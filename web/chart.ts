@@ -1,5 +1,6 @@
 // The live training chart, drawn on a <canvas>: loss on a log scale (left axis) and training accuracy
-// (right axis) against epochs. Redraws at most once per frame and whenever the canvas changes size.
+// (right axis) against epochs, and the held-out loss and accuracy when the points have them (the "Your
+// data" view). Redraws at most once per frame and whenever the canvas changes size.
 
 import { fitCanvas } from "./canvas.ts";
 
@@ -7,10 +8,15 @@ export interface Point {
   epoch: number;
   loss: number;
   accuracy: number;
+  /** Held-out loss and accuracy, drawn as two more lines where given. */
+  testLoss?: number;
+  testAccuracy?: number;
 }
 
 const LOSS = "#c2410c"; // orange-700: 5.2:1 on white
 const ACC = "#1d4ed8"; // blue-700: 6.7:1 on white
+const TEST_LOSS = "#7e22ce"; // purple-700: 7.1:1 on white
+const TEST_ACC = "#047857"; // emerald-700: 5.5:1 on white
 const INK = "#374151";
 const GRIDLINE = "#e5e7eb";
 
@@ -39,8 +45,11 @@ export class TrainingChart {
     const ps = this.points;
     if (ps.length === 0) return "Training chart: no training yet.";
     const a = ps[0], b = ps[ps.length - 1];
+    const heldOut = a.testAccuracy !== undefined && b.testAccuracy !== undefined
+      ? ` The held-out accuracy went from ${(a.testAccuracy * 100).toFixed(1)}% to ${(b.testAccuracy * 100).toFixed(1)}%.`
+      : "";
     return `Training chart: over epochs ${a.epoch} to ${b.epoch}, the loss went from ${a.loss.toFixed(3)} to ${b.loss.toFixed(3)} ` +
-      `and the training accuracy from ${(a.accuracy * 100).toFixed(1)}% to ${(b.accuracy * 100).toFixed(1)}%.`;
+      `and the training accuracy from ${(a.accuracy * 100).toFixed(1)}% to ${(b.accuracy * 100).toFixed(1)}%.${heldOut}`;
   }
 
   private schedule(): void {
@@ -63,8 +72,8 @@ export class TrainingChart {
     const pw = w - left - right, ph = h - top - bottom;
     if (pw < 20 || ph < 20) return;
 
-    // loss on a log scale from 0.01 up to the first loss (at least 1)
-    const maxLoss = Math.max(1, ...this.points.slice(0, 1).map((p) => p.loss));
+    // loss on a log scale from 0.01 up to the first loss, training or held-out (at least 1)
+    const maxLoss = Math.max(1, ...this.points.slice(0, 1).map((p) => Math.max(p.loss, p.testLoss ?? 0)));
     const lo = Math.log10(0.01), hi = Math.log10(maxLoss * 1.1);
     const X = (epoch: number) => left + (epoch / this.epochs) * pw;
     const YL = (loss: number) => top + (1 - (Math.log10(Math.max(loss, 0.01)) - lo) / (hi - lo)) * ph;
@@ -89,19 +98,28 @@ export class TrainingChart {
     g.strokeStyle = INK;
     g.strokeRect(left + 0.5, top + 0.5, pw, ph);
 
-    const line = (color: string, y: (p: Point) => number, dash: number[]) => {
-      if (this.points.length === 0) return;
+    const line = (color: string, y: (p: Point) => number, dash: number[], points = this.points) => {
+      if (points.length === 0) return;
       g.strokeStyle = color;
       g.lineWidth = 2.5;
       g.setLineDash(dash);
       g.beginPath();
-      this.points.forEach((p, i) => (i === 0 ? g.moveTo(X(p.epoch), y(p)) : g.lineTo(X(p.epoch), y(p))));
-      if (this.points.length === 1) g.lineTo(X(this.points[0].epoch) + 1, y(this.points[0]));
+      points.forEach((p, i) => (i === 0 ? g.moveTo(X(p.epoch), y(p)) : g.lineTo(X(p.epoch), y(p))));
+      if (points.length === 1) g.lineTo(X(points[0].epoch) + 1, y(points[0]));
       g.stroke();
       g.setLineDash([]);
     };
+    // a held-out loss can climb above the axis: keep every line inside the plot (with room for its width)
+    g.save();
+    g.beginPath();
+    g.rect(left - 2, top - 2, pw + 4, ph + 4);
+    g.clip();
+    const held = this.points.filter((p) => p.testLoss !== undefined && p.testAccuracy !== undefined);
+    line(TEST_LOSS, (p) => YL(p.testLoss!), [2, 3], held);
+    line(TEST_ACC, (p) => YA(p.testAccuracy!), [10, 3], held);
     line(LOSS, (p) => YL(p.loss), [6, 3]);
     line(ACC, (p) => YA(p.accuracy), []);
+    g.restore();
   }
 }
 
@@ -112,4 +130,4 @@ function niceStep(max: number, ticks: number): number {
   return 10 * p;
 }
 
-export const CHART_COLORS = { loss: LOSS, accuracy: ACC };
+export const CHART_COLORS = { loss: LOSS, accuracy: ACC, testLoss: TEST_LOSS, testAccuracy: TEST_ACC };

@@ -1,21 +1,29 @@
-// The confusion matrix as a real <table>: rows are true digits, columns predicted ones, each cell
-// shaded by its share of its row; the diagonal (right answers) in blue, mistakes in red.
+// The confusion matrix as a real <table>: rows are true digits (or classes), columns predicted ones, each
+// cell shaded by its share of its row; the diagonal (right answers) in blue, mistakes in red.
 
 import { textOn } from "./heat.ts";
 
-export function renderConfusion(table: HTMLTableElement, confusion: number[][], caption: string): void {
+/**
+ * `names` label the classes (the digits 0..9 by default); `what` is what a class is called in the
+ * screen-reader description of the axes.
+ */
+export function renderConfusion(table: HTMLTableElement, confusion: number[][], caption: string, names?: readonly string[], what = "digit"): void {
   const C = confusion.length;
+  const name = (i: number) => names?.[i] ?? String(i);
   table.replaceChildren();
   table.createCaption().textContent = caption;
   const head = table.createTHead().insertRow();
   const corner = document.createElement("th");
   corner.scope = "col";
-  corner.innerHTML = '<span class="sr-only">true digit, by row; predicted digit, by column</span>';
+  const axes = document.createElement("span");
+  axes.className = "sr-only";
+  axes.textContent = `true ${what}, by row; predicted ${what}, by column`;
+  corner.append(axes);
   head.append(corner);
   for (let j = 0; j < C; j++) {
     const th = document.createElement("th");
     th.scope = "col";
-    th.textContent = String(j);
+    th.textContent = name(j);
     head.append(th);
   }
   const body = table.createTBody();
@@ -23,7 +31,7 @@ export function renderConfusion(table: HTMLTableElement, confusion: number[][], 
     const row = body.insertRow();
     const th = document.createElement("th");
     th.scope = "row";
-    th.textContent = String(i);
+    th.textContent = name(i);
     row.append(th);
     const total = confusion[i].reduce((a, b) => a + b, 0) || 1;
     for (let j = 0; j < C; j++) {
@@ -39,7 +47,7 @@ export function renderConfusion(table: HTMLTableElement, confusion: number[][], 
       const rgb: [number, number, number] = i === j ? [mix(29), mix(78), mix(216)] : [mix(185), mix(28), mix(28)];
       td.style.background = `rgb(${rgb.join(", ")})`;
       td.style.color = textOn(...rgb);
-      if (i !== j) td.title = `${n} × true ${i} predicted as ${j}`;
+      if (i !== j) td.title = `${n} × true ${name(i)} predicted as ${name(j)}`;
     }
   }
 }
