@@ -124,11 +124,11 @@ async function makeScreenshots() {
     // desktop: the header and the whole training card (settings, stats, chart, accuracy, confusion matrix)
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     console.log(`desktop: ${await trainOnPage(desktop, served.url)}`);
-    await shoot(desktop, join(IMAGES, "page.png"), "header.page", "#train", 8);
+    await shoot(desktop, join(IMAGES, "page.png"), "nav.views", "#train", 8);
     // phone: from the stats to the confusion matrix (the settings above it are a long column of fields)
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
     console.log(`phone:   ${await trainOnPage(phone, served.url)}`);
-    await shoot(phone, join(IMAGES, "page-phone.png"), ".progress-panel", "#result", 12);
+    await shoot(phone, join(IMAGES, "page-phone.png"), "#train .progress-panel", "#result", 12);
   } finally {
     await browser?.close();
     await new Promise((r) => (server ? server.close(() => r()) : r()));
