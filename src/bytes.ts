@@ -61,7 +61,11 @@ export function sourceName(source: ByteSource): string {
   return source.url || "(response)";
 }
 
-/** `maxBytes` refuses larger files (by their size on disk, before reading) with a message naming the size. */
+/**
+ * `maxBytes` refuses anything larger: a regular file or a response with a Content-Length by its size, before
+ * reading; anything else (a device such as /dev/zero, a pipe, a body without a length) while reading, stopping
+ * as soon as the limit is passed. The message names the source and the limit.
+ */
 export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes = Infinity): Promise<Uint8Array<ArrayBuffer>> {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
@@ -77,30 +81,102 @@ export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes
   return readResponse(res, url.href, fail, maxBytes);
 }
 
+const MiB = 2 ** 20;
+const tooLarge = (name: string, size: number, maxBytes: number) =>
+  `${name}: ${(size / MiB).toFixed(1)} MiB is larger than the ${maxBytes / MiB} MiB limit for data files`;
+const overLimit = (name: string, maxBytes: number) =>
+  `${name}: more than the ${maxBytes / MiB} MiB limit for data files (reading stopped at the limit)`;
+
+type FileHandle = import("node:fs/promises").FileHandle;
+
 async function readFile(source: string | URL, fail: ErrorFactory, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const { readFile, stat } = await nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+  const { open } = await nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
   const path = typeof source === "string" && !source.startsWith("file:") ? source : new URL(source);
   const name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
+  let fh: FileHandle | undefined;
   try {
-    const st = await stat(path);
+    // a pipe's open waits for a writer, as `cat` does
+    fh = await open(path, "r");
+    const st = await fh.stat();
     if (st.isDirectory()) throw fail(`${name}: is a directory, not a file`);
-    if (st.size > maxBytes) {
-      throw fail(`${name}: ${(st.size / 2 ** 20).toFixed(1)} MiB is larger than the ${maxBytes / 2 ** 20} MiB limit for data files`);
-    }
-    return new Uint8Array(await readFile(path));
+    if (st.isFile() && st.size > maxBytes) throw fail(tooLarge(name, st.size, maxBytes));
+    const bytes = await readUpTo(fh, st.isFile() ? st.size : 0, maxBytes);
+    if (!bytes) throw fail(overLimit(name, maxBytes));
+    return bytes;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw fail(`${name}: no such file`);
     if (code === "EACCES") throw fail(`${name}: permission denied`);
+    if (code === "EISDIR") throw fail(`${name}: is a directory, not a file`);
     if (code) throw fail(`${name}: cannot read (${code})`);
     throw e;
+  } finally {
+    await fh?.close().catch(() => {});
   }
 }
 
+const CHUNK = MiB;
+
+/**
+ * Reads to the end of the file, or returns undefined as soon as more than `maxBytes` came. `size` (a regular
+ * file's) is read into one buffer of that size, returned as it is when the file did not grow meanwhile.
+ */
+async function readUpTo(fh: FileHandle, size: number, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let total = 0, used = 0, buf = new Uint8Array(Math.min(size || CHUNK, maxBytes + 1));
+  for (;;) {
+    if (used === buf.length) {
+      chunks.push(buf);
+      // after a regular file's last byte, one more is asked for: normally none comes, and no copy is needed
+      buf = new Uint8Array(Math.min(total === size ? 1 : CHUNK, maxBytes + 1 - total));
+      used = 0;
+    }
+    const { bytesRead } = await fh.read(buf, used, buf.length - used, null);
+    if (bytesRead === 0) break;
+    used += bytesRead;
+    total += bytesRead;
+    if (total > maxBytes) return undefined;
+  }
+  chunks.push(buf.subarray(0, used));
+  return concat(chunks, total);
+}
+
+/** One array of the chunks' bytes: the only non-empty chunk itself when it fills its buffer, else a copy. */
+function concat(chunks: Uint8Array<ArrayBuffer>[], total: number): Uint8Array<ArrayBuffer> {
+  const full = chunks.filter((c) => c.byteLength > 0);
+  if (full.length === 1 && full[0].byteOffset === 0 && full[0].byteLength === full[0].buffer.byteLength) return full[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of full) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** A response's body, checked against `maxBytes` by its Content-Length when it has one and while it is read. */
 async function readResponse(res: Response, name: string, fail: ErrorFactory, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   if (!res.ok) throw fail(`${name}: HTTP ${res.status}`);
   const length = Number(res.headers.get("content-length") ?? 0);
-  if (length > maxBytes) throw fail(`${name}: ${(length / 2 ** 20).toFixed(1)} MiB is larger than the ${maxBytes / 2 ** 20} MiB limit for data files`);
+  if (length > maxBytes) throw fail(tooLarge(name, length, maxBytes));
   if (res.bodyUsed) throw fail(`${name}: the response body has already been read`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader(), chunks: Uint8Array<ArrayBuffer>[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw fail(overLimit(name, maxBytes));
+      }
+      chunks.push(value as Uint8Array<ArrayBuffer>);
+    }
+  } catch (e) {
+    if (total > maxBytes) throw e;
+    throw fail(`${name}: cannot read the response (${(e as Error).message})`);
+  }
+  return concat(chunks, total);
 }
