@@ -99,7 +99,7 @@ if (mode === "engine") {
   const m = await MLP.create({ layers: [64, 32, 10], threads: 3 });
   m.fit(d.X, d.y, { epochs: 5, threads: 3 });
   const before = m.toBytes();
-  const pool = m.pool;
+  const pool = m.workers.pool; // the model's worker pool (src/model/workers.ts), reached into to kill a worker
   const opts = { epochs: 1e7, threads: 3, onEpoch: (e) => { if (e === 20 && mode === "sync") kill(pool); } };
   if (mode === "async") setTimeout(() => kill(pool), 100);
   try {
