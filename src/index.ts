@@ -29,7 +29,7 @@ export type { RegressionDataset, RegressionRules } from "./model/regression-data
 export type { Task, Targets, Prediction, RegressionReport, RegressionSummary, RegressionEvaluation } from "./model/types.js";
 export type { TargetScaling } from "./model/targets.js";
 export type { ByteSource } from "./bytes.js";
-export { parseCsv, DIGITS_RULES } from "./data/csv.js";
+export { parseCsv, DIGITS_RULES, gunzip, isGzip } from "./data/csv.js";
 export type { Dataset, CsvRules } from "./data/csv.js";
 export { WasmMlpError, DataError, UsageError, ModelFileError, DivergenceError } from "./errors.js";
 export { encodeModel, decodeModel, MAGIC, FORMAT_VERSION } from "./model/modelfile.js";

@@ -4,7 +4,7 @@
 // announced before they start, and training yields between epochs (fitAsync) so that Stop is heard.
 
 import {
-  DataError, MLP, idxFromBytes, isIdx, loadDigits, parseTable, stratifiedSplit, tableFromBytes, WasmMlpError,
+  DataError, MLP, gunzip, isGzip, idxFromBytes, isIdx, loadDigits, parseTable, stratifiedSplit, tableFromBytes, WasmMlpError,
   type Dataset, type ImageDataset, type TableDataset,
 } from "../src/index.ts";
 import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, ModelInfo, Predictions, Task, ToDataWorker } from "./data-protocol.ts";
@@ -53,37 +53,16 @@ async function readFile(file: File, task: Task): Promise<Uint8Array<ArrayBuffer>
 }
 
 const megabytes = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MB`;
-const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
-/** Inflates gzip bytes, refusing more than the library's limit for data files. */
+/** Inflates gzip bytes (the library's gunzip, with its limit for data files), saying how far it has got. */
 async function inflate(bytes: Uint8Array<ArrayBuffer>, name: string, task: Task): Promise<Uint8Array<ArrayBuffer>> {
   busy(task, `Inflating ${name}…`);
-  const chunks: Uint8Array[] = [];
-  let total = 0, last = performance.now();
-  try {
-    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > MAX_DATA_BYTES) {
-        await reader.cancel();
-        throw new DataError(`${name}: inflates to more than the ${MAX_DATA_BYTES / MiB} MiB limit for data files`);
-      }
-      chunks.push(value);
-      if (performance.now() - last > 100) {
-        last = performance.now();
-        busy(task, `Inflating ${name}: ${megabytes(total)} so far…`);
-      }
-    }
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`${name}: not a valid gzip file (${(e as Error).message || "corrupt or truncated"})`);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
-  return out;
+  let last = performance.now();
+  return gunzip(bytes, name, MAX_DATA_BYTES, (total) => {
+    if (performance.now() - last < 100) return;
+    last = performance.now();
+    busy(task, `Inflating ${name}: ${megabytes(total)} so far…`);
+  });
 }
 
 /** The IDX images file (3 dimensions) and labels file (1) among the files; a DataError for anything else. */

@@ -50,8 +50,11 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser). */
-export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBytes = MAX_TEXT_BYTES): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser), refusing more
+ * than maxBytes; `progress` hears the bytes inflated so far after each chunk (a page's progress line).
+ */
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBytes = MAX_TEXT_BYTES, progress?: (inflated: number) => void): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -66,6 +69,7 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBy
         throw new DataError(`${file}: inflates to more than the ${maxBytes / MiB} MiB limit for data files`);
       }
       chunks.push(value);
+      progress?.(total);
     }
   } catch (e) {
     if (e instanceof DataError) throw e;

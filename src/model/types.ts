@@ -167,28 +167,13 @@ export interface RegressionSummary extends SummaryBase {
   history: RegressionReport[];
 }
 
-export interface FitSummary {
-  /** Epochs run (fewer than asked when early stopping fired or the signal was aborted). */
-  epochs: number;
-  /** True when the signal stopped training before the last epoch (absent otherwise). */
-  interrupted?: boolean;
+/** A classifier's fit summary: loss and accuracy of the final (or, with patience, the best kept) weights. */
+export interface FitSummary extends SummaryBase {
   /** Of the trained (or, with patience, the best) weights, on the training data. */
   accuracy: number;
-  loss: number;
   test_accuracy?: number;
-  test_loss?: number;
   /** With validation data: confusion[true][predicted] of the held-out rows, with the final weights. */
   confusion?: number[][];
-  /** With patience: the epoch whose weights were kept. */
-  best_epoch?: number;
-  /** The epoch loop alone, in milliseconds. */
-  train_ms: number;
-  epochs_per_s: number;
-  kernels: KernelBuild;
-  /** Threads that ran the last epoch (workers that started late join at an epoch boundary). */
-  threads: number;
-  layers: number[];
-  samples: number;
   /** Every report of the fit, in order (every `every` epochs, whether or not onReport is given). */
   history: Report[];
 }

@@ -11,6 +11,7 @@ import { loadFile, loadIdx, loadTable, tableFromBytes } from "../../src/data/dat
 import { featureCount } from "../../src/data/schema.js";
 import { decodeModel, encodeModel } from "../../src/model/modelfile.js";
 import { DataError, ModelFileError } from "../../src/errors.js";
+import { idxFile } from "../robustness/helpers.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -85,16 +86,6 @@ describe("tables", () => {
   });
 });
 
-/** An IDX file: magic, type 0x08, dims, then the bytes. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  const dv = new DataView(out.buffer);
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 describe("IDX files", () => {
   const n = 7, rows = 3, cols = 5;
@@ -103,8 +94,8 @@ describe("IDX files", () => {
 
   it("reads an images file and finds its labels beside it (gzip or not), by loadIdx and by loadFile's sniffing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-idx-"));
-    writeFileSync(join(dir, "train-images-idx3-ubyte.gz"), gzipSync(idx([n, rows, cols], pixels)));
-    writeFileSync(join(dir, "train-labels-idx1-ubyte"), idx([n], labels));
+    writeFileSync(join(dir, "train-images-idx3-ubyte.gz"), gzipSync(idxFile([n, rows, cols], pixels)));
+    writeFileSync(join(dir, "train-labels-idx1-ubyte"), idxFile([n], labels));
     for (const d of [await loadIdx(join(dir, "train-images-idx3-ubyte.gz")), await loadFile(join(dir, "train-images-idx3-ubyte.gz"))]) {
       expect([d.n, d.features, d.classes]).toEqual([n, rows * cols, 3]);
       expect(Array.from(d.X)).toEqual(Array.from(pixels));
@@ -114,7 +105,7 @@ describe("IDX files", () => {
 
   it("says where it looked when the labels file is not beside the images", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-idx-"));
-    writeFileSync(join(dir, "t10k-images-idx3-ubyte"), idx([n, rows, cols], pixels));
+    writeFileSync(join(dir, "t10k-images-idx3-ubyte"), idxFile([n, rows, cols], pixels));
     await expect(loadFile(join(dir, "t10k-images-idx3-ubyte"))).rejects.toThrow(/no labels file beside it \(looked for .*t10k-labels-idx1-ubyte.*\); give it with --labels FILE/);
   });
 });

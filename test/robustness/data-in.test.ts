@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, expectUntouched, expectUserError, lines, plantFile, predict, removeTempDirs, tempDir, train } from "./helpers.js";
+import { ensureBuilt, expectUntouched, idxFile, expectUserError, lines, plantFile, predict, removeTempDirs, tempDir, train } from "./helpers.js";
 
 const IRIS_ROWS: [number, number, number, number, string][] = [];
 {
@@ -23,16 +23,6 @@ const IRIS_ROWS: [number, number, number, number, string][] = [];
 }
 const IRIS = "sepal_length,sepal_width,petal_length,petal_width,species\n" + IRIS_ROWS.map((r) => r.join(",")).join("\n") + "\n";
 
-/** An IDX file: magic, type 0x08, dims, then the bytes. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  const dv = new DataView(out.buffer);
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -45,8 +35,8 @@ beforeAll(async () => {
     "new.csv": "sepal_length,sepal_width,petal_length,petal_width\n5.3,3.4,1.5,0.3\n6.4,3.0,5.5,1.9\n",
     "penguins.csv": "island,mass,species\nBiscoe,4500,Gentoo\nDream,3500,Chinstrap\nTorgersen,3700,Adelie\nBiscoe,5000,Gentoo\nDream,3600,Chinstrap\nTorgersen,3800,Adelie\n",
     "penguins-new.csv": "island,mass\nBiscoe,4700\nAtlantis,3900\n",
-    "train-images-idx3-ubyte.gz": gzipSync(idx([40, 4, 4], pixels)),
-    "train-labels-idx1-ubyte": idx([40], labels),
+    "train-images-idx3-ubyte.gz": gzipSync(idxFile([40, 4, 4], pixels)),
+    "train-labels-idx1-ubyte": idxFile([40], labels),
     // wrong inputs
     "empty.csv": "",
     "header-only.csv": "a,b,label\n",
@@ -59,19 +49,19 @@ beforeAll(async () => {
     "huge-label.csv": "a,b,label\n1,2,0\n3,4,300\n",
     "inf.csv": "a,b,label\n1,2,x\n3,inf,y\n",
     "overflow.csv": "a,b,label\n1,2,x\n3,1e39,y\n",
-    "lonely-images-idx3-ubyte": idx([40, 4, 4], pixels),
-    "short-images-idx3-ubyte": idx([40, 4, 4], pixels).subarray(0, 100),
-    "short-labels-idx1-ubyte": idx([40], labels),
-    "count-images-idx3-ubyte": idx([40, 4, 4], pixels),
-    "count-labels-idx1-ubyte": idx([39], labels.subarray(0, 39)),
-    "flat-images-idx3-ubyte": idx([40, 16], pixels),
-    "flat-labels-idx1-ubyte": idx([40], labels),
-    "badlabel-images-idx3-ubyte": idx([40, 4, 4], pixels),
-    "badlabel-labels-idx1-ubyte": idx([40], Uint8Array.from(labels, (l, i) => (i === 7 ? 255 : l))),
-    "float-images-idx3-ubyte": (() => { const b = idx([40, 4, 4], pixels); b[2] = 0x0d; return b; })(),
-    "float-labels-idx1-ubyte": idx([40], labels),
-    "trailing-images-idx3-ubyte": new Uint8Array([...idx([40, 4, 4], pixels), 1, 2, 3]),
-    "trailing-labels-idx1-ubyte": idx([40], labels),
+    "lonely-images-idx3-ubyte": idxFile([40, 4, 4], pixels),
+    "short-images-idx3-ubyte": idxFile([40, 4, 4], pixels).subarray(0, 100),
+    "short-labels-idx1-ubyte": idxFile([40], labels),
+    "count-images-idx3-ubyte": idxFile([40, 4, 4], pixels),
+    "count-labels-idx1-ubyte": idxFile([39], labels.subarray(0, 39)),
+    "flat-images-idx3-ubyte": idxFile([40, 16], pixels),
+    "flat-labels-idx1-ubyte": idxFile([40], labels),
+    "badlabel-images-idx3-ubyte": idxFile([40, 4, 4], pixels),
+    "badlabel-labels-idx1-ubyte": idxFile([40], Uint8Array.from(labels, (l, i) => (i === 7 ? 255 : l))),
+    "float-images-idx3-ubyte": (() => { const b = idxFile([40, 4, 4], pixels); b[2] = 0x0d; return b; })(),
+    "float-labels-idx1-ubyte": idxFile([40], labels),
+    "trailing-images-idx3-ubyte": new Uint8Array([...idxFile([40, 4, 4], pixels), 1, 2, 3]),
+    "trailing-labels-idx1-ubyte": idxFile([40], labels),
   };
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
 }, 240_000);

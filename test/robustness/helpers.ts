@@ -220,3 +220,14 @@ export function smallCsv(rows = 40, features = 8, classes = 3, seed = 1): string
   }
   return s;
 }
+
+/** An IDX file (MNIST's format): two zero bytes, type 0x08 (unsigned bytes), the dimensions (big-endian u32), the data. */
+export function idxFile(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  out[2] = 0x08;
+  out[3] = dims.length;
+  const dv = new DataView(out.buffer);
+  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
