@@ -66,11 +66,11 @@ export function sourceName(source: ByteSource): string {
  * reading; anything else (a device such as /dev/zero, a pipe, a body without a length) while reading, stopping
  * as soon as the limit is passed. The message names the source and the limit.
  */
-export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes = Infinity): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes = Infinity, what = "data files"): Promise<Uint8Array<ArrayBuffer>> {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
-  if (isLocalFile(source)) return readFile(source, fail, maxBytes);
-  if (typeof source !== "string" && !(source instanceof URL)) return readResponse(source, sourceName(source), fail, maxBytes);
+  if (isLocalFile(source)) return readFile(source, fail, maxBytes, what);
+  if (typeof source !== "string" && !(source instanceof URL)) return readResponse(source, sourceName(source), fail, maxBytes, what);
   const url = source instanceof URL ? source : new URL(source, typeof location !== "undefined" ? location.href : undefined);
   let res: Response;
   try {
@@ -78,18 +78,18 @@ export async function readBytes(source: ByteSource, fail: ErrorFactory, maxBytes
   } catch (e) {
     throw fail(`${url.href}: cannot fetch (${(e as Error).message})`);
   }
-  return readResponse(res, url.href, fail, maxBytes);
+  return readResponse(res, url.href, fail, maxBytes, what);
 }
 
 const MiB = 2 ** 20;
-const tooLarge = (name: string, size: number, maxBytes: number) =>
-  `${name}: ${(size / MiB).toFixed(1)} MiB is larger than the ${maxBytes / MiB} MiB limit for data files`;
-const overLimit = (name: string, maxBytes: number) =>
-  `${name}: more than the ${maxBytes / MiB} MiB limit for data files (reading stopped at the limit)`;
+const tooLarge = (name: string, size: number, maxBytes: number, what: string) =>
+  `${name}: ${(size / MiB).toFixed(1)} MiB is larger than the ${maxBytes / MiB} MiB limit for ${what}`;
+const overLimit = (name: string, maxBytes: number, what: string) =>
+  `${name}: more than the ${maxBytes / MiB} MiB limit for ${what} (reading stopped at the limit)`;
 
 type FileHandle = import("node:fs/promises").FileHandle;
 
-async function readFile(source: string | URL, fail: ErrorFactory, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readFile(source: string | URL, fail: ErrorFactory, maxBytes: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
   const { open } = await nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
   const path = typeof source === "string" && !source.startsWith("file:") ? source : new URL(source);
   const name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
@@ -99,9 +99,9 @@ async function readFile(source: string | URL, fail: ErrorFactory, maxBytes: numb
     fh = await open(path, "r");
     const st = await fh.stat();
     if (st.isDirectory()) throw fail(`${name}: is a directory, not a file`);
-    if (st.isFile() && st.size > maxBytes) throw fail(tooLarge(name, st.size, maxBytes));
+    if (st.isFile() && st.size > maxBytes) throw fail(tooLarge(name, st.size, maxBytes, what));
     const bytes = await readUpTo(fh, st.isFile() ? st.size : 0, maxBytes);
-    if (!bytes) throw fail(overLimit(name, maxBytes));
+    if (!bytes) throw fail(overLimit(name, maxBytes, what));
     return bytes;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -155,10 +155,10 @@ function concat(chunks: Uint8Array<ArrayBuffer>[], total: number): Uint8Array<Ar
 }
 
 /** A response's body, checked against `maxBytes` by its Content-Length when it has one and while it is read. */
-async function readResponse(res: Response, name: string, fail: ErrorFactory, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readResponse(res: Response, name: string, fail: ErrorFactory, maxBytes: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
   if (!res.ok) throw fail(`${name}: HTTP ${res.status}`);
   const length = Number(res.headers.get("content-length") ?? 0);
-  if (length > maxBytes) throw fail(tooLarge(name, length, maxBytes));
+  if (length > maxBytes) throw fail(tooLarge(name, length, maxBytes, what));
   if (res.bodyUsed) throw fail(`${name}: the response body has already been read`);
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader(), chunks: Uint8Array<ArrayBuffer>[] = [];
@@ -170,7 +170,7 @@ async function readResponse(res: Response, name: string, fail: ErrorFactory, max
       total += value.byteLength;
       if (total > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw fail(overLimit(name, maxBytes));
+        throw fail(overLimit(name, maxBytes, what));
       }
       chunks.push(value as Uint8Array<ArrayBuffer>);
     }

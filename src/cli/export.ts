@@ -6,6 +6,7 @@ import { readBytes } from "../bytes.js";
 import { ModelFileError, UsageError } from "../errors.js";
 import { join } from "node:path";
 import { MLP } from "../model/mlp.js";
+import { MAX_MODEL_BYTES } from "../model/modelfile.js";
 import { encodeTfjs } from "../model/tfjs.js";
 import { choiceFlag, parseFlags } from "./args.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
@@ -48,7 +49,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const out = v.out === undefined ? modelPath.replace(/(\.wmlp)?$/i, FORMATS[to]) : String(v.out);
   if (out === modelPath) throw new UsageError(`--out ${out} is the model file itself`);
   if (to === "onnx") await checkWritable(out, "--out");
-  const model = await MLP.fromBytes(await readBytes(modelPath, (m) => new ModelFileError(m)), { name: modelPath, threads: 1 });
+  const model = await MLP.fromBytes(await readBytes(modelPath, (m) => new ModelFileError(m), MAX_MODEL_BYTES, "model files"), { name: modelPath, threads: 1 });
   try {
     if (to === "onnx") {
       const bytes = model.toOnnx();

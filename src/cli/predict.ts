@@ -9,6 +9,7 @@ import { DataError, ModelFileError, UsageError } from "../errors.js";
 import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
 import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
 import { MLP, type Evaluation, type RegressionEvaluation, type Task } from "../model/mlp.js";
+import { MAX_MODEL_BYTES } from "../model/modelfile.js";
 import { loadRegressionTable } from "../model/regression-data.js";
 import { targetNames } from "../model/targets.js";
 import type { Schema } from "../data/schema.js";
@@ -107,7 +108,7 @@ function readArgs(argv: string[]): PredictArgs | "help" {
 }
 
 async function loadModel({ modelPath, kernels }: PredictArgs): Promise<MLP<Task>> {
-  const bytes = await readBytes(modelPath, (m) => new ModelFileError(m));
+  const bytes = await readBytes(modelPath, (m) => new ModelFileError(m), MAX_MODEL_BYTES, "model files");
   return MLP.fromBytes<Task>(bytes, { name: modelPath, kernels });
 }
 

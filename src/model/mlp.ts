@@ -14,7 +14,7 @@ import { cloneParams, initParams, type Params } from "./init.js";
 import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
 import { networkTargets, RegressionTracker } from "./regression.js";
 import { unscaleOutputs, type TargetScaling } from "./targets.js";
-import { decodeModel, encodeModel } from "./modelfile.js";
+import { decodeModel, encodeModel, MAX_MODEL_BYTES } from "./modelfile.js";
 import { encodeOnnx } from "./onnx.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
@@ -103,7 +103,7 @@ export class MLP<T extends Task = "classify"> {
     checkByteSource("MLP.fromBytes", "the source", source);
     const opts = loadOptions(options);
     const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
-    const bytes = await readBytes(source, (m) => new ModelFileError(m));
+    const bytes = await readBytes(source, (m) => new ModelFileError(m), MAX_MODEL_BYTES, "model files");
     const { params, normalization, range, schema, activation, targets } = decodeModel(bytes, name);
     const problem = layersProblem(params.layers, targets ? "regress" : "classify");
     if (problem) throw new ModelFileError(`${name}: ${problem}`);

@@ -33,6 +33,11 @@ import { readTargets, targetsJson, type TargetScaling } from "./targets.js";
 
 export const MAGIC = "WMLP";
 export const FORMAT_VERSION = 2;
+/**
+ * The largest model file read (1 GiB): more parameters than any network a wasm32 memory can train. A device
+ * or a pipe given as a model stops being read here.
+ */
+export const MAX_MODEL_BYTES = 2 ** 30;
 /** The most layer sizes (input, hidden..., output) and units per layer a model file may hold. */
 export const MAX_LAYERS = 64;
 export const MAX_UNITS = 1 << 20;

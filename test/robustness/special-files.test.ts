@@ -17,7 +17,7 @@ import { checkWritable, writeFileAtomic } from "../../src/cli/files.js";
 import { DataError, UsageError } from "../../src/errors.js";
 import { loadCsv } from "../../src/data/datasets.js";
 import { decodeModel } from "../../src/model/modelfile.js";
-import { ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, removeTempDirs, smallCsv, tempDir, train } from "./helpers.js";
+import { ensureBuilt, expectUntouched, expectUserError, listDir, plantFile, predict, removeTempDirs, smallCsv, tempDir, train } from "./helpers.js";
 
 /** Readers and writers started for pipes: killed at the end even if a test timed out before its own cleanup. */
 const children: ChildProcess[] = [];
@@ -221,6 +221,13 @@ describe.concurrent("CLI: --data with no size to check first stops at the limit"
     expectUserError(r, { tool: "train", code: 1, mentions: ["/dev/zero", "256 MiB", /limit/], stdoutEmpty: true });
     await expectUntouched(existing);
     await noLeftovers(dir);
+  }, 60_000);
+
+  it.skipIf(!existsSync("/dev/zero"))("/dev/zero as a model (predict): the model files' limit", async () => {
+    const dir = await folder();
+    await writeFile(join(dir, "rows.csv"), "1,2\n");
+    const r = await predict(["--model", "/dev/zero", "--data", "rows.csv"], { cwd: dir, timeoutMs: 30_000 });
+    expectUserError(r, { tool: "predict", code: 1, mentions: ["/dev/zero", "1024 MiB limit for model files", "reading stopped at the limit"], stdoutEmpty: true });
   }, 60_000);
 
   it.skipIf(!linux)("an endless pipe", async () => {
