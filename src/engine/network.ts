@@ -40,6 +40,12 @@ export interface ThreadAttacher {
   attach(memory: WebAssembly.Memory, job: NetworkJob, threads: number): Watch;
 }
 
+/** A standardisation applied while the inputs are written: per feature, (x - mean) / divisor. */
+export interface Standardise {
+  readonly mean: Float64Array;
+  readonly divisor: Float64Array;
+}
+
 /** What shuffles a mini-batch epoch's row order (the seeded MT19937 of data/). */
 export interface Shuffler {
   shuffle(order: Int32Array): void;
@@ -186,22 +192,23 @@ export class Network {
     return this.shape.layers[this.shape.layers.length - 1];
   }
 
-  /** Writes the training set: X is train × inputs (standardised), Y is train × classes one-hot. */
-  setTrain(X: Float32Array, Y: Float32Array): void {
-    this.writeSet(need(this.training, "training data").set, X, Y);
+  /** Writes the training set: X is train × inputs (standardised here, with `norm`), Y is train × outputs. */
+  setTrain(X: Float32Array, Y: Float32Array, norm?: Standardise): void {
+    this.writeSet(need(this.training, "training data").set, X, Y, norm);
   }
 
   /** Writes the second set; Y may be omitted for prediction. */
-  setEval(X: Float32Array, Y?: Float32Array): void {
-    this.writeSet(need(this.evalSet, "an evaluation set"), X, Y);
+  setEval(X: Float32Array, Y?: Float32Array, norm?: Standardise): void {
+    this.writeSet(need(this.evalSet, "an evaluation set"), X, Y, norm);
   }
 
-  private writeSet(set: DataSet, X: Float32Array, Y: Float32Array | undefined): void {
-    const n = set.X.shape[0], inputs = this.inputs, v = this.arena.view(set.X);
-    if (X.length !== n * inputs) throw new Error(`tensor ${set.X.name} holds ${n} rows of ${inputs}, got ${X.length} values`);
-    for (let r = 0; r < n; r++) {
-      v.set(X.subarray(r * inputs, (r + 1) * inputs), r * (inputs + 1));
-      v[r * (inputs + 1) + inputs] = 1;
+  /** Rows of X into a set, each with its column of ones; with `norm`, (x - mean) / divisor in f64, rounded once. */
+  private writeSet(set: DataSet, X: Float32Array, Y: Float32Array | undefined, norm: Standardise | undefined): void {
+    const n = set.X.shape[0], F = this.inputs, v = this.arena.view(set.X), m = norm?.mean, d = norm?.divisor;
+    if (X.length !== n * F) throw new Error(`tensor ${set.X.name} holds ${n} rows of ${F}, got ${X.length} values`);
+    for (let r = 0, x = 0, o = 0; r < n; r++, x += F, o += F + 1) {
+      for (let j = 0; j < F; j++) v[o + j] = m ? (X[x + j] - m[j]) / d![j] : X[x + j];
+      v[o + F] = 1;
     }
     if (Y) this.arena.write(set.Y, Y);
   }

@@ -11,7 +11,7 @@ import { MT19937 } from "../data/mt19937.js";
 import { ModelFileError, UsageError } from "../errors.js";
 import { checkByteSource, readBytes, sourceName, type ByteSource } from "../bytes.js";
 import { cloneParams, initParams, type Params } from "./init.js";
-import { applyNormalization, fitNormalization, oneHot, type Normalization, type NormalizeKind } from "./normalize.js";
+import { fitNormalization, type Normalization, type NormalizeKind } from "./normalize.js";
 import { networkTargets, RegressionTracker } from "./regression.js";
 import { unscaleOutputs, type TargetScaling } from "./targets.js";
 import { decodeModel, encodeModel, MAX_MODEL_BYTES } from "./modelfile.js";
@@ -211,8 +211,8 @@ export class MLP<T extends Task = "classify"> {
     if (this.workers.lost) this.workers.end();
     const net = new Network(this.kernels, shape);
     try {
-      net.setTrain(applyNormalization(norm, X, n, this.inputs), t.Y);
-      if (val) net.setEval(applyNormalization(norm, val.X, nv, this.inputs), v!.Y);
+      net.setTrain(X, t.Y, norm);
+      if (val) net.setEval(val.X, v!.Y, norm);
       net.setParams(this.params);
       this.live = { net, norm, range: this.inputRange ?? range, targets: t.scaling };
       const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
@@ -306,7 +306,7 @@ export class MLP<T extends Task = "classify"> {
   private inference(X: Float32Array, n: number, Y?: Float32Array): Network {
     const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd", activation: this.activation, loss: this.loss });
     const norm = this.normalization;
-    net.setEval(norm ? applyNormalization(norm, X, n, this.inputs) : X, Y);
+    net.setEval(X, Y, norm);
     net.setParams(this.live?.net.getParams() ?? this.params);
     return net;
   }
