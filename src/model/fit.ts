@@ -131,6 +131,25 @@ function measureBefore(net: Network, tracker: RegressionTracker, held: boolean):
   if (held) tracker.measure(net, "eval");
 }
 
+/**
+ * Runs a fit's epochs (the generator), yielding to the event loop after the epoch that passes YIELD_MS since
+ * the last yield; the generator hears how long each yield kept it away (not training time).
+ */
+export async function runYielding<R>(run: Generator<void, R, number | undefined>): Promise<R> {
+  let paused = 0, since = now();
+  for (;;) {
+    const r = run.next(paused);
+    if (r.done) return r.value;
+    paused = 0;
+    const t = now();
+    if (t - since >= YIELD_MS) {
+      await nextTask();
+      since = now();
+      paused = since - t;
+    }
+  }
+}
+
 /** fitAsync yields to the event loop after the epoch that passes this many milliseconds since its last yield. */
 export const YIELD_MS = 20;
 

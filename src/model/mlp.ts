@@ -16,10 +16,11 @@ import { networkTargets, RegressionTracker } from "./regression.js";
 import { unscaleOutputs, type TargetScaling } from "./targets.js";
 import { decodeModel, encodeModel, MAX_MODEL_BYTES } from "./modelfile.js";
 import { encodeOnnx } from "./onnx.js";
+import { loadModelBytes, saveModelBytes, storedName } from "./storage.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
-import { allFinite, disposedDuring, diverged, fitSummary, nextTask, now, trainEpochs, YIELD_MS } from "./fit.js";
+import { allFinite, disposedDuring, diverged, fitSummary, trainEpochs, runYielding } from "./fit.js";
 import type { EvaluationOf, FitOptions, KernelChoice, LoadOptions, MLPOptions, Prediction, SummaryOf, Targets, Task } from "./types.js";
 
 export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report, RegressionEvaluation, RegressionReport, RegressionSummary, Task } from "./types.js";
@@ -177,18 +178,7 @@ export class MLP<T extends Task = "classify"> {
     const run = this.training(X, y, options);
     this.busy = true;
     try {
-      let paused = 0, since = now();
-      for (;;) {
-        const r = run.next(paused);
-        if (r.done) return r.value;
-        paused = 0;
-        const t = now();
-        if (t - since >= YIELD_MS) {
-          await nextTask();
-          since = now();
-          paused = since - t;
-        }
-      }
+      return await runYielding(run);
     } finally {
       this.busy = false;
     }
@@ -296,6 +286,19 @@ export class MLP<T extends Task = "classify"> {
    * Drops the parameters and ends the worker threads; the model cannot be used afterwards. A running fit (from
    * its callback, or while a fitAsync awaits) stops at its next epoch with a UsageError and ends them then.
    */
+  /**
+   * Saves the model (toBytes) where `url` says: "indexeddb://NAME", the browser's storage (see storage.ts;
+   * MLP.load reads it back, listModels and removeModel list and remove).
+   */
+  async save(url: string): Promise<void> {
+    await saveModelBytes(storedName("save", url), this.toBytes());
+  }
+
+  /** Loads a model saved with save(url) ("indexeddb://NAME"); options as fromBytes's. */
+  static async load<T extends Task = "classify">(url: string, options?: LoadOptions): Promise<MLP<T>> {
+    return MLP.fromBytes<T>(await loadModelBytes(storedName("MLP.load", url)), { name: url, ...options });
+  }
+
   dispose(): void {
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };

@@ -163,3 +163,13 @@ async function transact<T>(fn: string, name: string | undefined, mode: IDBTransa
     db.close();
   }
 }
+
+const SCHEME = "indexeddb://";
+
+/** The stored model's name in a location "indexeddb://NAME" (the only kind of location model.save takes). */
+export function storedName(fn: string, url: unknown): string {
+  if (typeof url !== "string" || !url.startsWith(SCHEME) || url.length === SCHEME.length) {
+    throw new UsageError(`${fn}: the location must be "${SCHEME}NAME" (the browser's storage), got ${typeof url === "string" ? JSON.stringify(url) : typeof url}`);
+  }
+  return url.slice(SCHEME.length);
+}
