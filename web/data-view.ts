@@ -4,7 +4,7 @@
 // this browser's storage, predictions on a second file) is data-keep.ts. Loaded the first time the view
 // opens (views.ts).
 
-import { loadDigits, MLP, type FitSummary, type Report } from "../src/index.ts";
+import type { FitSummary, Report } from "../src/index.ts";
 import { TrainingChart } from "./chart.ts";
 import { renderConfusion, topMistakes } from "./confusion.ts";
 import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, Task, ToDataWorker } from "./data-protocol.ts";
@@ -31,9 +31,7 @@ export const dataHook: {
   model?: { name: string; layers: number[]; classNames: string[]; origin: string };
   predictions?: string[];
   saved?: string[];
-  /** The library itself, for tests of its browser-only parts (model.save and MLP.load on IndexedDB). */
-  library?: { MLP: typeof MLP; loadDigits: typeof loadDigits };
-} = { library: { MLP, loadDigits } };
+} = {};
 (window as unknown as { __wasmMlpData: typeof dataHook }).__wasmMlpData = dataHook;
 
 let chart: TrainingChart;

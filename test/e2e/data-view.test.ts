@@ -326,28 +326,6 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
     expect(await page.isEnabled("#save-model")).toBe(true);
   });
 
-  it("model.save(\"indexeddb://NAME\") and MLP.load(...) keep a model across a reload: the same predictions", async () => {
-    type Lib = { MLP: typeof import("../../src/index.js").MLP; loadDigits: typeof import("../../src/index.js").loadDigits };
-    const before = await page.evaluate(async () => {
-      const { MLP, loadDigits } = (window as unknown as { __wasmMlpData: { library: Lib } }).__wasmMlpData.library;
-      const d = await loadDigits();
-      const m = await MLP.create({ layers: [64, 8, 10], seed: 3, threads: 1 });
-      m.fit(d.X, d.y, { epochs: 5 });
-      await m.save("indexeddb://library-e2e");
-      return Array.from(m.predict(d.X)).join("");
-    });
-    await page.reload();
-    await page.waitForSelector("#your-data:not([hidden])");
-    const after = await page.evaluate(async () => {
-      const { MLP, loadDigits } = (window as unknown as { __wasmMlpData: { library: Lib } }).__wasmMlpData.library;
-      const m = await MLP.load("indexeddb://library-e2e", { threads: 1 });
-      const bad = await MLP.load("library-e2e").then(() => "loaded", (e: Error) => `${e.name}: ${e.message}`);
-      return { predictions: Array.from(m.predict((await loadDigits()).X)).join(""), bad };
-    });
-    expect(after.predictions).toBe(before);
-    expect(after.bad).toBe('UsageError: MLP.load: the location must be "indexeddb://NAME" (the browser\'s storage), got "library-e2e"');
-  });
-
   it("logged no errors", () => {
     expect(pageErrors).toEqual([]);
   });

@@ -126,6 +126,11 @@ async function run() {
     const back = await MLP.fromBytes(source);
     out.fromBytes.push(Array.from(back.predict(builtIn.X)).join("") === want);
   }
+  // the browser's storage, from a worker: save, load back, and a location that is not one
+  await model.save("indexeddb://vite-check");
+  const stored = await MLP.load("indexeddb://vite-check");
+  out.saveLoad = Array.from(stored.predict(builtIn.X)).join("") === want;
+  out.badLocation = await MLP.load("vite-check").then(() => "loaded", (e) => e.name + ": " + e.message);
   postMessage(out);
 }
 run().catch((e) => postMessage({ failed: String(e) }));
@@ -141,6 +146,8 @@ interface PageResult {
     csvMatches: boolean;
     errors: { text: string; name: string; wasmMlp: boolean; data: boolean; usage: boolean }[];
     fromBytes: boolean[];
+    saveLoad: boolean;
+    badLocation: string;
   };
   threads?: { failed?: string; threads: number; accuracy: number; sha256: string };
 }
@@ -332,6 +339,9 @@ describe.skipIf(skip).each(MODES)("the README's browser recipe in a fresh Vite a
       { text: expect.stringMatching(/^UsageError: MLP\.create: unknown option "optimizer"/), name: "UsageError", wasmMlp: true, data: false, usage: true },
     ]);
     expect(checks.fromBytes).toEqual([true, true, true, true]);
+    // model.save("indexeddb://NAME") and MLP.load read the same model back (IndexedDB, in a worker)
+    expect(checks.saveLoad).toBe(true);
+    expect(checks.badLocation).toBe('UsageError: MLP.load: the location must be "indexeddb://NAME" (the browser\'s storage), got "vite-check"');
   });
 
   it("fetches only the kernel builds that run (never scalar, which Chromium does not need)", async () => {
