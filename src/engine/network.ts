@@ -70,6 +70,7 @@ export class Network {
   readonly outputs: Float32Array;
   /** Rows the activation buffers hold: a forward pass over more runs in chunks of this many. */
   private readonly rows: number;
+  private readonly order: Int32Array | undefined; // the mini-batch row order the shuffle takes: one view, made once
   /** Steps taken: Adam's step count less one, and which dropout masks the next step draws. */
   private steps = 0;
 
@@ -103,6 +104,7 @@ export class Network {
     this.rowCorrect = new Int32Array(buf, t.rowCorrect.ptr, this.rows);
     this.outputs = new Float32Array(buf, t.layers[t.layers.length - 1].A.ptr, this.rows * this.classes);
     this.commands = new Commands(this.arena, t.control);
+    this.order = t.training?.batch && this.arena.viewI32(t.training.batch.order);
     this.step = {
       // unwrapped kernels (the trap-naming wrapper would box float arguments every call); Commands catches
       // traps and names the kernel instead
@@ -264,7 +266,7 @@ export class Network {
     const tr = need(this.training, "training data"), train = this.shape.train, batch = this.shape.batch;
     let correct = 0, loss = 0;
     const withStats = stats !== undefined;
-    if (tr.batch && rng) rng.shuffle(this.arena.viewI32(tr.batch.order));
+    if (tr.batch && rng) rng.shuffle(this.order!);
     for (let start = 0; start < train; start += batch) {
       const rows = Math.min(batch, train - start), set = tr.batch ?? tr.set;
       this.postStep(set, rows, start, tr.batch !== undefined, opt, withStats);
