@@ -60,7 +60,14 @@ export class Workers {
   join(net: Network, limit: number, epoch: number): void {
     if (!this.pool && epoch === 0) return;
     const pool = this.now(), can = Math.min(limit, 1 + pool.started);
-    if (can > net.threads) net.attachThreads(pool, can);
+    if (can <= net.threads) return;
+    try {
+      net.attachThreads(pool, can);
+    } catch (e) {
+      // a worker died before it could join: these workers are done for; the next fit starts new ones
+      this.end();
+      throw e;
+    }
   }
 
   /** Whether a worker has died (the pool must not be used again). */
