@@ -41,11 +41,17 @@ export function momentum(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32)
 // Adam: M = b1·M + (1-b1)·G; V = b2·V + (1-b2)·G²; W -= lr · (M/c1) / (sqrt(V/c2) + eps), where
 // c1 = 1 - b1^t and c2 = 1 - b2^t are the bias corrections for step t, computed by the caller.
 export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32): void {
+  adamSteps(w, g, m, v, n, lr, b1, b2, eps, c1, c2, 1, false);
+}
+
+// Adam's step over n weights; with `decayed`, W is first multiplied by `decay` (AdamW). An inlined constant
+// `decayed` leaves adam's loop exactly as it was: the same operations, so the same bits.
+@inline function adamSteps(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, decay: f32, decayed: bool): void {
   const d1: f32 = 1 - b1, d2: f32 = 1 - b2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vl = f32x4.splat(lr), vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vd1 = f32x4.splat(d1), vd2 = f32x4.splat(d2);
-    const ve = f32x4.splat(eps), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), n4 = n & ~3;
+    const ve = f32x4.splat(eps), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), vdec = f32x4.splat(decay), n4 = n & ~3;
     for (; i < n4; i += 4) {
       const o = <usize>i << 2, gg = v128.load(g + o);
       const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vd1, gg));
@@ -53,7 +59,8 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1
       v128.store(m + o, mm);
       v128.store(v + o, vv);
       const step = f32x4.div(f32x4.div(mm, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vv, vc2)), ve));
-      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, step)));
+      const ww = decayed ? f32x4.mul(v128.load(w + o), vdec) : v128.load(w + o);
+      v128.store(w + o, f32x4.sub(ww, f32x4.mul(vl, step)));
     }
   }
   for (; i < n; i++) {
@@ -63,7 +70,8 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
     const step = (mm / c1) / (sqrt(vv / c2) + eps);
-    store<f32>(w + o, load<f32>(w + o) - lr * step);
+    const ww = decayed ? load<f32>(w + o) * decay : load<f32>(w + o);
+    store<f32>(w + o, ww - lr * step);
   }
 }
 
@@ -115,28 +123,5 @@ export function momentum_wd(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f
 // V = b2·V + (1-b2)·G²; W -= lr · (M/c1) / (sqrt(V/c2) + eps)   (as PyTorch's AdamW; c1, c2 as adam's)
 export function adamw(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, wd: f32): void {
   if (wd == 0) { adam(w, g, m, v, n, lr, b1, b2, eps, c1, c2); return; }
-  const d1: f32 = 1 - b1, d2: f32 = 1 - b2, decay: f32 = 1 - lr * wd;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vl = f32x4.splat(lr), vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vd1 = f32x4.splat(d1), vd2 = f32x4.splat(d2);
-    const ve = f32x4.splat(eps), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), vdec = f32x4.splat(decay), n4 = n & ~3;
-    for (; i < n4; i += 4) {
-      const o = <usize>i << 2, gg = v128.load(g + o);
-      const mm = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vd1, gg));
-      const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vd2, f32x4.mul(gg, gg)));
-      v128.store(m + o, mm);
-      v128.store(v + o, vv);
-      const step = f32x4.div(f32x4.div(mm, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vv, vc2)), ve));
-      v128.store(w + o, f32x4.sub(f32x4.mul(v128.load(w + o), vdec), f32x4.mul(vl, step)));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2, gg = load<f32>(g + o);
-    const mm = b1 * load<f32>(m + o) + d1 * gg;
-    const vv = b2 * load<f32>(v + o) + d2 * (gg * gg);
-    store<f32>(m + o, mm);
-    store<f32>(v + o, vv);
-    const step = (mm / c1) / (sqrt(vv / c2) + eps);
-    store<f32>(w + o, load<f32>(w + o) * decay - lr * step);
-  }
+  adamSteps(w, g, m, v, n, lr, b1, b2, eps, c1, c2, 1 - lr * wd, true);
 }
