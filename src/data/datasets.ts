@@ -144,7 +144,7 @@ export function tableFromBytes(bytes: Uint8Array, name: string, rules: TableRule
 }
 
 /** A source's bytes, inflated when they are gzip (a local file named .gz must be). */
-async function readData(source: ByteSource, name: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function readData(source: ByteSource, name: string): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = await readBytes(source, (m) => new DataError(m), MAX_DATA_BYTES);
   if (isGzip(bytes)) return gunzip(bytes, name, MAX_DATA_BYTES);
   if (isLocalFile(source) && /\.gz$/i.test(name)) throw new DataError(`${name}: named .gz but is not gzip-compressed`);

@@ -1,8 +1,9 @@
 // Tables for regression: numeric target columns (one or more) and the inputs, read from a CSV (gzip too) by
 // the table parser, encoded by a schema (a new one from the training file, or a trained model's).
 
-import { readBytes, sourceName, type ByteSource } from "../bytes.js";
-import { gunzip, isGzip, MAX_TEXT_BYTES } from "../data/csv.js";
+import { sourceName, type ByteSource } from "../bytes.js";
+import { MAX_TEXT_BYTES } from "../data/csv.js";
+import { readData } from "../data/datasets.js";
 import { encodeRegression, featureCount, labelColumn, regressionSchemaOf, type Schema } from "../data/schema.js";
 import { parseTable } from "../data/table.js";
 import { DataError } from "../errors.js";
@@ -31,9 +32,7 @@ export interface RegressionRules {
 /** Reads a regression table (see RegressionRules). */
 export async function loadRegressionTable(source: ByteSource, rules: RegressionRules = {}): Promise<RegressionDataset> {
   const name = sourceName(source);
-  let bytes: Uint8Array = await readBytes(source, (m) => new DataError(m), MAX_TEXT_BYTES);
-  if (isGzip(bytes)) bytes = await gunzip(bytes as Uint8Array<ArrayBuffer>, name, MAX_TEXT_BYTES);
-  const t = parseTable(bytes, name, { header: rules.header, missing: rules.missing, maxBytes: MAX_TEXT_BYTES });
+  const t = parseTable(await readData(source, name), name, { header: rules.header, missing: rules.missing, maxBytes: MAX_TEXT_BYTES });
   const targets = rules.label === undefined ? [t.columns.length - 1] : rules.label.split(",").map((l) => labelColumn(t, l.trim()));
   const schema = rules.schema ?? regressionSchemaOf(t, targets);
   const { X, y, labelled } = encodeRegression(t, schema, rules.labels ?? "required");
