@@ -6,7 +6,6 @@ import { MAX_TEXT_BYTES } from "../data/csv.js";
 import { readData } from "../data/datasets.js";
 import { encodeRegression, featureCount, labelColumn, regressionSchemaOf, type Schema } from "../data/schema.js";
 import { parseTable } from "../data/table.js";
-import { DataError } from "../errors.js";
 
 /** A regression data set: inputs X (n × features) and targets y (n × outputs, empty when unlabelled). */
 export interface RegressionDataset {
