@@ -48,7 +48,9 @@ export async function loadCsv(source: ByteSource, rules: CsvRules = {}): Promise
     throw new UsageError('loadCsv: labels "optional" needs features (the number of feature columns), to tell a label column from a feature');
   }
   const name = sourceName(source);
-  return numericTable(parseTable(await readData(source, name), name, { maxBytes: MAX_TEXT_BYTES }), rules);
+  // the label, when there is one, is column features + 1 (the last); without one no column is kept apart
+  const label = rules.labels === "optional" ? String(rules.features! + 1) : undefined;
+  return numericTable(parseTable(await readData(source, name), name, { maxBytes: MAX_TEXT_BYTES, label }), rules);
 }
 
 /** A table of numbers whose last column (when present) is the class, checked against the rules. */
@@ -135,7 +137,7 @@ export async function loadTable(source: ByteSource, rules: TableRules = {}): Pro
 
 /** Parses inflated bytes as a table and encodes it (see loadTable). */
 export function tableFromBytes(bytes: Uint8Array, name: string, rules: TableRules = {}): TableDataset {
-  const t = parseTable(bytes, name, { header: rules.header, missing: rules.missing, maxBytes: MAX_DATA_BYTES });
+  const t = parseTable(bytes, name, { header: rules.header, missing: rules.missing, maxBytes: MAX_DATA_BYTES, label: rules.label ?? rules.schema?.label });
   const schema = rules.schema ?? schemaOf(t, labelColumn(t, rules.label));
   const { X, y, labelled } = encodeTable(t, schema, rules.labels ?? "required");
   let classes = schema.classes?.length ?? 0;

@@ -7,7 +7,7 @@
 // in which rows happen to come: a second file (held-out data, new rows to predict) agrees with the first.
 
 import { DataError } from "../errors.js";
-import type { Column, Table } from "./table.js";
+import { rowMajor, type Column, type Table } from "./table.js";
 
 /** An input column: a number, or a word from `categories` (one-hot: one input per category, in that order). */
 export interface FeatureColumn {
@@ -74,12 +74,35 @@ export function schemaOf(t: Table, label: number): Schema {
  */
 export function encodeTable(t: Table, s: Schema, labels: "required" | "optional" = "required"): { X: Float32Array; y: Uint8Array; labelled: boolean } {
   const find = findColumns(t, s, labels);
-  const F = featureCount(s), X = new Float32Array(t.rows * F);
+  const F = featureCount(s), X = inputsAsRead(t, s, find.features) ?? encodeInputs(t, s, find.features, F);
+  const y = new Uint8Array(t.rows).fill(255);
+  if (!find.label) return { X, y, labelled: false };
+  if (s.classes) y.set(categoryCodes(t, find.label, s.classes, "label"));
+  else y.set(classNumbers(t, find.label));
+  return { X, y, labelled: true };
+}
+
+/**
+ * The inputs as the parser stored them (see rowMajor), when the schema takes exactly those columns, as
+ * numbers and in their order: nothing to copy.
+ */
+function inputsAsRead(t: Table, s: Schema, features: Column[]): Float32Array | undefined {
+  const m = rowMajor(t);
+  if (!m || m.taken || s.columns.some((fc) => fc.categories)) return undefined;
+  const k = m.apart, width = t.columns.length - (k >= 0 ? 1 : 0);
+  if (features.length !== width || !features.every((c, i) => c.index === (k >= 0 && i >= k ? i + 1 : i))) return undefined;
+  m.taken = true;
+  return m.X;
+}
+
+/** The inputs by the schema: number columns as they are, word columns one-hot. */
+function encodeInputs(t: Table, s: Schema, features: Column[], F: number): Float32Array {
+  const X = new Float32Array(t.rows * F);
   let offset = 0;
   // number columns in blocks of rows, so the rows being written stay in cache while each column is read
   const numbers: { values: Float32Array; at: number }[] = [];
   s.columns.forEach((fc, i) => {
-    const c = find.features[i];
+    const c = features[i];
     if (fc.categories) {
       const codes = categoryCodes(t, c, fc.categories, "column");
       for (let r = 0; r < t.rows; r++) X[r * F + offset + codes[r]] = 1;
@@ -95,11 +118,7 @@ export function encodeTable(t: Table, s: Schema, labels: "required" | "optional"
     const r1 = Math.min(t.rows, r0 + BLOCK);
     for (const { values, at } of numbers) for (let r = r0; r < r1; r++) X[r * F + at] = values[r];
   }
-  const y = new Uint8Array(t.rows).fill(255);
-  if (!find.label) return { X, y, labelled: false };
-  if (s.classes) y.set(categoryCodes(t, find.label, s.classes, "label"));
-  else y.set(classNumbers(t, find.label));
-  return { X, y, labelled: true };
+  return X;
 }
 
 /**

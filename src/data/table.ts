@@ -4,9 +4,12 @@
 // Speed: one byte-level pass, no String and no regular expression per cell. A cell of 1-3 digits ended by
 // a comma or LF (most of an image file) is taken apart from one 32-bit read, with no branch per byte. Any
 // other plain decimal (at most 15-16 significant digits, exponent within ±22 once the point is accounted
-// for) is parsed from the bytes by a loop. Either way the value goes straight into the column's
-// Float32Array. Everything else (quotes, words, gaps, long mantissas, big exponents) takes a slower path on
-// that cell alone. A word is matched by its bytes against the column's first 32 categories before it is
+// for) is parsed from the bytes by a loop. While every cell is such a number and every row has line 1's
+// width (the common all-number table), a fast path (fastRows) stores the rows row-major in one array, the
+// label column (TableOptions.label) apart, so that the inputs need no second copy (rowMajor, encodeTable);
+// at the first row that is anything else, the general scanner takes over from that row, the rows so far
+// copied into its columns (one Float32Array per column). Everything else (quotes, words, gaps, long
+// mantissas, big exponents) takes a slower path on that cell alone. A word is matched by its bytes against the column's first 32 categories before it is
 // decoded. Numbers are exact: every stored value is Math.fround(Number(text)), i.e. rounded to f64 and then
 // to f32, as the rest of the code base does, and not the f32 nearest the decimal itself: they differ only
 // for a decimal within an f64 ulp of a midpoint between two f32s. The loop is Clinger's fast path: an
@@ -41,7 +44,8 @@
 //   is reported as soon as it is met; bad numbers and gaps (missing "error") only once the whole file is read
 //   (a column's kind, and whether line 1 is data, are known only then), the earliest by line then column.
 // - maxBytes (default 1 GiB) refuses larger inputs up front; gzip bytes are refused with a hint to inflate.
-//   Storage is about 4 bytes per cell, allocated from a count of the line ends.
+//   Storage is about 4 bytes per cell: the fast path's for as many rows as the bytes could hold (memory never
+//   written costs nothing), the general scanner's from a count of the line ends.
 
 import { DataError } from "../errors.js";
 
@@ -80,6 +84,12 @@ export interface TableOptions {
   missing?: "error" | "drop";
   /** The largest input accepted, in bytes (default 1 GiB). */
   maxBytes?: number;
+  /**
+   * The column that is probably the label (its line-1 name or its position from 1; the last by default, none
+   * when it names no column). Only speed depends on it: an all-number table keeps the other columns row-major,
+   * so that encoding them as inputs (encodeTable) copies nothing.
+   */
+  label?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -125,32 +135,96 @@ interface Pending {
   what: string;
 }
 
-/** Parses CSV bytes into a Table; every problem in the data is a DataError naming the file and line. */
-export function parseTable(bytes: Uint8Array, file: string, opts: TableOptions = {}): Table {
+/**
+ * Parses CSV bytes into a Table; every problem in the data is a DataError naming the file and line. `fast`
+ * false reads every row with the general scanner (the same table, slower: the tests compare the two).
+ */
+export function parseTable(bytes: Uint8Array, file: string, opts: TableOptions = {}, fast = true): Table {
   const { header: headerOpt = "auto", missing = "error", maxBytes = DEFAULT_MAX_BYTES } = opts;
   checkInput(bytes, file, headerOpt, missing, maxBytes);
-  const first = readFirstLine(bytes, file);
-  // the rows: slot 0 is line 1, whatever it turns out to be
-  const sc = new Scan(bytes, file, first.cells.length, first.line, countLineEnds(bytes, first.end) + 2);
-  sc.run(first.end, first.next);
-
-  const header = isHeader(headerOpt, first.cells, sc);
-  if (header && sc.rows === 1) throw new DataError(`${file}: has a header line but no data rows`);
+  const first = readFirstLine(bytes, file), width = first.cells.length;
+  // the rows, slot 0 being line 1 whatever it turns out to be: the fast path's as many as there could be (a
+  // row of numbers takes at least 2 bytes a cell; memory never written costs nothing), the general scanner's
+  // from a count of the line ends
+  const m = new Matrix(width, apartColumn(opts.label, first.cells), Math.floor((bytes.length - first.end + 1) / (2 * width)) + 2, first.line, first.next);
+  const p = fast ? fastRows(bytes, m, first.end) : first.end;
+  const scan = () => new Scan(bytes, file, width, first.line, m.rows + countLineEnds(bytes, p) + 1, m);
+  let sc: Scan | undefined;
+  if (p < bytes.length) {
+    sc = scan();
+    sc.run(p, m.line);
+  }
+  const header = isHeader(headerOpt, first.cells, sc ?? m);
+  if (header && (sc ?? m).rows === 1) throw new DataError(`${file}: has a header line but no data rows`);
   const names = first.cells.map((f, c) => (header && f.text !== "" ? f.text : `column ${c + 1}`));
+  if (!sc && (header || first.cells.every((f) => f.cls === NUM))) return matrixTable(file, header, names, m, first.cells);
+  return scanTable(sc ?? scan(), first, header, names, missing === "error");
+}
+
+/** The table the general scanner read (or, once it takes them over, the fast path's rows). */
+function scanTable(sc: Scan, first: { cells: FirstCell[]; end: number; next: number }, header: boolean, names: string[], gapsAreErrors: boolean): Table {
   // a word on line 1 over a column of numbers makes it a category column, when line 1 is data
   if (!header) for (let c = 0; c < sc.width; c++) if (first.cells[c].cls === TEXT && !sc.cat[c]) sc.toCategory(c, sc.rows);
   if (sc.mixed.includes(1)) sc.rescan(first.end, first.next);
-  const pending = header ? [] : sc.takeFirstLine(first.cells, missing === "error");
-  throwFirstProblem(file, names, sc, pending, missing === "error");
+  const pending = header ? [] : sc.takeFirstLine(first.cells, gapsAreErrors);
+  throwFirstProblem(sc.file, names, sc, pending, gapsAreErrors);
 
   const start = header ? 1 : 0;
-  const kept = missing === "drop" ? sc.dropGaps(start) : sc.rows - start;
+  const kept = gapsAreErrors ? sc.rows - start : sc.dropGaps(start);
   const columns: Column[] = names.map((name, c) => {
     if (!sc.cat[c]) return { name, kind: "number", index: c, values: trim(sc.vals[c], start, kept) };
     const codes = trim(sc.codes[c], start, kept);
     return { name, kind: "category", index: c, codes, categories: renumber(codes, sc.words[c].list) };
   });
-  return { file, header, names, rows: kept, lines: sc.lineOf.slice(start, start + kept), columns, dropped: sc.rows - start - kept };
+  return { file: sc.file, header, names, rows: kept, lines: sc.lineOf.slice(start, start + kept), columns, dropped: sc.rows - start - kept };
+}
+
+/**
+ * The table whose every row after line 1 the fast path took (and line 1 is a header, or numbers too): no gap,
+ * no word. Its number columns are read out of the row-major matrix when first asked for; encodeTable takes
+ * the matrix itself as the inputs when they are the columns but the label, in order (see rowMajor).
+ */
+function matrixTable(file: string, header: boolean, names: string[], m: Matrix, cells: FirstCell[]): Table {
+  if (!header) m.setFirst(cells);
+  const start = header ? 1 : 0, rows = m.rows - start;
+  const columns = names.map((name, index): Column => {
+    if (index === m.k) return { name, kind: "number", index, values: trim(m.apart, start, rows) };
+    const col = { name, kind: "number", index } as Column;
+    // read out on first use, then an ordinary property
+    const values = () => Object.defineProperty(col, "values", { value: m.column(index, start, rows), enumerable: true, writable: true, configurable: true }).values!;
+    return Object.defineProperty(col, "values", { get: values, enumerable: true, configurable: true });
+  });
+  const t: Table = { file, header, names, rows, lines: m.lineOf.slice(start, start + rows), columns, dropped: 0 };
+  // a view: the rows the matrix had room for beyond these were never written, so they hold no memory
+  matrices.set(t, { X: m.values.subarray(start * m.stride, (start + rows) * m.stride), apart: m.k, taken: false });
+  return t;
+}
+
+/** What rowMajor gives: every number column of a table but `apart` (-1: none), row-major. */
+export interface RowMajor {
+  X: Float32Array;
+  apart: number;
+  /** Handed out as a data set's inputs already (encodeTable's): the next encoding copies. */
+  taken: boolean;
+}
+
+const matrices = new WeakMap<Table, RowMajor>();
+
+/**
+ * An all-number table's columns (every one but `apart`) as one row-major array, when the fast path read the
+ * whole table. Whoever hands X out as its own sets `taken` (the table's number columns, when read later, are
+ * read out of the same memory).
+ */
+export function rowMajor(t: Table): RowMajor | undefined {
+  return matrices.get(t);
+}
+
+/** The column the label hint names (see TableOptions.label), or -1. */
+function apartColumn(label: string | undefined, cells: FirstCell[]): number {
+  if (label === undefined) return cells.length - 1;
+  const byName = cells.findIndex((f) => f.text === label);
+  if (byName >= 0) return byName;
+  return /^\d+$/.test(label) && Number(label) >= 1 && Number(label) <= cells.length ? Number(label) - 1 : -1;
 }
 
 function checkInput(bytes: Uint8Array, file: string, header: string, missing: string, maxBytes: number): void {
@@ -196,7 +270,7 @@ function readFirstLine(bytes: Uint8Array, file: string): { cells: FirstCell[]; l
  * on line 1, or when line 1 is all words (some may be empty) and more lines follow; a lone line of words is
  * a header too (without data, an error).
  */
-function isHeader(opt: string, cells: FirstCell[], sc: Scan): boolean {
+function isHeader(opt: string, cells: FirstCell[], sc: { cat: Uint8Array; hasNumber(c: number): boolean }): boolean {
   if (opt !== "auto") return opt === "yes";
   const words = cells.every((f) => f.cls === TEXT || f.empty) && cells.some((f) => f.cls === TEXT);
   return words || cells.some((f, c) => f.cls === TEXT && sc.cat[c] === 0 && sc.hasNumber(c));
@@ -286,9 +360,10 @@ class Scan {
   cell: Cell = { s: 0, e: 0, esc: false, start: 1, line: 1, num: 0 };
   dv: DataView;
 
-  constructor(readonly bytes: Uint8Array, readonly file: string, readonly width: number, readonly firstLine: number, public cap: number) {
+  /** `from`: the rows the fast path read, taken over (their number columns copied out). */
+  constructor(readonly bytes: Uint8Array, readonly file: string, readonly width: number, readonly firstLine: number, public cap: number, from: Matrix) {
     for (let c = 0; c < width; c++) {
-      this.vals.push(new Float32Array(cap));
+      this.vals.push(from.column(c, 0, from.rows, cap));
       this.codes.push(new Int32Array(0));
       this.words.push(new Words());
     }
@@ -296,7 +371,9 @@ class Scan {
     this.mixed = new Uint8Array(width);
     this.missing = new Uint8Array(cap);
     this.lineOf = new Int32Array(cap);
-    this.lineOf[0] = firstLine;
+    this.lineOf.set(from.lineOf.subarray(0, from.rows));
+    this.rows = from.rows;
+    this.line = from.line;
     this.badLine = new Int32Array(width);
     this.badWhat = new Array<string>(width).fill("");
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -332,25 +409,23 @@ class Scan {
     this.lineOf[r] = rowLine;
     for (let c = 0; ; ) {
       let end = -1;
-      // fastest path: 1-3 digits and a comma or LF, read as one 32-bit word and taken apart without a branch
-      // per byte (x holds each byte minus '0'; a byte is a digit when that is below 10; the lowest byte that
-      // is not a digit ends the number; a borrow from a byte disturbs only the bytes after it)
+      // 1-3 digits and a comma or LF (see smallDigits)
       if (p <= last4 && cat[c] === 0) {
-        const w = dv.getUint32(p, true);
-        const x = w ^ 0x30303030;
-        const flags = ((x + 0x76767676) | x) & 0x80808080;
-        const len = (31 - Math.clz32(flags & -flags)) >> 3;
-        const after = (w >>> (len << 3)) & 0xff;
-        if (len > 0 && (after === COMMA || after === LF)) {
-          const y = x << ((4 - len) << 3);
-          vals[c][r] = ((y >>> 8) & 0xff) * 100 + ((y >>> 16) & 0xff) * 10 + (y >>> 24);
+        const w = dv.getUint32(p, true), len = smallDigits(w);
+        if (len > 0) {
+          vals[c][r] = smallValue(w, len);
           p += len;
-          end = after;
+          end = bytes[p];
         }
       }
       if (end < 0) {
-        const q = cat[c] === 0 ? this.number(p, c, r) : -1;
-        p = q >= 0 ? q : this.slow(p, c, r);
+        const v = cat[c] === 0 ? plainNumber(bytes, p) : NaN;
+        if (v === v) {
+          vals[c][r] = v;
+          p = numEnd;
+        } else {
+          p = this.slow(p, c, r);
+        }
         end = bytes[p];
       }
       c++;
@@ -363,40 +438,6 @@ class Scan {
       this.line++;
       return lineEnd(bytes, p);
     }
-  }
-
-  /**
-   * Fast path: a plain decimal at p followed by a comma, a line end or the end, stored at row r of numeric
-   * column c; returns the position of what follows, or -1 when the cell is anything else.
-   */
-  number(p: number, c: number, r: number): number {
-    const bytes = this.bytes;
-    let b = bytes[p];
-    while (b === SPACE || b === TAB) b = bytes[++p];
-    const neg = b === MINUS;
-    if (neg || b === PLUS) b = bytes[++p];
-    let m = 0, digits = 0, e10 = 0;
-    while (b >= ZERO && b <= NINE) { m = m * 10 + (b - ZERO); digits++; b = bytes[++p]; }
-    if (b === DOT) {
-      b = bytes[++p];
-      while (b >= ZERO && b <= NINE) { m = m * 10 + (b - ZERO); digits++; e10--; b = bytes[++p]; }
-    }
-    if (digits === 0 || m >= TWO_53) return -1;
-    if (b === LOWER_E || b === UPPER_E) {
-      b = bytes[++p];
-      const eneg = b === MINUS;
-      if (eneg || b === PLUS) b = bytes[++p];
-      let x = 0, xd = 0;
-      while (b >= ZERO && b <= NINE) { if (x < 10000) x = x * 10 + (b - ZERO); xd++; b = bytes[++p]; }
-      if (xd === 0) return -1;
-      e10 += eneg ? -x : x;
-    }
-    while (b === SPACE || b === TAB) b = bytes[++p];
-    if (b !== COMMA && b !== LF && b !== CR && p < bytes.length) return -1;
-    if (e10 < -22 || e10 > 22) return -1;
-    const v = e10 === 0 ? m : e10 < 0 ? m / POW10[-e10] : m * POW10[e10];
-    this.vals[c][r] = neg ? -v : v;
-    return p;
   }
 
   /** Slow path: any cell at p, stored at row r of column c; returns the position of what follows. */
@@ -538,6 +579,159 @@ class Scan {
     const fields = this.width === 1 ? "field" : "fields";
     throw new DataError(`${this.file}:${line}: expected ${this.width} ${fields} (as on line ${this.firstLine}), found ${found}`);
   }
+}
+
+/** Where the last plainNumber() that found a number ended: the position of what follows it. */
+let numEnd = 0;
+
+/**
+ * How many digits (1-3) the little-endian 32-bit word w read at a cell starts with, when a comma or LF
+ * follows them (most of an image file); 0 otherwise. Taken apart without a branch per byte: x holds each
+ * byte minus '0'; a byte is a digit when that is below 10; the lowest byte that is not a digit ends the
+ * number; a borrow from a byte disturbs only the bytes after it. (Written out again in fastRows, where a call
+ * costs a third of the time.)
+ */
+function smallDigits(w: number): number {
+  const x = w ^ 0x30303030;
+  const flags = ((x + 0x76767676) | x) & 0x80808080;
+  const len = (31 - Math.clz32(flags & -flags)) >> 3;
+  const after = (w >>> (len << 3)) & 0xff;
+  return len > 0 && (after === COMMA || after === LF) ? len : 0;
+}
+
+/** The value of the len digits smallDigits found in w. */
+function smallValue(w: number, len: number): number {
+  const y = (w ^ 0x30303030) << ((4 - len) << 3);
+  return ((y >>> 8) & 0xff) * 100 + ((y >>> 16) & 0xff) * 10 + (y >>> 24);
+}
+
+/**
+ * A plain decimal at p (blanks around it allowed) followed by a comma, a line end or the end: its value
+ * (Clinger's fast path, so exactly Number(text)), or NaN when the cell is anything else.
+ */
+function plainNumber(bytes: Uint8Array, p: number): number {
+  let b = bytes[p];
+  while (b === SPACE || b === TAB) b = bytes[++p];
+  const neg = b === MINUS;
+  if (neg || b === PLUS) b = bytes[++p];
+  let m = 0, digits = 0, e10 = 0;
+  while (b >= ZERO && b <= NINE) { m = m * 10 + (b - ZERO); digits++; b = bytes[++p]; }
+  if (b === DOT) {
+    b = bytes[++p];
+    while (b >= ZERO && b <= NINE) { m = m * 10 + (b - ZERO); digits++; e10--; b = bytes[++p]; }
+  }
+  if (digits === 0 || m >= TWO_53) return NaN;
+  if (b === LOWER_E || b === UPPER_E) {
+    b = bytes[++p];
+    const eneg = b === MINUS;
+    if (eneg || b === PLUS) b = bytes[++p];
+    let x = 0, xd = 0;
+    while (b >= ZERO && b <= NINE) { if (x < 10000) x = x * 10 + (b - ZERO); xd++; b = bytes[++p]; }
+    if (xd === 0) return NaN;
+    e10 += eneg ? -x : x;
+  }
+  while (b === SPACE || b === TAB) b = bytes[++p];
+  if ((b !== COMMA && b !== LF && b !== CR && p < bytes.length) || e10 < -22 || e10 > 22) return NaN;
+  numEnd = p;
+  const v = e10 === 0 ? m : e10 < 0 ? m / POW10[-e10] : m * POW10[e10];
+  return neg ? -v : v;
+}
+
+/**
+ * The rows of an all-number table as the fast path stores them, row-major: every column but k (-1: none) in
+ * `values` (cap × stride), column k in `apart`. Row 0 is line 1's slot.
+ */
+class Matrix {
+  /** Rows filled so far, counting slot 0. */
+  rows = 1;
+  readonly stride: number;
+  readonly values: Float32Array;
+  readonly apart: Float32Array;
+  readonly lineOf: Int32Array;
+  /** isHeader's view: no column is a category column. */
+  readonly cat: Uint8Array;
+
+  /** `line`: the line the rows after line 1 start on. */
+  constructor(readonly width: number, readonly k: number, readonly cap: number, firstLine: number, public line: number) {
+    this.stride = k < 0 ? width : width - 1;
+    this.values = new Float32Array(cap * this.stride);
+    this.apart = new Float32Array(k < 0 ? 0 : cap);
+    this.lineOf = new Int32Array(cap);
+    this.lineOf[0] = firstLine;
+    this.cat = new Uint8Array(width);
+  }
+
+  /** Whether column c holds a number after line 1: all rows there are numbers. */
+  hasNumber(): boolean {
+    return this.rows > 1;
+  }
+
+  /** Column c of rows from .. from+len-1, in a new array of `size` (at least len). */
+  column(c: number, from: number, len: number, size = len): Float32Array {
+    const out = new Float32Array(size), k = this.k;
+    if (c === k) {
+      out.set(this.apart.subarray(from, from + len));
+      return out;
+    }
+    const s = this.stride, v = this.values;
+    for (let i = 0, x = from * s + (k >= 0 && c > k ? c - 1 : c); i < len; i++, x += s) out[i] = v[x];
+    return out;
+  }
+
+  /** Line 1 as row 0, when it is data: every cell a number (classify's). */
+  setFirst(cells: FirstCell[]): void {
+    for (let c = 0, o = 0; c < this.width; c++) {
+      if (c === this.k) this.apart[0] = cells[c].num;
+      else this.values[o++] = cells[c].num;
+    }
+  }
+}
+
+/**
+ * The fast path: reads rows from p into m while every cell is a plain number (smallDigits or plainNumber, as the
+ * general scanner reads them) and every row has m.width of them on one line; blank lines (nothing at all) are
+ * skipped. Returns where it stopped: the end, or the start of the first row it leaves to the general scanner.
+ */
+function fastRows(bytes: Uint8Array, m: Matrix, p: number): number {
+  const n = bytes.length, last4 = n - 4, W = m.width, k = m.k, vals = m.values, apart = m.apart, lineOf = m.lineOf, cap = m.cap;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let r = m.rows, line = m.line, o = r * m.stride;
+  while (p < n) {
+    const b = bytes[p];
+    if (b === LF || b === CR) {
+      p = lineEnd(bytes, p);
+      line++;
+      continue;
+    }
+    if (r === cap) break;
+    let c = 0, q = p, v = 0;
+    for (;;) {
+      // smallDigits and smallValue, written out
+      const w = q <= last4 ? dv.getUint32(q, true) : 0, x = w ^ 0x30303030;
+      const flags = ((x + 0x76767676) | x) & 0x80808080;
+      const len = (31 - Math.clz32(flags & -flags)) >> 3, after = (w >>> (len << 3)) & 0xff;
+      if (len > 0 && (after === COMMA || after === LF)) {
+        const y = x << ((4 - len) << 3);
+        v = ((y >>> 8) & 0xff) * 100 + ((y >>> 16) & 0xff) * 10 + (y >>> 24);
+        q += len;
+      } else {
+        v = plainNumber(bytes, q);
+        if (v !== v) break;
+        q = numEnd;
+      }
+      if (c === k) apart[r] = v;
+      else vals[o++] = v;
+      if (bytes[q] !== COMMA || ++c === W) break;
+      q++;
+    }
+    // a cell that is not a plain number, or the wrong number of cells: the general scanner's
+    if (v !== v || c !== W - 1) break;
+    lineOf[r++] = line++;
+    p = lineEnd(bytes, q);
+  }
+  m.rows = r;
+  m.line = line;
+  return p;
 }
 
 /**
