@@ -6,7 +6,7 @@
 //   const labels = model.predict(data.X);
 
 export { MLP } from "./model/mlp.js";
-export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice } from "./model/types.js";
+export type { MLPOptions, FitOptions, LoadOptions, Report, FitSummary, Evaluation, KernelChoice, CheckpointOptions } from "./model/types.js";
 export { loadDigits, loadCsv } from "./data/datasets.js";
 export { loadTable, tableFromBytes, loadIdx, idxFromBytes, loadFile, loadFashionMnist, FASHION_CLASSES } from "./data/datasets.js";
 export type { TableDataset, TableRules, ImageDataset, FileRules } from "./data/datasets.js";

@@ -22,7 +22,7 @@ function train(args: string[]): string[] {
 
 /** A line with what varies by machine masked: the kernel build, the thread count, the time and rate. */
 const machine = (l: string) =>
-  l.replace(/kernels: \w+ \| threads: [\w ]+$/, "kernels: K | threads: T").replace(/\| (\d+) epochs in \d+\.\d\d s \([\d.]+ epochs\/s\)/, "| $1 epochs in S");
+  l.replace(/kernels: \w+ \| threads: [\w ]+$/, "kernels: K | threads: T").replace(/\| (\d+) epochs( \(\d+ in all\))? in \d+\.\d\d s \([\d.]+ epochs\/s\)/, "| $1 epochs$2 in S");
 
 /** Runs a README command (`$ npm run TOOL -- ARGS`) as `npm run` would once built, in `cwd`; its stdout lines. */
 function npmRun(command: string, cwd: string): string[] {

@@ -110,6 +110,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary | RegressionSumm
         ...(s.confusion && metricsJson(s.confusion)),
         ...(cfg.save && { saved: cfg.save }),
         ...(cfg.plot && { plot: cfg.plot }),
+        ...(cfg.checkpoint && { checkpoint: cfg.checkpoint }),
         history: s.history.map(reportJson),
       }),
     ];
@@ -118,7 +119,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary | RegressionSumm
   if (s.interrupted) out.push(`Interrupted (Ctrl+C) after ${s.epochs} of ${cfg.epochs} epochs`);
   let line = `Final      | Acc: ${pct(cfg, s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
   if (s.test_loss !== undefined) line += ` | Test acc: ${pct(cfg, s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
-  line += ` | ${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${s.epochs_per_s < 10 ? s.epochs_per_s.toFixed(1) : Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
+  line += ` | ${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${s.epochs_per_s < 10 ? s.epochs_per_s.toFixed(1) : Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
   out.push(line);
   if (s.best_epoch !== undefined) out.push(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (s.confusion && testRows !== undefined) {
@@ -127,18 +128,19 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary | RegressionSumm
     for (const l of formatConfusion(s.confusion)) out.push("  " + l);
   }
   if (cfg.save) out.push(`Saved the model to ${cfg.save}`);
+  if (cfg.checkpoint) out.push(`Checkpoint in ${cfg.checkpoint} (continue with --resume ${cfg.checkpoint})`);
   if (cfg.plot) out.push(`Wrote the chart to ${cfg.plot}`);
   return out;
 }
 
 /** A regression fit's closing lines: the JSON summary, or the Final line and what follows it. */
 function regressionSummaryLines(cfg: TrainCliConfig, s: RegressionSummary, data: DataInfo): string[] {
-  const timing = `${s.epochs} epochs in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
+  const timing = `${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
   if (cfg.json) {
     const { history, ...rest } = s;
     return [JSON.stringify({
       ...rest, ...regressionJson(s), load_ms: round(data.loadMs, 1), train_ms: round(s.train_ms, 3), epochs_per_s: round(s.epochs_per_s, 1),
-      ...(data.targets && { targets: data.targets }), ...(cfg.save && { saved: cfg.save }), history: history.map(reportJson),
+      ...(data.targets && { targets: data.targets }), ...(cfg.save && { saved: cfg.save }), ...(cfg.checkpoint && { checkpoint: cfg.checkpoint }), history: history.map(reportJson),
     })];
   }
   const out: string[] = [];
@@ -147,5 +149,11 @@ function regressionSummaryLines(cfg: TrainCliConfig, s: RegressionSummary, data:
   if (s.best_epoch !== undefined) out.push(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (data.targets && data.targets.length > 1) out.push(`RMSE, MAE and R² are each target's, averaged over the ${data.targets.length} targets (${data.targets.join(", ")})`);
   if (cfg.save) out.push(`Saved the model to ${cfg.save}`);
+  if (cfg.checkpoint) out.push(`Checkpoint in ${cfg.checkpoint} (continue with --resume ${cfg.checkpoint})`);
   return out;
+}
+
+/** "1000 epochs", or continuing a checkpoint "552 epochs (1500 in all)". */
+function trainedText(s: FitSummary | RegressionSummary): string {
+  return s.resumed_from === undefined ? `${s.epochs} epochs` : `${s.epochs - s.resumed_from} epochs (${s.epochs} in all)`;
 }

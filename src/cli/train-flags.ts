@@ -8,6 +8,7 @@ import { HYPER_PARAMS, OPTIMIZER_TABLE, OPTIMIZERS, optimizerOf, type OptimizerK
 import type { NormalizeKind } from "../model/normalize.js";
 import { UsageError } from "../errors.js";
 import { LR_SCHEDULES, type LrSchedule } from "../model/schedule.js";
+import { parseArgs } from "node:util";
 import { choiceFlag, intFlag, numberFlag, parseFlags } from "./args.js";
 
 export const TRAIN_HELP = `Usage: wasm-mlp train [flags]        (in a checkout of wasm-mlp: npm run train -- [flags])
@@ -70,10 +71,15 @@ Output
   --json                   JSON lines on stdout: one per report, then a summary
   --save FILE              save the trained model (.wmlp)
   --plot FILE              write an SVG chart of loss and accuracy per report
+  --checkpoint FILE        keep a checkpoint of the run in FILE (written atomically): every
+                           --checkpoint-every epochs, at the end and at Ctrl+C                 [none]
+  --checkpoint-every N     epochs between two checkpoints                                          [1]
+  --resume FILE            continue the run a checkpoint holds, to the bit: its flags are repeated
+                           (those given now replace them; --epochs is the total, those done included)
   --help                   this text
 
-Ctrl+C stops training after the current epoch, then prints the summary and writes --save and --plot from
-the weights reached (exit status 130); a second Ctrl+C quits at once without saving.
+Ctrl+C stops training after the current epoch, then prints the summary and writes --save, --plot and
+--checkpoint from the weights reached (exit status 130); a second Ctrl+C quits at once without saving.
 `;
 
 const FLAGS = {
@@ -111,6 +117,9 @@ const FLAGS = {
   json: { type: "boolean", default: false },
   save: { type: "string" },
   plot: { type: "string" },
+  checkpoint: { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "string" },
   help: { type: "boolean", default: false },
 } as const;
 
@@ -154,6 +163,9 @@ export interface TrainCliConfig {
   json: boolean;
   save: string | undefined;
   plot: string | undefined;
+  checkpoint: string | undefined;
+  checkpointEvery: number;
+  resume: string | undefined;
 }
 
 const positive = (x: number) => (x > 0 ? undefined : "must be greater than 0");
@@ -178,6 +190,8 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   if (task === "regress" && v.plot !== undefined) throw new UsageError("--plot draws loss and accuracy: not yet for --task regress (the JSON summary's history has every report)");
   const cv = v.cv === undefined ? undefined : intFlag(v, "cv", 2, 1000);
   if (cv !== undefined && (v.save !== undefined || v.plot !== undefined)) throw new UsageError("--cv trains one model per fold and keeps none: drop --save and --plot");
+  if (cv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError("--cv trains one model per fold and keeps none: drop --checkpoint and --resume");
+  if (v["checkpoint-every"] !== undefined && v.checkpoint === undefined) throw new UsageError("--checkpoint-every goes with --checkpoint FILE");
   if (cv !== undefined && (v["test-split"] !== undefined || v["test-data"] !== undefined || v.patience !== undefined)) throw new UsageError("--cv holds out its own folds: drop --test-split, --test-data and --patience");
   return {
     model,
@@ -205,6 +219,9 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
     json: v.json === true,
     save: v.save === undefined ? undefined : nonEmpty(v, "save"),
     plot: v.plot === undefined ? undefined : nonEmpty(v, "plot"),
+    checkpoint: v.checkpoint === undefined ? undefined : nonEmpty(v, "checkpoint"),
+    checkpointEvery: v["checkpoint-every"] === undefined ? 1 : intFlag(v, "checkpoint-every", 1, 1e9),
+    resume: v.resume === undefined ? undefined : nonEmpty(v, "resume"),
   };
 }
 
@@ -253,4 +270,13 @@ function nonEmpty(v: Record<string, unknown>, name: string): string {
   const s = String(v[name]);
   if (s.trim() === "") throw new UsageError(`--${name} needs a file name`);
   return s;
+}
+
+/** Flags that make the model: a checkpoint's model is made, so a resumed run takes them from it. */
+export const MODEL_FLAGS = ["model", "task", "hidden", "init", "activation", "seed", "normalize"] as const;
+
+/** Each flag of argv with the arguments that spell it (`--name value`, `--name=value` or `--switch`). */
+export function flagTokens(argv: string[]): { name: string; args: string[] }[] {
+  const { tokens } = parseArgs({ args: argv, options: FLAGS, strict: false, allowPositionals: true, tokens: true });
+  return tokens.flatMap((t) => (t.kind !== "option" ? [] : [{ name: t.name, args: argv.slice(t.index, t.index + (t.value !== undefined && t.inlineValue === false ? 2 : 1)) }]));
 }

@@ -14,6 +14,8 @@ import { headerLine, reportLine, summaryLines } from "./format.js";
 import { Interrupt, INTERRUPT_EXIT } from "./interrupt.js";
 import { parseTrainFlags, TRAIN_HELP, type TrainCliConfig } from "./train-flags.js";
 import { isMain, runCli } from "./main.js";
+import { CheckpointWriter, checkSameModel, readCheckpointFile, resumedFlags } from "./resume.js";
+import type { CheckpointOptions } from "../model/types.js";
 import { DataError, UsageError } from "../errors.js";
 import { Network } from "../engine/network.js";
 import type { NormalizeKind } from "../model/normalize.js";
@@ -113,7 +115,7 @@ async function prepare(cfg: TrainCliConfig): Promise<Prepared> {
  * returns the summary and the reports.
  */
 async function train(
-  cfg: TrainCliConfig, model: MLP<Task>, p: Prepared, threads: number, out: (line: string) => void, interrupt: Interrupt,
+  cfg: TrainCliConfig, model: MLP<Task>, p: Prepared, threads: number, out: (line: string) => void, interrupt: Interrupt, checkpoint: CheckpointOptions | undefined,
 ): Promise<{ summary: FitSummary | RegressionSummary; reports: Report[] }> {
   const reports: Report[] = [];
   const tty = !cfg.json && process.stdout.isTTY === true;
@@ -147,6 +149,7 @@ async function train(
       onReport,
       onEpoch,
       signal: interrupt.signal,
+      checkpoint,
     });
     return { summary, reports };
   } finally {
@@ -178,28 +181,43 @@ async function crossValidation(cfg: TrainCliConfig, p: Prepared, out: (line: str
   else out(`Mean of ${K} folds (± population std) | ${text(cv.mean, (k) => `${cv.mean[k].toFixed(4)} ± ${cv.std[k].toFixed(4)}`)}`);
 }
 
-/** The train command. */
-export async function trainCommand(argv: string[]): Promise<void> {
+/** The flags, with a checkpoint's repeated under those given now when they say --resume, and that checkpoint. */
+async function runFlags(argv: string[]): Promise<{ cfg: TrainCliConfig | "help"; argv: string[]; resumed?: { path: string; bytes: Uint8Array; epoch: number } }> {
   const cfg = parseTrainFlags(argv);
+  if (cfg === "help" || cfg.resume === undefined) return { cfg, argv };
+  const { bytes, checkpoint } = await readCheckpointFile(cfg.resume);
+  const flags = resumedFlags(checkpoint.cli ?? [], argv);
+  return { cfg: parseTrainFlags(flags), argv: flags, resumed: { path: cfg.resume, bytes, epoch: checkpoint.loop.epoch } };
+}
+
+/** The train command. */
+export async function trainCommand(given: string[]): Promise<void> {
+  const { cfg, argv, resumed } = await runFlags(given);
   if (cfg === "help") {
     process.stdout.write(TRAIN_HELP);
     return;
   }
-  if (cfg.save) await checkWritable(cfg.save, "--save");
-  if (cfg.plot) await checkWritable(cfg.plot, "--plot");
+  for (const [path, flag] of [[cfg.save, "--save"], [cfg.plot, "--plot"], [cfg.checkpoint, "--checkpoint"]] as const) if (path) await checkWritable(path, flag);
 
   const p = await prepare(cfg);
   if (cfg.cv !== undefined) return crossValidation(cfg, p, (line) => process.stdout.write(line + "\n"));
-  const model = await MLP.create<Task>({ task: cfg.task, layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
+  const kernels = cfg.kernels === "auto" && resumed ? {} : { kernels: cfg.kernels };
+  const model = resumed
+    ? await MLP.fromCheckpoint<Task>(resumed.bytes, { name: resumed.path, threads: cfg.threads, ...kernels })
+    : await MLP.create<Task>({ task: cfg.task, layers: p.layers, seed: cfg.seed, init: cfg.init, normalize: p.normalize, kernels: cfg.kernels, threads: cfg.threads, schema: p.schema, activation: cfg.activation });
+  if (resumed) checkSameModel(resumed.path, model, { layers: p.layers, seed: cfg.seed, activation: cfg.activation, normalize: p.normalize, task: cfg.task });
   const threads = model.threadsFor(cfg.batch ?? p.train.n, cfg.threads === "auto" ? undefined : cfg.threads);
   const out = (line: string) => process.stdout.write(line + "\n");
   if (!cfg.json) {
+    if (resumed) out(`Resuming ${resumed.path}: ${resumed.epoch} of ${cfg.epochs} epochs done`);
     out(headerLine(cfg, { layers: p.layers, name: p.name, trainRows: p.train.n, testRows: p.test?.n, normalize: p.normalize, kernels: model.kernels.build, threads, threadsJoinLate: cfg.threads === "auto" }));
   }
+  const writer = cfg.checkpoint ? new CheckpointWriter(cfg.checkpoint) : undefined;
   // from here on, Ctrl+C stops training after the current epoch and keeps what it reached
   const interrupt = new Interrupt();
   try {
-    const { summary, reports } = await train(cfg, model, p, threads, out, interrupt);
+    const { summary, reports } = await train(cfg, model, p, threads, out, interrupt, writer && { write: writer.write, every: cfg.checkpointEvery, flags: argv });
+    await writer?.done();
     await writeOutputs(cfg, model, p, reports);
     for (const line of summaryLines(cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs, targets: p.schema?.targets })) out(line);
     if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;

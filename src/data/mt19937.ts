@@ -4,7 +4,17 @@
 // scripts' very weights.
 
 const N = 624;
+/** Words in a generator's state. */
+export const MT_WORDS = N;
 const M = 397;
+
+/** A generator's state, as getState() gives it and setState() takes it. */
+export interface MTState {
+  words: Uint32Array;
+  index: number;
+  gauss: number;
+  hasGauss: boolean;
+}
 
 export class MT19937 {
   private readonly mt = new Uint32Array(N);
@@ -67,6 +77,20 @@ export class MT19937 {
     this.gauss = f * x1;
     this.hasGauss = true;
     return f * x2;
+  }
+
+  /** Its whole state (a checkpoint keeps it): the 624 words, the position in them and the cached normal draw. */
+  getState(): MTState {
+    return { words: this.mt.slice(), index: this.index, gauss: this.gauss, hasGauss: this.hasGauss };
+  }
+
+  /** Continues from a state getState() returned (checked by its reader: 624 words, index 0..624). */
+  setState(s: MTState): void {
+    if (s.words.length !== N || !(Number.isInteger(s.index) && s.index >= 0 && s.index <= N)) throw new RangeError("not an MT19937 state");
+    this.mt.set(s.words);
+    this.index = s.index;
+    this.gauss = s.gauss;
+    this.hasGauss = s.hasGauss;
   }
 
   /** Shuffles a in place (Fisher-Yates, from the end, as NumPy's legacy shuffle). */

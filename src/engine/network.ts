@@ -72,7 +72,7 @@ export class Network {
   private readonly rows: number;
   private readonly order: Int32Array | undefined; // the mini-batch row order the shuffle takes: one view, made once
   /** Steps taken: Adam's step count less one, and which dropout masks the next step draws. */
-  private steps = 0;
+  steps = 0;
 
   /** Places every tensor of a network of this shape without creating any memory (`.bytes` is what it needs). */
   static plan(shape: NetworkShape): Layout {

@@ -13,6 +13,7 @@ import type { FitSettings } from "./options.js";
 import { lrAt } from "./schedule.js";
 import type { FitSummary, RegressionReport, RegressionSummary, Report } from "./types.js";
 import type { RegressionTracker } from "./regression.js";
+import type { LoopState } from "./checkpoint.js";
 
 /** The summary of a finished fit, from the network's final (or kept best) weights. */
 export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels: KernelBuild): FitSummary | RegressionSummary {
@@ -20,13 +21,13 @@ export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels:
   const base = {
     epochs: run.ran,
     train_ms: run.ms,
-    epochs_per_s: run.ran > 0 ? run.ran / (run.ms / 1000) : 0,
+    epochs_per_s: run.trained > 0 ? run.trained / (run.ms / 1000) : 0,
     kernels,
     threads: net.threads,
     layers: [...net.sizes],
     samples: n,
   };
-  const extra = { ...(s.patience !== undefined && { best_epoch: run.bestEpoch }), ...(run.interrupted && { interrupted: true }) };
+  const extra = { ...(s.patience !== undefined && { best_epoch: run.bestEpoch }), ...(run.interrupted && { interrupted: true }), ...(run.trained !== run.ran && { resumed_from: run.ran - run.trained }) };
   if (s.tracker) return { ...base, ...regressionFigures(net, s.tracker, s.validation !== undefined), ...extra, history: run.history as RegressionReport[] };
   const train: Stats = net.trainStats();
   const summary: FitSummary = { ...base, accuracy: train.correct / n, loss: train.loss, history: run.history as Report[] };
@@ -56,7 +57,10 @@ function reportOf(epoch: number, lr: number, n: number, train: Stats, test: Stat
 
 /** What the epoch loop did. */
 export interface EpochRun {
+  /** Epochs done, those before a checkpoint it continued included. */
   ran: number;
+  /** Epochs this loop trained. */
+  trained: number;
   /** The epoch loop alone (without the time a fitAsync spent away). */
   ms: number;
   /** With patience: the epoch whose weights the network now holds. */
@@ -67,25 +71,38 @@ export interface EpochRun {
   history: (Report | RegressionReport)[];
 }
 
+/** How a fit's epoch loop starts (afresh, or where a checkpoint left it) and what it calls between epochs. */
+export interface LoopHooks {
+  /** The mini-batch shuffle (absent for full batch). */
+  rng: MT19937 | undefined;
+  /** With patience: the best weights so far (at first, the initial ones). */
+  best: Params | undefined;
+  /** At the start of every epoch: the model stops a fit there once disposed, and attaches worker threads as they start. */
+  boundary: (epoch: number) => void;
+  /** Where a checkpoint left the loop (absent: from the first epoch). */
+  from?: LoopState;
+  /** Takes a checkpoint of the loop as it stands: every `every` epochs, and once more when the loop ends. */
+  checkpoint?: { every: number; take: (loop: LoopState) => void };
+}
+
 /**
  * The epoch loop, suspended after every epoch (fitAsync yields there): the learning-rate schedule, reports,
- * early stopping on held-out loss (the network ends holding the best weights), the signal, and a
- * DivergenceError at the first epoch whose output weights are not finite. `boundary` runs at the start of
- * every epoch (the model stops a fit there once disposed, and attaches worker threads as they start).
- * `best` (with patience) starts as the initial weights.
+ * early stopping on held-out loss (the network ends holding the best weights), the signal, checkpoints, and a
+ * DivergenceError at the first epoch whose output weights are not finite.
  */
-export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefined, best: Params | undefined, boundary: (epoch: number) => void): Generator<void, EpochRun, number | undefined> {
-  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule, tracker } = s;
+export function* trainEpochs(net: Network, s: FitSettings, hooks: LoopHooks): Generator<void, EpochRun, number | undefined> {
+  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule, tracker } = s, { rng, best, checkpoint } = hooks;
   const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
   const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
-  let bestLoss = Infinity, bestEpoch = 0, sinceBest = 0, ran = 0, interrupted = false, pausedMs = 0;
-  const last = net.layers.length - 1;
+  const loop: LoopState = hooks.from ?? { epoch: 0, bestLoss: Infinity, bestEpoch: 0, sinceBest: 0, history: [] };
+  const first = loop.epoch, last = net.layers.length - 1;
   const watch = [net.view(`b${last + 1}`), net.view(`W${last + 1}`)];
-  const history: (Report | RegressionReport)[] = [];
+  let interrupted = false, pausedMs = 0, taken = loop.epoch;
 
   const t0 = now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    boundary(epoch);
+  while (loop.epoch < epochs) {
+    const epoch = loop.epoch;
+    hooks.boundary(epoch);
     if (signal?.aborted) {
       interrupted = true;
       break;
@@ -94,35 +111,48 @@ export function* trainEpochs(net: Network, s: FitSettings, rng: MT19937 | undefi
     if (report && tracker) measureBefore(net, tracker, val);
     if (val && (report || best)) {
       net.evaluate(test);
-      if (best) {
-        if (test.loss < bestLoss) {
-          bestLoss = test.loss; bestEpoch = epoch; sinceBest = 0;
-          net.copyParams(best);
-        } else if (++sinceBest >= patience) break;
-      }
+      if (best && !keepsGoing(net, loop, test.loss, best, patience)) break;
     }
     if (lrSchedule !== "constant") opt.lr = lrAt(lrSchedule, baseLr, epoch, epochs);
     net.epoch(opt, rng, report ? train : undefined);
-    ran = epoch + 1;
+    loop.epoch = epoch + 1;
     if (report) {
       const r = reportOf(epoch, opt.lr, n, train, val ? test : undefined, nv, tracker);
-      history.push(r);
+      loop.history.push(r);
       if (onReport) (onReport as (r: Report | RegressionReport) => void)(r);
     }
     // a NaN or infinity anywhere reaches the output layer's weights within one step
     if (!Number.isFinite(watch[0][0] + watch[1][0])) throw diverged(epoch, baseLr);
     if (onEpoch) onEpoch(epoch);
+    if (checkpoint && loop.epoch % checkpoint.every === 0) {
+      checkpoint.take(loop);
+      taken = loop.epoch;
+    }
     pausedMs += (yield) ?? 0;
   }
   const ms = now() - t0 - pausedMs;
+  if (checkpoint && taken !== loop.epoch) checkpoint.take(loop);
 
-  if (best && bestLoss < Infinity) {
+  let bestEpoch = loop.bestEpoch;
+  if (best && loop.bestLoss < Infinity) {
     // did the weights after the last epoch beat the best seen? (evaluate them before deciding)
     net.evaluate(test);
-    if (test.loss < bestLoss) bestEpoch = ran;
+    if (test.loss < loop.bestLoss) bestEpoch = loop.epoch;
     else net.setParams(best);
   }
-  return { ran, ms, bestEpoch, interrupted, history };
+  return { ran: loop.epoch, trained: loop.epoch - first, ms, bestEpoch, interrupted, history: loop.history };
+}
+
+/** Early stopping at the start of an epoch: keeps the weights whose held-out loss is the lowest yet; false once `patience` epochs have passed without one. */
+function keepsGoing(net: Network, loop: LoopState, loss: number, best: Params, patience: number): boolean {
+  if (loss < loop.bestLoss) {
+    loop.bestLoss = loss;
+    loop.bestEpoch = loop.epoch;
+    loop.sinceBest = 0;
+    net.copyParams(best);
+    return true;
+  }
+  return ++loop.sinceBest < patience;
 }
 
 /** Regression's figures on the training (and held-out) data with the weights at the start of an epoch. */
@@ -147,6 +177,14 @@ export async function runYielding<R>(run: Generator<void, R, number | undefined>
       since = now();
       paused = since - t;
     }
+  }
+}
+
+/** Runs a fit's epochs (the generator) to the end without yielding: fit. */
+export function runToEnd<R>(run: Generator<void, R, number | undefined>): R {
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
   }
 }
 

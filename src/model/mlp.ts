@@ -2,12 +2,11 @@
 // Each fit or predict builds a Network (one wasm instance on a memory sized for that job), runs it, and
 // copies the parameters back out; the kernels are compiled once and shared.
 
-import { compileKernels, compileModule, engineSupports, type CompiledKernels } from "../engine/kernels.js";
+import { compileKernels, compileModule, engineSupports, KERNEL_BUILDS, type CompiledKernels, type KernelBuild } from "../engine/kernels.js";
 import { Network, type NetworkShape } from "../engine/network.js";
 import { Workers } from "./workers.js";
 import type { Schema } from "../data/schema.js";
 import type { ActivationKind } from "../engine/activations.js";
-import { MT19937 } from "../data/mt19937.js";
 import { ModelFileError, UsageError } from "../errors.js";
 import { checkByteSource, readBytes, sourceName, type ByteSource } from "../bytes.js";
 import { cloneParams, initParams, type Params } from "./init.js";
@@ -20,7 +19,9 @@ import { loadModelBytes, saveModelBytes, storedName } from "./storage.js";
 import { argmax, confusionMatrix } from "./metrics.js";
 import { layersProblem, createOptions, fitSettings, loadOptions } from "./options.js";
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
-import { allFinite, disposedDuring, diverged, fitSummary, trainEpochs, runYielding } from "./fit.js";
+import { allFinite, disposedDuring, diverged, fitSummary, trainEpochs, runToEnd, runYielding } from "./fit.js";
+import { decodeCheckpoint, MAX_CHECKPOINT_BYTES, type Checkpoint } from "./checkpoint.js";
+import { checkContinues, dataFingerprint, fitRecord, loopHooks } from "./resume.js";
 import type { EvaluationOf, FitOptions, KernelChoice, LoadOptions, MLPOptions, Prediction, SummaryOf, Targets, Task } from "./types.js";
 
 export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report, RegressionEvaluation, RegressionReport, RegressionSummary, Task } from "./types.js";
@@ -67,6 +68,8 @@ export class MLP<T extends Task = "classify"> {
   private live: Live | undefined;
   /** Its worker threads. */
   private readonly workers: Workers;
+  /** Read by fromCheckpoint: where its next fit starts. */
+  private resumeFrom: Checkpoint | undefined;
 
   private constructor(kernels: CompiledKernels, params: Params, norm: Normalization | undefined, normalizeKind: NormalizeKind, seed: number, trained: boolean, extras: { schema?: Schema; activation?: ActivationKind; task?: Task; targets?: TargetScaling } = {}) {
     this.kernels = kernels;
@@ -105,13 +108,30 @@ export class MLP<T extends Task = "classify"> {
     const opts = loadOptions(options);
     const name = opts.name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "model" : sourceName(source));
     const bytes = await readBytes(source, (m) => new ModelFileError(m), MAX_MODEL_BYTES, "model files");
-    const { params, normalization, range, schema, activation, targets } = decodeModel(bytes, name);
+    const { params, normalization, range, schema, activation, targets, seed } = decodeModel(bytes, name);
     const problem = layersProblem(params.layers, targets ? "regress" : "classify");
     if (problem) throw new ModelFileError(`${name}: ${problem}`);
     const kernels = await resolveKernels(opts.kernels);
-    const model = new MLP<T>(kernels, params, normalization, normalization?.kind ?? "feature", 42, true, { schema, activation, targets, task: targets ? "regress" : "classify" });
+    const model = new MLP<T>(kernels, params, normalization, normalization?.kind ?? "feature", seed ?? 42, true, { schema, activation, targets, task: targets ? "regress" : "classify" });
     model.inputRange = range;
     await model.workers.start(opts.threads ?? 1);
+    return model;
+  }
+
+  /**
+   * Reads a checkpoint (FitOptions.checkpoint; the CLI's --checkpoint) as fromBytes reads a model: the model as
+   * it stood then. Its next fit continues that fit to the bit: the same data and settings are required, and
+   * `epochs` is the total, those done included. Kernels: the build that trained it where this engine runs it;
+   * threads: "auto"; unless options say otherwise.
+   */
+  static async fromCheckpoint<T extends Task = "classify">(source: ByteSource, options?: LoadOptions): Promise<MLP<T>> {
+    checkByteSource("MLP.fromCheckpoint", "the source", source);
+    const name = loadOptions(options).name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "checkpoint" : sourceName(source));
+    const c = decodeCheckpoint(await readBytes(source, (m) => new ModelFileError(m), MAX_CHECKPOINT_BYTES, "checkpoints"), name);
+    // the build that trained it, where this engine runs it (another build may round differently)
+    const same = (KERNEL_BUILDS as readonly string[]).includes(c.kernels) && (await engineSupports(c.kernels as KernelBuild));
+    const model = await MLP.fromBytes<T>(c.modelBytes, { threads: "auto", ...(same && { kernels: c.kernels as KernelBuild }), ...options, name });
+    model.resumeFrom = c;
     return model;
   }
 
@@ -121,9 +141,7 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** The classes' names, when the model was trained on word labels (class i is classNames[i]). */
-  get classNames(): readonly string[] | undefined {
-    return this.schema?.classes;
-  }
+  get classNames(): readonly string[] | undefined { return this.schema?.classes; }
 
   /** Lowest and highest input value of the data the model was first fitted on (during that fit too). */
   get range(): readonly [number, number] | undefined {
@@ -131,39 +149,23 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** The standardisation travelling with the model (after the first fit or when loaded; during a fit, its own). */
-  get normalization(): Normalization | undefined {
-    return this.live?.norm ?? this.norm;
-  }
+  get normalization(): Normalization | undefined { return this.live?.norm ?? this.norm; }
 
   /** A copy of the current parameters (before any fit: the initial weights; during one: after its latest epoch). */
   getParams(): Params {
     return this.live ? this.live.net.getParams() : cloneParams(this.params);
   }
 
-  get inputs(): number {
-    return this.layers[0];
-  }
+  get inputs(): number { return this.layers[0]; }
 
-  get classes(): number {
-    return this.layers[this.layers.length - 1];
-  }
+  get classes(): number { return this.layers[this.layers.length - 1]; }
 
   /**
    * Trains on raw inputs X (n × inputs, row-major) and labels y. Synchronous: in a browser, run it in a
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
   fit(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): SummaryOf<T> {
-    this.notBusy("fit");
-    const run = this.training(X, y, options);
-    this.busy = true;
-    try {
-      for (;;) {
-        const r = run.next();
-        if (r.done) return r.value;
-      }
-    } finally {
-      this.busy = false;
-    }
+    return runToEnd(this.exclusive("fit", X, y, options));
   }
 
   /**
@@ -174,11 +176,15 @@ export class MLP<T extends Task = "classify"> {
    * callback of fit), and another fit cannot start.
    */
   async fitAsync(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): Promise<SummaryOf<T>> {
-    this.notBusy("fitAsync");
-    const run = this.training(X, y, options);
+    return runYielding(this.exclusive("fitAsync", X, y, options));
+  }
+
+  /** training(), which no other fit may run beside (its first step runs when fit or fitAsync is called). */
+  private *exclusive(fn: string, X: Float32Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
+    this.notBusy(fn);
     this.busy = true;
     try {
-      return await runYielding(run);
+      return yield* this.training(X, y, options);
     } finally {
       this.busy = false;
     }
@@ -196,6 +202,8 @@ export class MLP<T extends Task = "classify"> {
     const threads = this.threadsFor(s.batch, s.threads);
     const shape: NetworkShape = { layers: this.layers, train: n, batch: s.batch, eval: nv, optimizer: s.opt.kind, threads, activation: this.activation, dropout: s.dropout, seed: this.seed, loss: this.loss };
     Network.assertFits(shape);
+    const record = fitRecord(s, n, nv), data = this.resumeFrom || s.checkpoint ? dataFingerprint(X, y, s) : "";
+    if (this.resumeFrom) checkContinues(this.resumeFrom, record, data, s.epochs);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
     // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
     if (this.workers.lost) this.workers.end();
@@ -205,9 +213,10 @@ export class MLP<T extends Task = "classify"> {
       if (val) net.setEval(val.X, v!.Y, norm);
       net.setParams(this.params);
       this.live = { net, norm, range: this.inputRange ?? range, targets: t.scaling };
-      const rng = s.batch < n ? new MT19937((this.seed + 1) >>> 0) : undefined;
-      const boundary = (epoch: number) => this.boundary(net, threads, epoch);
-      const run = yield* trainEpochs(net, s, rng, s.patience !== undefined ? cloneParams(this.params) : undefined, boundary);
+      const snapshot = () => ({ modelBytes: this.toBytes(), epochs: s.epochs, settings: record, data, kernels: this.kernels.build, flags: s.checkpoint?.flags });
+      const hooks = loopHooks(net, s, this.seed, this.params, this.resumeFrom, (epoch) => this.boundary(net, threads, epoch), snapshot);
+      this.resumeFrom = undefined;
+      const run = yield* trainEpochs(net, s, hooks);
       if (this.disposed) throw disposedDuring(run.ran);
       const params = net.getParams();
       if (!allFinite(params)) throw diverged(run.ran - 1, s.opt.lr);
@@ -268,7 +277,7 @@ export class MLP<T extends Task = "classify"> {
   /** The model as a .wmlp file (see modelfile.ts); during a fit, with the weights after its latest epoch. */
   toBytes(): Uint8Array {
     this.usable("toBytes");
-    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema, activation: this.activation, targets: this.live?.targets ?? this.targets });
+    return encodeModel({ params: this.live?.net.getParams() ?? this.params, normalization: this.normalization, range: this.range, schema: this.schema, activation: this.activation, targets: this.live?.targets ?? this.targets, seed: this.seed });
   }
 
   /**
@@ -279,13 +288,9 @@ export class MLP<T extends Task = "classify"> {
     this.usable("toOnnx");
     if (this.task === "regress") throw new UsageError("toOnnx: exporting a regression model to ONNX is not supported yet");
     const { W, b } = this.getParams();
-    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation });
+    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation, metadata: { seed: String(this.seed) } });
   }
 
-  /**
-   * Drops the parameters and ends the worker threads; the model cannot be used afterwards. A running fit (from
-   * its callback, or while a fitAsync awaits) stops at its next epoch with a UsageError and ends them then.
-   */
   /**
    * Saves the model (toBytes) where `url` says: "indexeddb://NAME", the browser's storage (see storage.ts;
    * MLP.load reads it back, listModels and removeModel list and remove).
@@ -299,6 +304,10 @@ export class MLP<T extends Task = "classify"> {
     return MLP.fromBytes<T>(await loadModelBytes(storedName("MLP.load", url)), { name: url, ...options });
   }
 
+  /**
+   * Drops the parameters and ends the worker threads; the model cannot be used afterwards. A running fit (from
+   * its callback, or while a fitAsync awaits) stops at its next epoch with a UsageError and ends them then.
+   */
   dispose(): void {
     this.disposed = true;
     this.params = { layers: this.params.layers, W: [], b: [] };
@@ -314,9 +323,7 @@ export class MLP<T extends Task = "classify"> {
     return net;
   }
 
-  private get loss(): "xent" | "mse" {
-    return this.task === "regress" ? "mse" : "xent";
-  }
+  private get loss(): "xent" | "mse" { return this.task === "regress" ? "mse" : "xent"; }
 
   /** What data must fit; with `inRange`, the range of the data the model was trained on too. */
   private expect(inRange: boolean): Expect {

@@ -20,6 +20,7 @@
 //   "targets"     a regression model's targets: { names, mean, std }, each target's name, mean and population
 //                 standard deviation in training (model/targets.ts); its outputs are linear, predictions
 //                 output·std + mean. Its presence makes the model a regression model (1 or more outputs).
+//   "seed"        the seed it was created with (default 42): its initial weights, shuffles and dropout masks
 // A model with none is written as version 1, as before they existed; both versions are read.
 // Readers reject a wrong magic, a newer version, a size that does not match the header, a bad checksum, and a
 // schema that is not valid JSON or does not fit the layers.
@@ -53,15 +54,17 @@ export interface ModelData {
   activation?: ActivationKind;
   /** A regression model's target scaling (absent for a classifier). */
   targets?: TargetScaling;
+  /** The seed the model was created with (42 when absent). */
+  seed?: number;
 }
 
 const KINDS: (NormalizeKind | undefined)[] = [undefined, "feature", "global"];
 
-export function encodeModel({ params, normalization, range, schema, activation, targets }: ModelData): Uint8Array {
+export function encodeModel({ params, normalization, range, schema, activation, targets, seed }: ModelData): Uint8Array {
   const layers = params.layers;
   const F = layers[0];
   const paramCount = params.W.reduce((s, w) => s + w.length, 0) + params.b.reduce((s, b) => s + b.length, 0);
-  const extras = { ...(activation && activation !== "relu" && { activation }), ...(schema && { schema }), ...(targets && { targets: targetsJson(targets) }) };
+  const extras = { ...(activation && activation !== "relu" && { activation }), ...(schema && { schema }), ...(targets && { targets: targetsJson(targets) }), ...(seed !== undefined && seed !== 42 && { seed }) };
   const json = Object.keys(extras).length ? new TextEncoder().encode(JSON.stringify(extras)) : undefined;
   const size = 8 + 4 * layers.length + 4 + (normalization ? 16 * F : 0) + (range ? 16 : 0) + (json ? 4 + json.length : 0) + 4 * paramCount + 4;
   const buf = new ArrayBuffer(size);
@@ -143,7 +146,7 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
     o += 16;
     if (!(range[0] <= range[1])) throw fail("holds an invalid input range");
   }
-  let extras: Pick<ModelData, "schema" | "activation" | "targets"> = {};
+  let extras: Extras = {};
   if (version >= 2) {
     extras = readExtras(bytes.subarray(o + 4, o + 4 + schemaBytes), layers, fail);
     o += 4 + schemaBytes;
@@ -164,7 +167,9 @@ export function decodeModel(bytes: Uint8Array, name = "model"): ModelData {
 }
 
 /** The JSON block: an object whose fields are known and fit the layers, or a ModelFileError. */
-function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Pick<ModelData, "schema" | "activation" | "targets"> {
+type Extras = Pick<ModelData, "schema" | "activation" | "targets" | "seed">;
+
+function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: string) => Error): Extras {
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
@@ -172,12 +177,13 @@ function readExtras(json: Uint8Array, layers: readonly number[], fail: (why: str
     throw fail(`its JSON block is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw fail("its JSON block is not an object");
-  const { schema, activation, targets, ...unknown } = v as Record<string, unknown>;
+  const { schema, activation, targets, seed, ...unknown } = v as Record<string, unknown>;
   if (Object.keys(unknown).length) throw fail(`its JSON block has fields this program does not know (${Object.keys(unknown).join(", ")}); upgrade wasm-mlp`);
   if (activation !== undefined && !(ACTIVATIONS as readonly unknown[]).includes(activation)) throw fail(`its activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
   const scaling = targets === undefined ? undefined : readTargets(targets, layers[layers.length - 1]);
   if (typeof scaling === "string") throw fail(scaling);
-  return { ...(schema !== undefined && { schema: readSchema(schema, layers, fail) }), ...(activation !== undefined && { activation: activation as ActivationKind }), ...(scaling && { targets: scaling }) };
+  if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= 0xffffffff)) throw fail(`its seed ${JSON.stringify(seed)} is not an integer in 0..4294967295`);
+  return { ...(seed !== undefined && { seed: seed as number }), ...(schema !== undefined && { schema: readSchema(schema, layers, fail) }), ...(activation !== undefined && { activation: activation as ActivationKind }), ...(scaling && { targets: scaling }) };
 }
 
 /** The schema: its shape and sizes agree with the layers, or a ModelFileError. */

@@ -9,7 +9,7 @@ import { MAX_LAYERS, MAX_UNITS } from "./modelfile.js";
 import { UsageError } from "../errors.js";
 import { checkOptions, func, integer, number, oneOf, orList, required, rule, text, type Table } from "../checks.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
-import type { FitOptions, LoadOptions, MLPOptions, Task } from "./types.js";
+import type { CheckpointOptions, FitOptions, LoadOptions, MLPOptions, Task } from "./types.js";
 import type { RegressionTracker } from "./regression.js";
 import { featureCount, type Schema } from "../data/schema.js";
 import { ACTIVATIONS } from "../engine/activations.js";
@@ -72,6 +72,8 @@ export const FIT_OPTIONS: Table = {
   lrSchedule: oneOf(LR_SCHEDULES),
   weightDecay: number("a finite number from 0 up", (x) => x >= 0),
   dropout: unit,
+  checkpoint: rule("{ write: (bytes, epoch) => void, every?: an integer from 1 }", (v) => isObject(v) && typeof v.write === "function" &&
+    (v.every === undefined || (Number.isInteger(v.every) && (v.every as number) >= 1)) && (v.flags === undefined || (Array.isArray(v.flags) && v.flags.every((f) => typeof f === "string")))),
 };
 
 /** MLP.create's options, checked (the layer sizes too). */
@@ -130,6 +132,8 @@ export interface FitSettings {
   threads: number | undefined;
   /** The probability that dropout zeroes a hidden unit's output in training (0: none). */
   dropout: number;
+  /** Checkpoints: where they go and how often (see FitOptions.checkpoint). */
+  checkpoint: { write: CheckpointOptions["write"]; every: number; flags?: string[] } | undefined;
   /** Regression: what measures its figures (set by the model; absent for classification). */
   tracker?: RegressionTracker;
 }
@@ -168,6 +172,7 @@ export function fitSettings(options: unknown, n: number): FitSettings {
     signal: o.signal,
     lrSchedule: o.lrSchedule ?? "constant",
     threads: o.threads,
+    checkpoint: o.checkpoint && { write: o.checkpoint.write, every: o.checkpoint.every ?? 1, flags: o.checkpoint.flags && [...o.checkpoint.flags] },
   };
 }
 

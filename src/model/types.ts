@@ -105,6 +105,19 @@ export interface FitOptions<T extends Task = "classify"> {
    * which yields to the event loop every few milliseconds, any event can abort it (a message, a click, SIGINT).
    */
   signal?: AbortSignal;
+  /**
+   * Checkpoints of the fit (see MLP.fromCheckpoint): `write` receives a checkpoint file (bytes) and the epochs
+   * done, after every `every` epochs (default 1) and once more when the fit ends (last epoch, signal, early
+   * stop). `write` runs inside the fit, so it should hand the bytes on (a file write, a postMessage) and return.
+   */
+  checkpoint?: CheckpointOptions;
+}
+
+export interface CheckpointOptions {
+  write: (bytes: Uint8Array, epoch: number) => void;
+  every?: number;
+  /** Kept in the file as they are: the command line that started the fit (the CLI's --resume repeats it). */
+  flags?: string[];
 }
 
 export interface Report {
@@ -145,7 +158,9 @@ interface SummaryBase {
   test_loss?: number;
   /** With patience: the epoch whose weights were kept. */
   best_epoch?: number;
-  /** The epoch loop alone, in milliseconds. */
+  /** Continuing a checkpoint (MLP.fromCheckpoint): the epochs it had done, counted in `epochs` (absent otherwise). */
+  resumed_from?: number;
+  /** The epoch loop alone, in milliseconds (this fit's epochs: without a checkpoint's). */
   train_ms: number;
   epochs_per_s: number;
   kernels: KernelBuild;

@@ -325,6 +325,19 @@ describe("encodeOnnx structure", () => {
     expect(metadataOf(encodeOnnx(randomModel([4, 2], false, 1)))).toEqual({ layers: "4-2" });
   });
 
+  it("model.toOnnx() carries the seed the model was created with, and so does its .wmlp file", async () => {
+    const { MLP, loadDigits } = await import("../../src/index.js");
+    const d = await loadDigits();
+    const model = await MLP.create({ layers: [64, 8, 10], seed: 9, threads: 1 });
+    model.fit(d.X, d.y, { epochs: 2 });
+    expect(metadataOf(model.toOnnx())).toEqual({ layers: "64-8-10", seed: "9" });
+    const again = await MLP.fromBytes(model.toBytes(), { threads: 1 });
+    expect(again.seed).toBe(9);
+    expect(metadataOf(again.toOnnx()).seed).toBe("9");
+    model.dispose();
+    again.dispose();
+  });
+
   it("without normalization starts at Gemm, and a model without hidden layers has no Relu", () => {
     const graph = msg(encodeOnnx(randomModel([5, 3], false, 2)), PB.ModelProto.graph);
     expect(msgs(graph, PB.GraphProto.node).map((n) => str(n, PB.NodeProto.opType))).toEqual(["Gemm", "Softmax", "ArgMax"]);
