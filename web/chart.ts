@@ -1,17 +1,22 @@
-// The live training chart, drawn on a <canvas>: loss on a log scale (left axis) and training accuracy
-// (right axis) against epochs, and the held-out loss and accuracy when the points have them (the "Your
-// data" view). Redraws at most once per frame and whenever the canvas changes size.
+// The live training chart, drawn on a <canvas>: loss on a log scale (left axis) and a second measure (right
+// axis: the accuracy, or a regression's RMSE in the target's units) against epochs, and the held-out loss and
+// measure when the points have them (the "Your data" view). Redraws at most once per frame and whenever the
+// canvas changes size.
 
 import { fitCanvas } from "./canvas.ts";
 
 export interface Point {
   epoch: number;
   loss: number;
-  accuracy: number;
-  /** Held-out loss and accuracy, drawn as two more lines where given. */
+  /** The right axis's measure: accuracy (0..1), or RMSE. */
+  metric: number;
+  /** Held-out loss and measure, drawn as two more lines where given. */
   testLoss?: number;
-  testAccuracy?: number;
+  testMetric?: number;
 }
+
+/** What the right axis shows: a share from 0 to 100% (accuracy), or a number from 0 up (RMSE). */
+export type Metric = "accuracy" | "rmse";
 
 const LOSS = "#c2410c"; // orange-700: 5.2:1 on white
 const ACC = "#1d4ed8"; // blue-700: 6.7:1 on white
@@ -23,15 +28,17 @@ const GRIDLINE = "#e5e7eb";
 export class TrainingChart {
   private points: Point[] = [];
   private epochs = 1;
+  private metric: Metric = "accuracy";
   private pending = false;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     new ResizeObserver(() => this.schedule()).observe(canvas);
   }
 
-  reset(epochs: number): void {
+  reset(epochs: number, metric: Metric = "accuracy"): void {
     this.points = [];
     this.epochs = Math.max(1, epochs);
+    this.metric = metric;
     this.schedule();
   }
 
@@ -45,11 +52,13 @@ export class TrainingChart {
     const ps = this.points;
     if (ps.length === 0) return "Training chart: no training yet.";
     const a = ps[0], b = ps[ps.length - 1];
-    const heldOut = a.testAccuracy !== undefined && b.testAccuracy !== undefined
-      ? ` The held-out accuracy went from ${(a.testAccuracy * 100).toFixed(1)}% to ${(b.testAccuracy * 100).toFixed(1)}%.`
+    const rmse = this.metric === "rmse", show = (x: number) => (rmse ? String(Number(x.toPrecision(4))) : `${(x * 100).toFixed(1)}%`);
+    const name = rmse ? "RMSE" : "accuracy";
+    const heldOut = a.testMetric !== undefined && b.testMetric !== undefined
+      ? ` The held-out ${name} went from ${show(a.testMetric)} to ${show(b.testMetric)}.`
       : "";
     return `Training chart: over epochs ${a.epoch} to ${b.epoch}, the loss went from ${a.loss.toFixed(3)} to ${b.loss.toFixed(3)} ` +
-      `and the training accuracy from ${(a.accuracy * 100).toFixed(1)}% to ${(b.accuracy * 100).toFixed(1)}%.${heldOut}`;
+      `and the training ${name} from ${show(a.metric)} to ${show(b.metric)}.${heldOut}`;
   }
 
   private schedule(): void {
@@ -77,18 +86,21 @@ export class TrainingChart {
     const lo = Math.log10(0.01), hi = Math.log10(maxLoss * 1.1);
     const X = (epoch: number) => left + (epoch / this.epochs) * pw;
     const YL = (loss: number) => top + (1 - (Math.log10(Math.max(loss, 0.01)) - lo) / (hi - lo)) * ph;
-    const YA = (acc: number) => top + (1 - acc) * ph;
+    // the right axis: 0 to 100%, or 0 to a round number above the first RMSE (training or held-out)
+    const first = this.points[0];
+    const maxMetric = this.metric === "accuracy" ? 1 : niceCeil(Math.max(first?.metric ?? 1, first?.testMetric ?? 0) * 1.05);
+    const YA = (m: number) => top + (1 - m / maxMetric) * ph;
 
     // grid and axes
     g.strokeStyle = GRIDLINE;
     g.lineWidth = 1;
     g.fillStyle = INK;
     g.textBaseline = "middle";
-    for (const acc of [0, 0.25, 0.5, 0.75, 1]) {
-      const y = Math.round(YA(acc)) + 0.5;
+    for (const share of [0, 0.25, 0.5, 0.75, 1]) {
+      const y = Math.round(YA(share * maxMetric)) + 0.5;
       g.beginPath(); g.moveTo(left, y); g.lineTo(left + pw, y); g.stroke();
       g.fillStyle = ACC; g.textAlign = "left";
-      g.fillText(`${acc * 100}%`, left + pw + 6, y);
+      g.fillText(this.metric === "accuracy" ? `${share * 100}%` : String(Number((share * maxMetric).toPrecision(3))), left + pw + 6, y);
     }
     g.fillStyle = LOSS; g.textAlign = "right";
     for (const loss of [0.01, 0.1, 1]) if (loss <= maxLoss * 1.1) g.fillText(String(loss), left - 6, YL(loss));
@@ -114,13 +126,21 @@ export class TrainingChart {
     g.beginPath();
     g.rect(left - 2, top - 2, pw + 4, ph + 4);
     g.clip();
-    const held = this.points.filter((p) => p.testLoss !== undefined && p.testAccuracy !== undefined);
+    const held = this.points.filter((p) => p.testLoss !== undefined && p.testMetric !== undefined);
     line(TEST_LOSS, (p) => YL(p.testLoss!), [2, 3], held);
-    line(TEST_ACC, (p) => YA(p.testAccuracy!), [10, 3], held);
+    line(TEST_ACC, (p) => YA(p.testMetric!), [10, 3], held);
     line(LOSS, (p) => YL(p.loss), [6, 3]);
-    line(ACC, (p) => YA(p.accuracy), []);
+    line(ACC, (p) => YA(p.metric), []);
     g.restore();
   }
+}
+
+/** The round number (1, 2 or 5 × 10^k) at or above x > 0. */
+function niceCeil(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
 }
 
 /** A round step (1, 2 or 5 × 10^k) giving at most `ticks` intervals over 0..max. */

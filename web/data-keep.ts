@@ -4,7 +4,7 @@
 // shown as a table and downloadable as CSV. Reading and predicting the file happen in the worker.
 
 import { listModels, loadModelBytes, removeModel, saveModelBytes, type SavedModel } from "../src/index.ts";
-import type { ModelInfo, Predictions, Task, ToDataWorker } from "./data-protocol.ts";
+import type { ClassPredictions, ModelInfo, Predictions, Task, ToDataWorker, ValuePredictions } from "./data-protocol.ts";
 import { dui } from "./data-ui.ts";
 import { pct } from "./wording.ts";
 
@@ -19,7 +19,7 @@ export interface KeepContext {
   showError(message: string, near: HTMLElement): void;
   clearError(): void;
   isTraining(): boolean;
-  hook: { model?: { name: string; layers: number[]; classNames: string[]; origin: string }; predictions?: string[]; saved?: string[] };
+  hook: { model?: { name: string; layers: number[]; classNames: string[]; origin: string; task?: string }; predictions?: string[]; values?: number[]; saved?: string[] };
 }
 
 let ctx: KeepContext;
@@ -52,6 +52,7 @@ export function initKeep(context: KeepContext): void {
     ctx.clearError();
     predictions = undefined;
     ctx.hook.predictions = undefined;
+    ctx.hook.values = undefined;
     dui.predictResult.hidden = true;
     dui.predictStatus.textContent = `Reading ${files.map((f) => f.name).join(" and ")}…`;
     predictFiles = files;
@@ -76,9 +77,11 @@ export function initKeep(context: KeepContext): void {
 export function setModel(info: ModelInfo): void {
   model = info;
   const names = info.classNames.length > NAMES_SHOWN ? [...info.classNames.slice(0, NAMES_SHOWN), "…"] : info.classNames;
-  const layers = info.layers;
-  dui.modelSummary.textContent = `The model: ${layers[0]} inputs → ${layers.slice(1, -1).join(" → ") || "no hidden layer"} → ` +
-    `${layers[layers.length - 1]} classes (${names.join(", ")}), ${info.origin}.`;
+  const layers = info.layers, outputs = layers[layers.length - 1];
+  const what = info.task === "regress"
+    ? `${outputs === 1 ? "1 value" : `${outputs} values`} (${names.join(", ")})`
+    : `${outputs} classes (${names.join(", ")})`;
+  dui.modelSummary.textContent = `The model: ${layers[0]} inputs → ${layers.slice(1, -1).join(" → ") || "no hidden layer"} → ${what}, ${info.origin}.`;
   dui.modelSummary.dataset.ready = "true";
   dui.modelName.disabled = false;
   dui.modelName.placeholder = "a name";
@@ -88,10 +91,10 @@ export function setModel(info: ModelInfo): void {
   dui.downloadOnnx.title = `${fileName()}.onnx, ${size(info.onnx.byteLength)}`;
   dui.predictFile.disabled = ctx.isTraining();
   dui.predictHint.textContent = info.inputs
-    ? `Columns by name: ${preview(info.inputs)}${info.labelName ? `; the label ${JSON.stringify(info.labelName)} may be left out` : ""}.`
+    ? `Columns by name: ${preview(info.inputs)}${info.labelName ? `; the ${info.task === "regress" ? "target" : "label"} ${JSON.stringify(info.labelName)} may be left out` : ""}.`
     : `${layers[0]} number columns in the training order, optionally followed by the label; or IDX images of ${layers[0]} pixels.`;
   dui.keepStatus.textContent = "";
-  ctx.hook.model = { name: info.name, layers: [...layers], classNames: [...info.classNames], origin: info.origin };
+  ctx.hook.model = { name: info.name, layers: [...layers], classNames: [...info.classNames], origin: info.origin, ...(info.task === "regress" && { task: info.task }) };
 }
 
 const preview = (names: string[]) => (names.length <= 8 ? names.map((n) => JSON.stringify(n)).join(", ") : `${names.slice(0, 6).map((n) => JSON.stringify(n)).join(", ")}, … (${names.length} in all)`);
@@ -237,6 +240,7 @@ export function keepFailed(task: Task, message: string): void {
 
 export function showPredictions(p: Predictions): void {
   predictions = p;
+  if (p.task === "regress") return showValues(p);
   const { n, classNames: names, predicted, proba, truth } = p, C = names.length;
   let right = 0;
   if (truth) for (let r = 0; r < n; r++) if (truth[r] === predicted[r]) right++;
@@ -285,17 +289,79 @@ export function showPredictions(p: Predictions): void {
   ctx.hook.predictions = Array.from(predicted, (k) => names[k]);
 }
 
+/** A number as the page shows it: six significant digits. */
+export const short = (x: number) => String(Number(x.toPrecision(6)));
+
+/** A regression model's predictions: each row's value, and the file's own with the difference when it has them. */
+function showValues(p: ValuePredictions): void {
+  const { n, values, truth } = p, shown = Math.min(n, ROWS_SHOWN);
+  let matched = "";
+  if (truth) {
+    let se = 0, ae = 0;
+    for (let r = 0; r < n; r++) { const d = values[r] - truth[r]; se += d * d; ae += Math.abs(d); }
+    matched = `; against the file's ${JSON.stringify(p.target)}: RMSE ${short(Math.sqrt(se / n))}, MAE ${short(ae / n)}`;
+  }
+  const clippedRows = p.clipped ? p.clipped.reduce((a, b) => a + b, 0) : 0;
+  const clipped = clippedRows > 0 ? `; ${clippedRows.toLocaleString("en")} had values outside the training range, clipped (marked ⚠)` : "";
+  dui.predictStatus.textContent = `${p.file}: ${n.toLocaleString("en")} rows predicted${matched}${clipped}.`;
+  const t = dui.predictions;
+  t.replaceChildren();
+  t.createCaption().textContent = shown < n
+    ? `The first ${shown} of ${n.toLocaleString("en")} rows (the download has them all)`
+    : `Predicted ${JSON.stringify(p.target)} for the ${n.toLocaleString("en")} rows of ${p.file}`;
+  const head = t.createTHead().insertRow();
+  for (const h of ["Row", `Predicted ${p.target}`, ...(truth ? ["In the file", "Difference"] : [])]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    head.append(th);
+  }
+  const body = t.createTBody();
+  for (let r = 0; r < shown; r++) {
+    const tr = body.insertRow();
+    const row = tr.insertCell();
+    row.textContent = String(r + 1);
+    if (p.clipped?.[r]) {
+      row.append(" ⚠");
+      row.title = "a value of this row was outside the training data's range and was clipped to it";
+    }
+    const v = tr.insertCell();
+    v.textContent = short(values[r]);
+    v.className = "predicted number";
+    if (truth) {
+      tr.insertCell().textContent = short(truth[r]);
+      const d = tr.insertCell();
+      d.textContent = (values[r] >= truth[r] ? "+" : "") + short(values[r] - truth[r]);
+      d.className = "number";
+    }
+  }
+  dui.predictResult.hidden = false;
+  ctx.hook.predictions = Array.from(values, short);
+  ctx.hook.values = Array.from(values);
+}
+
 /** A CSV field, quoted when it must be (RFC 4180). */
 const field = (s: string) => (/[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** row, prediction, its probability, each class's probability, the file's label when it has one, and whether a value was clipped. */
 export function predictionsCsv(p: Predictions): string {
+  if (p.task === "regress") return valuesCsv(p);
   const { n, classNames: names, predicted, proba, truth } = p, C = names.length;
   const clipped = p.clipped;
   const lines = [["row", "prediction", "probability", ...names.map((c) => `p(${c})`), ...(truth ? ["label"] : []), ...(clipped ? ["clipped"] : [])].map(field).join(",")];
   for (let r = 0; r < n; r++) {
     const probs = Array.from(proba.subarray(r * C, (r + 1) * C), (x) => String(Number(x.toPrecision(6))));
     lines.push([String(r + 1), field(names[predicted[r]]), probs[predicted[r]], ...probs, ...(truth ? [field(names[truth[r]])] : []), ...(clipped ? [String(clipped[r])] : [])].join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** row, the predicted value (full f32 precision), the file's value when it has one, and whether a value was clipped. */
+function valuesCsv(p: ValuePredictions): string {
+  const { n, values, truth, clipped } = p;
+  const lines = [["row", `predicted ${p.target}`, ...(truth ? [p.target] : []), ...(clipped ? ["clipped"] : [])].map(field).join(",")];
+  for (let r = 0; r < n; r++) {
+    lines.push([String(r + 1), String(Number(values[r].toPrecision(9))), ...(truth ? [String(truth[r])] : []), ...(clipped ? [String(clipped[r])] : [])].join(","));
   }
   return lines.join("\n") + "\n";
 }

@@ -2,7 +2,10 @@
 // worker as File objects (a reference, not a copy): reading, inflating and parsing them happen there, so a
 // large file never holds up the page.
 
-import type { FitSummary, KernelBuild, OptimizerKind, Report } from "../src/index.ts";
+import type { FitSummary, KernelBuild, OptimizerKind, RegressionReport, RegressionSummary, Report } from "../src/index.ts";
+
+/** What the model learns: one of the label's classes, or the number in a column. */
+export type LearnTask = "classify" | "regress";
 
 /** One column of the chosen file, as the view lists it. */
 export interface ColumnInfo {
@@ -44,14 +47,15 @@ export interface DataInfo {
 
 /** What the user asked for; checked by the page, and again by the library. */
 export interface DataTrainConfig {
-  /** Index of the label column in DataInfo.columns. */
+  task: LearnTask;
+  /** Index of the label column (regression: the target column) in DataInfo.columns. */
   label: number;
   hidden: number[];
   optimizer: OptimizerKind;
   lr: number;
   epochs: number;
   batch: number;
-  /** Fraction of the rows held out (stratified), 0 for none. */
+  /** Fraction of the rows held out (stratified; regression: a seeded shuffle), 0 for none. */
   holdout: number;
   threads: number | "auto";
   seed: number;
@@ -62,7 +66,8 @@ export interface ModelInfo {
   /** A name for its files and its storage entry. */
   name: string;
   layers: number[];
-  /** One name per class (the class numbers as text when the labels were numbers). */
+  task: LearnTask;
+  /** One name per class (the class numbers as text when the labels were numbers); regression: the target's name. */
   classNames: string[];
   /** Input column names (a table's), when the model knows them. */
   inputs: string[] | undefined;
@@ -95,16 +100,24 @@ export type FromDataWorker =
   | { type: "busy"; task: Task; text: string; fraction?: number }
   | { type: "data"; info: DataInfo }
   | { type: "start"; build: KernelBuild; threads: number; isolated: boolean; config: DataTrainConfig; batch: number; every: number; trainRows: number; testRows: number; classNames: string[] }
-  | { type: "progress"; report: Report; elapsedMs: number }
+  | { type: "progress"; report: Report | RegressionReport; elapsedMs: number }
   /** Epochs run so far, at most every 250 ms between reports. */
   | { type: "epoch"; epochs: number; elapsedMs: number }
   /** The run ended (or was stopped): its summary, the confusion matrix and of which rows, and the model. */
   | { type: "done"; summary: FitSummary; confusion: number[][]; confusionOf: "held-out" | "training"; model: ModelInfo }
+  /**
+   * A regression run ended: its summary, the true and predicted values of the held-out (or training) rows
+   * (`clipped` of them had an input outside the training rows' range, clipped to it), the model.
+   */
+  | { type: "done-regress"; summary: RegressionSummary; truth: Float32Array; predicted: Float32Array; of: "held-out" | "training"; clipped: number; model: ModelInfo }
   | { type: "model"; model: ModelInfo }
   | { type: "predictions"; result: Predictions }
   | { type: "error"; task: Task; message: string };
 
-export interface Predictions {
+export type Predictions = ClassPredictions | ValuePredictions;
+
+export interface ClassPredictions {
+  task: "classify";
   file: string;
   n: number;
   classNames: string[];
@@ -115,5 +128,18 @@ export interface Predictions {
   /** The file's own labels, when it has them. */
   truth: Uint8Array | undefined;
   /** Rows with a value clipped to the training data's range (1), when any were. */
+  clipped: Uint8Array | undefined;
+}
+
+/** A regression model's predictions: one value a row (the model's first target). */
+export interface ValuePredictions {
+  task: "regress";
+  file: string;
+  n: number;
+  /** The target's name. */
+  target: string;
+  values: Float32Array;
+  /** The file's own values of the target, when it has them. */
+  truth: Float32Array | undefined;
   clipped: Uint8Array | undefined;
 }

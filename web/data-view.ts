@@ -1,15 +1,17 @@
 // The "Your data" view: choose or drop a CSV (or an IDX pair), see its columns and their kinds, pick the label
 // and the settings, train in a worker (data-worker.ts) with a live chart of the training and held-out curves,
-// Stop, then the confusion matrix of the held-out rows with the class names. Taking the model away (files,
+// Stop, then the confusion matrix of the held-out rows with the class names, or for a regression (task
+// "regress": the number in a column) a plot of predicted against true values. Taking the model away (files,
 // this browser's storage, predictions on a second file) is data-keep.ts. Loaded the first time the view
 // opens (views.ts).
 
-import type { FitSummary, Report } from "../src/index.ts";
+import type { FitSummary, RegressionReport, RegressionSummary, Report } from "../src/index.ts";
 import { TrainingChart } from "./chart.ts";
 import { renderConfusion, topMistakes } from "./confusion.ts";
-import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, Task, ToDataWorker } from "./data-protocol.ts";
+import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, LearnTask, Task, ToDataWorker } from "./data-protocol.ts";
 import { dui } from "./data-ui.ts";
 import { initKeep, keepBusy, keepFailed, setModel, showPredictions } from "./data-keep.ts";
+import { renderScatter, short } from "./scatter.ts";
 import { BUILD_NAMES, pct } from "./wording.ts";
 
 /** Columns listed before a "show all" button. */
@@ -27,9 +29,11 @@ export const view: {
 /** What the end-to-end test reads. */
 export const dataHook: {
   data?: Omit<DataInfo, "columns"> & { columns: number };
-  summary?: FitSummary;
-  model?: { name: string; layers: number[]; classNames: string[]; origin: string };
+  summary?: FitSummary | RegressionSummary;
+  model?: { name: string; layers: number[]; classNames: string[]; origin: string; task?: string };
   predictions?: string[];
+  /** A regression model's predictions, unrounded. */
+  values?: number[];
   saved?: string[];
 } = {};
 (window as unknown as { __wasmMlpData: typeof dataHook }).__wasmMlpData = dataHook;
@@ -70,6 +74,8 @@ function onMessage(msg: FromDataWorker): void {
       return onEpochs(msg.epochs, msg.elapsedMs);
     case "done":
       return onDone(msg);
+    case "done-regress":
+      return onDoneRegress(msg);
     case "model":
       return setModel(msg.model);
     case "predictions":
@@ -166,6 +172,7 @@ function openFiles(files: File[] | "example" | "reread"): void {
   dataHook.data = undefined;
   dui.summary.hidden = true;
   dui.label.replaceChildren(new Option("choose a file first", ""));
+  dui.task.options[1].disabled = false;
   dui.label.disabled = true;
   dui.trainButton.disabled = true;
   dui.network.textContent = "";
@@ -207,20 +214,43 @@ function onData(info: DataInfo): void {
 
 const seconds = (ms: number) => (ms < 1000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 
-function fillLabels(info: DataInfo): void {
+/** The task chosen: what the label column must be. */
+const task = (): LearnTask => (dui.task.value === "regress" ? "regress" : "classify");
+
+/** A column a regression can predict: numbers. */
+const regressable = (c: ColumnInfo) => c.kind === "number" && !c.count;
+
+/** `keep`: the column chosen before (another task was picked), kept when it suits this task. */
+function fillLabels(info: DataInfo, keep?: number): void {
+  const regress = task() === "regress";
   dui.label.replaceChildren(...info.columns.map((c, i) => {
-    const o = new Option(c.labelOk ? `${c.name} (${c.classes} classes)` : `${c.name}: ${whyNotLabel(c)}`, String(i));
-    o.disabled = !c.labelOk || (c.classes ?? 0) < 2;
+    const ok = regress ? regressable(c) : c.labelOk && (c.classes ?? 0) >= 2;
+    const text = regress ? (ok ? `${c.name} (numbers ${num(c.min!)} to ${num(c.max!)})` : `${c.name}: ${whyNotTarget(c)}`)
+      : c.labelOk ? `${c.name} (${c.classes} classes)` : `${c.name}: ${whyNotLabel(c)}`;
+    const o = new Option(text, String(i));
+    o.disabled = !ok;
     return o;
   }));
-  dui.label.value = String(info.label);
+  const fits = keep !== undefined && !dui.label.options[keep]?.disabled;
+  dui.label.value = String(fits ? keep : regress ? suggestTarget(info) : info.label);
   dui.label.disabled = info.kind === "images";
+}
+
+/** For a regression: the label suggested for classifying, if it is numbers, else the last column of numbers. */
+function suggestTarget(info: DataInfo): number {
+  if (regressable(info.columns[info.label])) return info.label;
+  for (let i = info.columns.length - 1; i >= 0; i--) if (regressable(info.columns[i])) return i;
+  return info.label;
 }
 
 function whyNotLabel(c: ColumnInfo): string {
   if (c.count) return "inputs";
   if (c.kind === "category") return `not a label (${c.words} different words; at most 255)`;
-  return "not a label (not whole numbers 0–254)";
+  return "not a label (not whole numbers 0–254; choose regress to predict it)";
+}
+
+function whyNotTarget(c: ColumnInfo): string {
+  return c.count ? "inputs" : `words, not numbers: cannot be regressed (choose classify)`;
 }
 
 /** One row per column (the first `limit`, then a button for the rest), the label's marked. */
@@ -283,6 +313,7 @@ function values(c: ColumnInfo, isLabel: boolean): string {
     return isLabel ? `${c.words} classes: ${list}` : `${c.words} words: ${list} (${c.words} inputs)`;
   }
   const range = `${num(c.min!)} to ${num(c.max!)}`;
+  if (isLabel && task() === "regress") return `${range}: the number to predict`;
   if (isLabel) return `${c.classes} classes: the numbers 0 to ${c.classes! - 1}`;
   return c.count ? `${range} (${c.count} inputs)` : range;
 }
@@ -339,9 +370,9 @@ function showNetwork(): void {
   if (!info) return;
   const label = info.columns[Number(dui.label.value)];
   const hidden = hiddenSizes();
-  const classes = label?.classes ?? 0;
+  const out = task() === "regress" ? `1 value (${label?.name})` : `${label?.classes ?? 0} classes`;
   dui.network.textContent = hidden && label
-    ? `The network: ${inputCount(info)} inputs → ${hidden.join(" → ")} → ${classes} classes.`
+    ? `The network: ${inputCount(info)} inputs → ${hidden.join(" → ")} → ${out}.`
     : "";
 }
 
@@ -362,9 +393,13 @@ function readConfig(): DataTrainConfig | undefined {
     if (!el.checkValidity()) return wrong(el, el.validationMessage);
   }
   const label = view.data.columns[Number(dui.label.value)];
-  if (!label?.labelOk) return wrong(dui.label, "choose a column of words or whole numbers (0–254) as the label.");
+  if (task() === "regress" && label && !regressable(label)) {
+    return wrong(dui.label, label.count ? "images have classes, not a number to predict: choose classify." : `${JSON.stringify(label.name)} holds words (${label.examples!.join(", ")}${label.words! > label.examples!.length ? ", …" : ""}), not numbers, so it cannot be regressed: choose a column of numbers, or classify.`);
+  }
+  if (task() === "classify" && !label?.labelOk) return wrong(dui.label, "choose a column of words or whole numbers (0–254) as the label.");
   const threads = dui.threads.value;
   return {
+    task: task(),
     label: Number(dui.label.value),
     hidden,
     optimizer: dui.optimizer.value as DataTrainConfig["optimizer"],
@@ -384,7 +419,7 @@ function setTraining(on: boolean): void {
   dui.trainButton.disabled = on || !view.data;
   dui.stopButton.disabled = !on;
   for (const el of dui.form.querySelectorAll("input")) el.readOnly = on;
-  for (const el of [dui.label, dui.optimizer, dui.threads]) el.disabled = on || (el === dui.label && view.data?.kind !== "table");
+  for (const el of [dui.label, dui.task, dui.optimizer, dui.threads]) el.disabled = on || (el === dui.label && view.data?.kind !== "table");
   setOpening(false);
   dui.predictFile.disabled = on || dui.modelSummary.dataset.ready !== "true";
   dui.modelFile.disabled = on;
@@ -397,9 +432,16 @@ function startRun(config: DataTrainConfig): void {
   dataHook.summary = undefined;
   dui.result.hidden = true;
   dui.final.removeAttribute("data-accuracy");
+  dui.final.removeAttribute("data-r2");
   dui.trainStatus.textContent = "Preparing…";
   dui.trainProgress.value = 0;
-  chart.reset(config.epochs);
+  const regress = config.task === "regress";
+  chart.reset(config.epochs, regress ? "rmse" : "accuracy");
+  const t = dui.metricTerms, name = regress ? "RMSE" : "accuracy";
+  t.train.textContent = `Training ${name}`;
+  t.test.textContent = `Held-out ${name}`;
+  t.key.textContent = `training ${name}`;
+  t.testKey.textContent = `held-out ${name} (right axis)`;
   for (const el of Object.values(dui.stats)) el.textContent = "—";
   post({ type: "train", config });
 }
@@ -415,9 +457,9 @@ function onStart(msg: Extract<FromDataWorker, { type: "start" }>): void {
   dui.trainStatus.textContent = `Training ${config.epochs.toLocaleString("en")} epochs on ${msg.trainRows.toLocaleString("en")} rows${held}${batch}…`;
 }
 
-function onProgress(r: Report, elapsedMs: number): void {
+function onProgress(r: Report | RegressionReport, elapsedMs: number): void {
   const run = view.run!;
-  showPoint(r, run.config.epochs, r.epoch > 0 ? r.epoch / (elapsedMs / 1000) : undefined);
+  showPoint(point(r), run.config.epochs, r.epoch > 0 ? r.epoch / (elapsedMs / 1000) : undefined);
   dui.trainProgress.value = (r.epoch + 1) / run.config.epochs;
 }
 
@@ -430,12 +472,22 @@ function onEpochs(epochs: number, elapsedMs: number): void {
   if (elapsedMs > 0) dui.stats.rate.textContent = speed((epochs - 1) / (elapsedMs / 1000), run.trainRows);
 }
 
-function showPoint(p: { epoch: number; loss: number; accuracy: number; test_loss?: number; test_accuracy?: number }, planned: number, epochsPerS: number | undefined): void {
-  chart.add({ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy, testLoss: p.test_loss, testAccuracy: p.test_accuracy });
+/** A report or summary as the chart and the stats show it: the loss, and the accuracy or the RMSE. */
+type Shown = { epoch: number; loss: number; metric: number; testLoss?: number; testMetric?: number; rmse: boolean };
+
+function point(r: { epoch: number; loss: number; test_loss?: number } & ({ accuracy: number; test_accuracy?: number } | { rmse: number; test_rmse?: number })): Shown {
+  return "accuracy" in r
+    ? { epoch: r.epoch, loss: r.loss, metric: r.accuracy, testLoss: r.test_loss, testMetric: r.test_accuracy, rmse: false }
+    : { epoch: r.epoch, loss: r.loss, metric: r.rmse, testLoss: r.test_loss, testMetric: r.test_rmse, rmse: true };
+}
+
+function showPoint(p: Shown, planned: number, epochsPerS: number | undefined): void {
+  chart.add(p);
+  const show = (x: number) => (p.rmse ? short(x) : pct(x));
   dui.stats.epoch.textContent = `${p.epoch.toLocaleString("en")} of ${planned.toLocaleString("en")}`;
   dui.stats.loss.textContent = p.loss.toFixed(4);
-  dui.stats.accuracy.textContent = pct(p.accuracy);
-  dui.stats.testAccuracy.textContent = p.test_accuracy === undefined ? "none held out" : pct(p.test_accuracy);
+  dui.stats.accuracy.textContent = show(p.metric);
+  dui.stats.testAccuracy.textContent = p.testMetric === undefined ? "none held out" : show(p.testMetric);
   if (epochsPerS !== undefined) dui.stats.rate.textContent = speed(epochsPerS, view.run?.trainRows ?? 0);
 }
 
@@ -444,12 +496,12 @@ function speed(epochsPerS: number, rows: number): string {
   return `${e} epochs/s (${Math.round(epochsPerS * rows).toLocaleString("en")} rows/s)`;
 }
 
-function onDone(msg: Extract<FromDataWorker, { type: "done" }>): void {
-  const { summary } = msg, run = view.run!;
-  const planned = run.config.epochs;
+/** What every run's end shows: the progress, the last point, the status line. */
+function ended(summary: FitSummary | RegressionSummary): void {
+  const planned = view.run!.config.epochs;
   setTraining(false);
   dui.trainProgress.value = summary.epochs / planned;
-  showPoint({ epoch: summary.epochs, loss: summary.loss, accuracy: summary.accuracy, test_loss: summary.test_loss, test_accuracy: summary.test_accuracy }, planned, summary.epochs_per_s);
+  showPoint(point({ ...summary, epoch: summary.epochs }), planned, summary.epochs_per_s);
   dui.chart.setAttribute("aria-label", chart.describe());
   dui.stats.threadsUsed.textContent = String(summary.threads);
   const secs = (summary.train_ms / 1000).toFixed(2);
@@ -457,7 +509,35 @@ function onDone(msg: Extract<FromDataWorker, { type: "done" }>): void {
   dui.trainStatus.textContent = summary.interrupted
     ? `Stopped after ${ran} of ${planned.toLocaleString("en")} epochs (${secs} s); the model has the weights it reached.`
     : `Done: ${ran} epochs in ${secs} s on the ${BUILD_NAMES[summary.kernels]} kernels.`;
-  showResult(summary, msg.confusion, msg.confusionOf, run.classNames);
+}
+
+function onDone(msg: Extract<FromDataWorker, { type: "done" }>): void {
+  const { summary } = msg;
+  ended(summary);
+  showResult(summary, msg.confusion, msg.confusionOf, view.run!.classNames);
+  dataHook.summary = summary;
+  setModel(msg.model);
+}
+
+function onDoneRegress(msg: Extract<FromDataWorker, { type: "done-regress" }>): void {
+  const { summary } = msg, heldOut = msg.of === "held-out", target = view.run!.classNames[0];
+  ended(summary);
+  const rows = msg.truth.length.toLocaleString("en");
+  const f = renderScatter(dui.plot, msg.truth, msg.predicted, target, msg.of);
+  const figures = `R² ${f.r2.toFixed(3)}, RMSE ${short(f.rmse)}, MAE ${short(f.mae)}`;
+  dui.final.textContent = heldOut
+    ? `Held-out: ${figures} (${rows} rows the model never trained on); training R² ${summary.r2.toFixed(3)}, RMSE ${short(summary.rmse)}.`
+    : `Training: ${figures} (${rows} rows). No rows were held out, so this says little about new rows.`;
+  dui.final.dataset.r2 = String(f.r2);
+  const clipped = msg.clipped === 0 ? "" : ` ${msg.clipped.toLocaleString("en")} of these rows had a value outside the training rows' range, clipped to it for the plot.`;
+  dui.plotCaption.textContent = `Predicted against true ${target} on the ${rows} ${heldOut ? "held-out" : "training"} rows${msg.truth.length > 2000 ? " (2,000 of them drawn)" : ""}: ` +
+    `a point on the diagonal line is predicted exactly; above it, too high; below it, too low.${clipped}`;
+  dui.classes.hidden = true;
+  dui.values.hidden = false;
+  dui.resultNote.textContent = heldOut
+    ? "The held-out rows took no part in training, so expect about this on new rows like them. R² is 1 for perfect predictions, 0 for always guessing the mean."
+    : "Hold some rows out (Held out above 0) to see how the model does on rows it has not seen.";
+  dui.result.hidden = false;
   dataHook.summary = summary;
   setModel(msg.model);
 }
@@ -475,6 +555,8 @@ function showResult(summary: FitSummary, confusion: number[][], of: "held-out" |
     ? `Confusion matrix on the ${rows.toLocaleString("en")} held-out rows: rows are the true class, columns the model's answer; the diagonal counts right answers.`
     : `Confusion matrix on the ${rows.toLocaleString("en")} training rows: rows are the true class, columns the model's answer; the diagonal counts right answers.`;
   renderConfusion(dui.confusion, confusion, caption, names, "class");
+  dui.classes.hidden = false;
+  dui.values.hidden = true;
   dui.confusion.classList.toggle("many", names.length > 12);
   const mistakes = topMistakes(confusion, MISTAKES_SHOWN);
   dui.mistakes.replaceChildren(...(mistakes.length > 0 ? mistakes : [undefined]).map((m) => {
@@ -545,6 +627,13 @@ function wireOpening(): void {
 
 /** Step 2: the settings, Train and Stop. */
 function wireTraining(): void {
+  dui.task.addEventListener("change", () => {
+    clearError();
+    if (!view.data) return;
+    fillLabels(view.data, Number(dui.label.value));
+    renderColumns(view.data, dui.columns.tBodies[0].rows.length > COLUMNS_SHOWN ? Infinity : COLUMNS_SHOWN);
+    showNetwork();
+  });
   dui.label.addEventListener("change", () => {
     if (!view.data) return;
     renderColumns(view.data, dui.columns.tBodies[0].rows.length > COLUMNS_SHOWN ? Infinity : COLUMNS_SHOWN);

@@ -4,10 +4,11 @@
 // announced before they start, and training yields between epochs (fitAsync) so that Stop is heard.
 
 import {
-  DataError, MLP, gunzip, isGzip, idxFromBytes, isIdx, loadDigits, parseTable, stratifiedSplit, tableFromBytes, WasmMlpError,
-  type Dataset, type ImageDataset, type TableDataset,
+  DataError, MLP, MT19937, gunzip, isGzip, idxFromBytes, isIdx, loadDigits, loadRegressionTable, parseTable, stratifiedSplit, tableFromBytes, WasmMlpError,
+  type Dataset, type FitOptions, type ImageDataset, type RegressionDataset, type TableDataset, type Task as LibraryTask,
 } from "../src/index.ts";
 import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, ModelInfo, Predictions, Task, ToDataWorker } from "./data-protocol.ts";
+import { regressionOnnx } from "./onnx-regress.ts";
 
 const post = (msg: FromDataWorker, transfer: Transferable[] = []) => postMessage(msg, { transfer });
 const busy = (task: Task, text: string, fraction?: number) => post({ type: "busy", task, text, fraction });
@@ -27,7 +28,7 @@ let source: Source | undefined;
 /** The last table read (kept when parsing it failed too), to read again with the other missing-value rule. */
 let lastTable: { bytes: Uint8Array; name: string } | undefined;
 /** The current model (trained here or loaded), which predicts. */
-let model: MLP | undefined;
+let model: MLP<LibraryTask> | undefined;
 /** Aborts the run in progress. */
 let stop: AbortController | undefined;
 
@@ -180,78 +181,144 @@ function labelArgument(names: string[], i: number): string {
 async function train(config: DataTrainConfig): Promise<void> {
   // from the start, so that a stop while the data is encoded or the kernels load is not lost
   const controller = (stop = new AbortController());
-  // the data as it is now: choosing another file meanwhile does not change this run
-  const src = source;
-  if (!src) throw new DataError("choose a data file first");
-  busy("train", "Encoding the rows…");
-  const data: TableDataset | ImageDataset = src.kind === "table"
-    ? tableFromBytes(src.bytes, src.name, { label: labelArgument(src.names, config.label), missing: src.missing })
-    : src.data;
-  const classNames = data.classNames ? [...data.classNames] : Array.from({ length: data.classes }, (_, i) => String(i));
-  const labelName = src.kind === "table" ? src.names[config.label] : "label";
-  if (data.classes < 2) {
-    throw new DataError(`${src.name}: the label column ${JSON.stringify(labelName)} holds one class only (${JSON.stringify(classNames[0])}); a classifier needs at least two`);
+  try {
+    // the data as it is now: choosing another file meanwhile does not change this run
+    const src = source;
+    if (!src) throw new DataError("choose a data file first");
+    if (config.task === "regress") return await trainRegression(src, config, controller.signal);
+    busy("train", "Encoding the rows…");
+    const data: TableDataset | ImageDataset = src.kind === "table"
+      ? tableFromBytes(src.bytes, src.name, { label: labelArgument(src.names, config.label), missing: src.missing })
+      : src.data;
+    const classNames = data.classNames ? [...data.classNames] : Array.from({ length: data.classes }, (_, i) => String(i));
+    const labelName = src.kind === "table" ? src.names[config.label] : "label";
+    if (data.classes < 2) {
+      throw new DataError(`${src.name}: the label column ${JSON.stringify(labelName)} holds one class only (${JSON.stringify(classNames[0])}); a classifier needs at least two`);
+    }
+    busy("train", "Holding out rows and building the network…");
+    const split = config.holdout > 0 ? stratifiedSplit(data, config.holdout, config.seed) : undefined;
+    const trainSet: Dataset = split?.train ?? data;
+    const schema = "schema" in data ? data.schema : undefined;
+    const next = await MLP.create({ layers: [data.features, ...config.hidden, data.classes], seed: config.seed, threads: config.threads, schema });
+    const summary = await fitWithReports(next, config, trainSet, split?.test, classNames, controller.signal);
+    const confusion = summary.confusion ?? next.evaluate(data.X, data.y).confusion;
+    const info = keep(next, src.name, labelName);
+    post({ type: "done", summary, confusion, confusionOf: summary.confusion ? "held-out" : "training", model: info }, [info.wmlp.buffer as ArrayBuffer, info.onnx.buffer as ArrayBuffer]);
+  } finally {
+    if (stop === controller) stop = undefined;
   }
-  busy("train", "Holding out rows and building the network…");
-  const split = config.holdout > 0 ? stratifiedSplit(data, config.holdout, config.seed) : undefined;
-  const trainSet: Dataset = split?.train ?? data;
-  const schema = "schema" in data ? data.schema : undefined;
-  const next = await MLP.create({ layers: [data.features, ...config.hidden, data.classes], seed: config.seed, threads: config.threads, schema });
+}
+
+/** The model just trained becomes the current one; its files for the page. */
+function keep(next: MLP<LibraryTask>, file: string, labelName: string): ModelInfo {
+  model?.dispose();
+  model = next;
+  return modelInfo(next, baseName(file), `trained on ${file}`, next.toBytes(), labelName);
+}
+
+/** Rows to fit on or test on: a classifier's labels or a regression's targets. */
+type FitRows<T extends LibraryTask> = { X: Float32Array; y: T extends "regress" ? Float32Array : Uint8Array; n: number };
+
+/**
+ * Announces the run ("start"), then fits, posting each report and (between reports) the epoch count; a
+ * model that fails is disposed.
+ */
+async function fitWithReports<T extends LibraryTask>(next: MLP<T>, config: DataTrainConfig, trainSet: FitRows<T>, test: FitRows<T> | undefined, classNames: string[], signal: AbortSignal) {
   const batch = Math.min(config.batch, trainSet.n);
   const threads = next.threadsFor(batch, config.threads === "auto" ? undefined : config.threads);
   const every = Math.max(1, Math.round(config.epochs / 200));
   post({
     type: "start", build: next.kernels.build, threads, isolated: self.crossOriginIsolated, config, batch, every,
-    trainRows: trainSet.n, testRows: split?.test.n ?? 0, classNames,
+    trainRows: trainSet.n, testRows: test?.n ?? 0, classNames,
   });
-
   let t0 = -1, lastTick = performance.now();
-  let summary;
+  const options: FitOptions<T> = {
+    epochs: config.epochs, lr: config.lr, optimizer: config.optimizer, batch, every, threads,
+    validation: test && { X: test.X, y: test.y },
+    onReport: (report) => {
+      // the first report comes after the first epoch; time from there, like the summary's epoch rate
+      const now = performance.now();
+      if (t0 < 0) t0 = now;
+      post({ type: "progress", report, elapsedMs: now - t0 });
+    },
+    // between reports (far apart in a long run on large data), the epoch count now and then
+    onEpoch: (epoch) => {
+      const now = performance.now();
+      if (now - lastTick < 250 || t0 < 0) return;
+      lastTick = now;
+      post({ type: "epoch", epochs: epoch + 1, elapsedMs: now - t0 });
+    },
+    signal,
+  };
   try {
-    summary = await next.fitAsync(trainSet.X, trainSet.y, {
-      epochs: config.epochs,
-      lr: config.lr,
-      optimizer: config.optimizer,
-      batch,
-      every,
-      threads,
-      validation: split && { X: split.test.X, y: split.test.y },
-      onReport: (report) => {
-        // the first report comes after the first epoch; time from there, like the summary's epoch rate
-        const now = performance.now();
-        if (t0 < 0) t0 = now;
-        post({ type: "progress", report, elapsedMs: now - t0 });
-      },
-      // between reports (far apart in a long run on large data), the epoch count now and then
-      onEpoch: (epoch) => {
-        const now = performance.now();
-        if (now - lastTick < 250 || t0 < 0) return;
-        lastTick = now;
-        post({ type: "epoch", epochs: epoch + 1, elapsedMs: now - t0 });
-      },
-      signal: controller.signal,
-    });
+    return await next.fitAsync(trainSet.X, trainSet.y, options);
   } catch (e) {
     next.dispose();
     throw e;
-  } finally {
-    if (stop === controller) stop = undefined;
   }
-  const confusion = summary.confusion ?? next.evaluate(data.X, data.y).confusion;
-  model?.dispose();
-  model = next;
-  const info = modelInfo(next, baseName(src.name), `trained on ${src.name}`, next.toBytes(), labelName);
-  post({ type: "done", summary, confusion, confusionOf: summary.confusion ? "held-out" : "training", model: info }, [info.wmlp.buffer as ArrayBuffer, info.onnx.buffer as ArrayBuffer]);
+}
+
+// ---- regression ---------------------------------------------------------------------------------------
+
+/** The library names a table given as bytes "(bytes)" in its messages: name the file instead. */
+const named = (e: unknown, file: string) => {
+  if (e instanceof WasmMlpError) e.message = e.message.replaceAll("(bytes)", file);
+  return e;
+};
+
+async function regressionTable(bytes: Uint8Array, file: string, rules: Parameters<typeof loadRegressionTable>[1]): Promise<RegressionDataset> {
+  try {
+    return await loadRegressionTable(bytes, rules);
+  } catch (e) {
+    throw named(e, file);
+  }
+}
+
+/** A seeded shuffle split of a regression table's rows, as the CLI's --test-split (each part in the file's order). */
+function shuffleSplit(d: RegressionDataset, fraction: number, seed: number): { train: RegressionDataset; test: RegressionDataset } {
+  const rows = Array.from({ length: d.n }, (_, i) => i);
+  new MT19937(seed).shuffle(rows);
+  const k = Math.round(d.n * fraction);
+  if (k === 0 || k === d.n) throw new DataError(`a test split of ${fraction} of ${d.n} rows leaves ${d.n - k} for training and ${k} for testing; both need at least one`);
+  const part = (idx: number[]): RegressionDataset => {
+    const F = d.features, N = d.outputs, X = new Float32Array(idx.length * F), y = new Float32Array(idx.length * N);
+    idx.forEach((r, i) => {
+      X.set(d.X.subarray(r * F, (r + 1) * F), i * F);
+      y.set(d.y.subarray(r * N, (r + 1) * N), i * N);
+    });
+    return { ...d, X, y, n: idx.length };
+  };
+  return { train: part(rows.slice(k).sort((a, b) => a - b)), test: part(rows.slice(0, k).sort((a, b) => a - b)) };
+}
+
+/** Trains a regression model on the number in the label column; then its values for the held-out rows. */
+async function trainRegression(src: Source, config: DataTrainConfig, signal: AbortSignal): Promise<void> {
+  if (src.kind !== "table") throw new DataError(`${src.name}: images have classes, not a number to predict; choose classify`);
+  const target = src.names[config.label];
+  busy("train", "Encoding the rows…");
+  const data = await regressionTable(src.bytes, src.name, { label: labelArgument(src.names, config.label), missing: src.missing });
+  busy("train", "Holding out rows and building the network…");
+  const split = config.holdout > 0 ? shuffleSplit(data, config.holdout, config.seed) : undefined;
+  const next = await MLP.create({ layers: [data.features, ...config.hidden, data.outputs], task: "regress", seed: config.seed, threads: config.threads, schema: data.schema });
+  const summary = await fitWithReports(next, config, split?.train ?? data, split?.test, [target], signal);
+  const shown = split?.test ?? data;
+  // the model refuses inputs outside the training rows' range, which a held-out row can have: clip those
+  const X = shown.X.slice(), clipped = checkRange(next, X, src.name, true)?.reduce((a, b) => a + b, 0) ?? 0;
+  const predicted = next.predict(X), truth = shown.y.slice();
+  const info = keep(next, src.name, target);
+  post({ type: "done-regress", summary, truth, predicted, of: split ? "held-out" : "training", clipped, model: info },
+    [truth.buffer, predicted.buffer as ArrayBuffer, info.wmlp.buffer as ArrayBuffer, info.onnx.buffer as ArrayBuffer]);
 }
 
 /** "iris.csv.gz" → "iris" */
 const baseName = (file: string) => file.replace(/\.gz$/i, "").replace(/\.(csv|txt|tsv|wmlp)$/i, "").replace(/[-.]idx\d-ubyte$/i, "") || "model";
 
-function modelInfo(m: MLP, name: string, origin: string, wmlp: Uint8Array, labelName?: string): ModelInfo {
-  const classNames = m.classNames ? [...m.classNames] : Array.from({ length: m.classes }, (_, i) => String(i));
-  const schema = m.schema;
+function modelInfo(m: MLP<LibraryTask>, name: string, origin: string, wmlp: Uint8Array, labelName?: string): ModelInfo {
+  const schema = m.schema, regress = m.task === "regress";
+  const classNames = regress ? [...(schema?.targets ?? [schema?.label || labelName || "y"])]
+    : m.classNames ? [...m.classNames] : Array.from({ length: m.classes }, (_, i) => String(i));
   return {
-    name, layers: [...m.layers], classNames, origin, wmlp, onnx: m.toOnnx(),
+    name, layers: [...m.layers], task: m.task, classNames, origin, wmlp, onnx: regress ? regressionOnnx(wmlp) : m.toOnnx(),
     inputs: schema?.columns.map((c) => c.name), labelName: schema?.label || labelName,
   };
 }
@@ -260,7 +327,7 @@ function modelInfo(m: MLP, name: string, origin: string, wmlp: Uint8Array, label
 
 async function useModel(bytes: Uint8Array, name: string, origin: string): Promise<void> {
   busy("model", `Reading the model ${name}…`);
-  const next = await MLP.fromBytes(bytes, { name, kernels: "auto" });
+  const next = await MLP.fromBytes<LibraryTask>(bytes, { name, kernels: "auto" });
   model?.dispose();
   model = next;
   const info = modelInfo(next, baseName(name), origin, bytes.slice());
@@ -276,11 +343,12 @@ async function predict(files: File[], clip: boolean): Promise<void> {
   const read = [];
   for (const f of files) read.push({ name: f.name, bytes: await readFile(f, "predict") });
   busy("predict", `Reading the rows of ${read[0].name}…`);
+  if (m.task === "regress") return predictValues(m as MLP<"regress">, read, clip);
   const idx = read.some((f) => isIdx(f.bytes));
   const { X, y, n, labelled, name } = idx ? imagesToPredict(m, read) : tableToPredict(m, read);
   const clipped = checkRange(m, X, name, clip);
   busy("predict", `Predicting ${n.toLocaleString("en")} rows…`);
-  const proba = m.predictProba(X);
+  const proba = (m as MLP).predictProba(X);
   const C = m.classes, predicted = new Uint8Array(n);
   for (let r = 0; r < n; r++) {
     let best = 0;
@@ -288,14 +356,39 @@ async function predict(files: File[], clip: boolean): Promise<void> {
     predicted[r] = best;
   }
   const classNames = m.classNames ? [...m.classNames] : Array.from({ length: C }, (_, i) => String(i));
-  const result: Predictions = { file: name, n, classNames, predicted, proba, truth: labelled ? y : undefined, clipped };
+  const result: Predictions = { task: "classify", file: name, n, classNames, predicted, proba, truth: labelled ? y : undefined, clipped };
   post({ type: "predictions", result }, [predicted.buffer, proba.buffer as ArrayBuffer, ...(labelled ? [y.buffer as ArrayBuffer] : []), ...(clipped ? [clipped.buffer] : [])]);
+}
+
+/** A regression model's values for a CSV's rows (its first target), with the file's own values when it has them. */
+async function predictValues(m: MLP<"regress">, files: { name: string; bytes: Uint8Array }[], clip: boolean): Promise<void> {
+  if (files.length !== 1 || isIdx(files[0].bytes)) throw new DataError(`${files.map((f) => f.name).join(" and ")}: a regression model predicts the rows of one CSV file`);
+  const { name, bytes } = files[0];
+  const F = m.inputs, N = m.classes;
+  let schema = m.schema;
+  if (!schema) {
+    // a model without a schema (trained in the library): the inputs in order, then optionally the targets
+    const t = parseTable(bytes, name, { maxBytes: MAX_DATA_BYTES });
+    if (t.columns.length !== F && t.columns.length !== F + N) throw new DataError(`${name}: ${t.columns.length} columns, where the model takes ${F} inputs (and optionally ${N} target${N > 1 ? "s" : ""})`);
+    const targets = Array.from({ length: N }, (_, j) => t.names[F + j] ?? `target ${j + 1}`);
+    schema = { columns: t.names.slice(0, F).map((c) => ({ name: c })), label: targets[0], targets };
+  }
+  const d = await regressionTable(bytes, name, { schema, labels: "optional" });
+  const clipped = checkRange(m, d.X, name, clip);
+  busy("predict", `Predicting ${d.n.toLocaleString("en")} rows…`);
+  const all = m.predict(d.X), values = new Float32Array(d.n), truth = d.labelled ? new Float32Array(d.n) : undefined;
+  for (let r = 0; r < d.n; r++) {
+    values[r] = all[r * N];
+    if (truth) truth[r] = d.y[r * N];
+  }
+  const result: Predictions = { task: "regress", file: name, n: d.n, target: (schema.targets ?? [schema.label])[0], values, truth, clipped };
+  post({ type: "predictions", result }, [values.buffer, ...(truth ? [truth.buffer] : []), ...(clipped ? [clipped.buffer] : [])]);
 }
 
 type Rows = { X: Float32Array; y: Uint8Array; n: number; labelled: boolean; name: string };
 
 /** A table encoded as the model was trained: by its schema, or (a model without one) number columns in order. */
-function tableToPredict(m: MLP, files: { name: string; bytes: Uint8Array }[]): Rows {
+function tableToPredict(m: MLP<LibraryTask>, files: { name: string; bytes: Uint8Array }[]): Rows {
   if (files.length !== 1) throw new DataError(`${files.map((f) => f.name).join(" and ")}: choose one CSV file to predict`);
   const { name, bytes } = files[0];
   if (m.schema) {
@@ -315,7 +408,7 @@ function tableToPredict(m: MLP, files: { name: string; bytes: Uint8Array }[]): R
 }
 
 /** An IDX images file, with its labels file when given. */
-function imagesToPredict(m: MLP, files: { name: string; bytes: Uint8Array }[]): Rows {
+function imagesToPredict(m: MLP<LibraryTask>, files: { name: string; bytes: Uint8Array }[]): Rows {
   if (!files.every((f) => isIdx(f.bytes))) throw new DataError(`${files.map((f) => f.name).join(" and ")}: choose a CSV file, or IDX files only`);
   const { images, labels } = idxPair(files, true);
   // (at most one label per byte of the images file: a damaged header is the library's to report)
@@ -337,7 +430,7 @@ function imagesToPredict(m: MLP, files: { name: string; bytes: Uint8Array }[]): 
  * user knows them, rather than by the index into X; or, when asked to, clip them to that range's edges and
  * return which rows were clipped.
  */
-function checkRange(m: MLP, X: Float32Array, file: string, clip: boolean): Uint8Array | undefined {
+function checkRange(m: MLP<LibraryTask>, X: Float32Array, file: string, clip: boolean): Uint8Array | undefined {
   const range = m.range;
   if (!range) return undefined;
   const [lo, hi] = range, F = m.inputs;

@@ -3,7 +3,7 @@
 // sample step by step ("How it works", how.ts). This module is the training section and the wiring.
 
 import { MLP, type FitSummary } from "../src/index.ts";
-import { TrainingChart, type Point } from "./chart.ts";
+import { TrainingChart } from "./chart.ts";
 import { renderConfusion, topMistakes } from "./confusion.ts";
 import { fillThreads, lockForm, readConfig, showFormError, valueOrDefault } from "./form.ts";
 import { weightsSha256 } from "./hash.ts";
@@ -117,8 +117,8 @@ function onProgress(msg: Message<"progress">): void {
 }
 
 /** One point of the run: onto the chart and into the stats (the speed only when there is one). */
-function showPoint(p: Point, planned: number, epochsPerS: number | undefined): void {
-  chart.add({ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy });
+function showPoint(p: { epoch: number; loss: number; accuracy: number }, planned: number, epochsPerS: number | undefined): void {
+  chart.add({ epoch: p.epoch, loss: p.loss, metric: p.accuracy });
   ui.stats.epoch.textContent = `${p.epoch} of ${planned}`;
   ui.stats.loss.textContent = p.loss.toFixed(4);
   ui.stats.accuracy.textContent = pct(p.accuracy);

@@ -168,10 +168,10 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
     const columns = await page.$$eval("#columns tbody tr", (rows) => rows.map((r) => [r.querySelector("th")!.textContent, (r as HTMLElement).dataset.kind]));
     expect(columns).toEqual([...FEATURES.map((f) => [f, "number"]), ["species", "label"]]);
     expect(await page.textContent("#columns tbody tr.is-label")).toContain("3 classes: setosa, versicolor, virginica");
-    // the label is the word column, the task is classification (regression is shown, and not yet offered)
+    // the label is the word column, the task is classification (regression is offered: test/e2e/data-regress.test.ts)
     expect(await page.$eval("#label-column", (s: HTMLSelectElement) => s.selectedOptions[0].textContent)).toBe("species (3 classes)");
     expect(await page.inputValue("#task")).toBe("classify");
-    expect(await page.$eval("#task option[value=regress]", (o: HTMLOptionElement) => [o.disabled, o.textContent])).toEqual([true, "regress (coming)"]);
+    expect(await page.$eval("#task option[value=regress]", (o: HTMLOptionElement) => [o.disabled, o.textContent])).toEqual([false, "regress"]);
     // defaults for a small table
     expect([await page.inputValue("#data-hidden"), await page.inputValue("#data-optimizer"), await page.inputValue("#data-lr"),
       await page.inputValue("#data-epochs"), await page.inputValue("#data-batch"), await page.inputValue("#data-holdout")]).toEqual(["32", "adam", "0.01", "200", "32", "0.2"]);
