@@ -40,11 +40,12 @@ async function resumed(opts: FitOptions, stop: number, threads: [number, number]
   const first = await create(threads[0]);
   const ac = new AbortController();
   let last: Uint8Array | undefined, lastEpoch = -1;
-  first.fit(X, y, { ...opts, signal: ac.signal, onEpoch: (e) => e + 1 === stop && ac.abort(), checkpoint: { every, write: (b, e) => ((last = b), (lastEpoch = e)) } });
+  first.fit(X, y, { ...opts, threads: threads[0], signal: ac.signal, onEpoch: (e) => e + 1 === stop && ac.abort(), checkpoint: { every, write: (b, e) => ((last = b), (lastEpoch = e)) } });
   first.dispose();
   expect(lastEpoch).toBe(stop);
   const second = await MLP.fromCheckpoint(last!, { threads: threads[1], kernels: "simd" });
-  const s = second.fit(X, y, opts);
+  const s = second.fit(X, y, { ...opts, threads: threads[1] });
+  expect(s.threads).toBe(threads[1]);
   const out = { hash: sha(second.toBytes()), history: s.history, epochs: s.epochs };
   second.dispose();
   return out;
@@ -62,7 +63,7 @@ for (const optimizer of ["sgd", "momentum", "adam"] as const) {
 describe("a fit stopped and continued from its checkpoint is the fit in one go, to the bit", () => {
   it.each(CASES)("%s", async (_, opts) => {
     const a = await straight(opts);
-    const b = await resumed(opts, 7);
+    const b = await resumed(opts, 7, [1, 2]);
     expect(b.hash).toBe(a.hash);
     expect(b.history).toEqual(a.history);
     expect(b.epochs).toBe(16);
