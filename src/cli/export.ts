@@ -64,7 +64,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
 /** The TF.js Layers folder: model.json and weights.bin, each written through a temporary file. */
 async function writeTfjs(model: MLP, dir: string): Promise<void> {
   const { W, b } = model.getParams();
-  const files = encodeTfjs({ layers: model.layers, W, b, normalization: model.normalization, activation: model.activation });
+  const files = encodeTfjs({ layers: model.layers, W, b, normalization: model.normalization, activation: model.activation, targets: model.targetScaling });
   const { mkdir, stat } = await import("node:fs/promises");
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
     await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {

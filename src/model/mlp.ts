@@ -144,12 +144,12 @@ export class MLP<T extends Task = "classify"> {
   get classNames(): readonly string[] | undefined { return this.schema?.classes; }
 
   /** Lowest and highest input value of the data the model was first fitted on (during that fit too). */
-  get range(): readonly [number, number] | undefined {
-    return this.live?.range ?? this.inputRange;
-  }
+  get range(): readonly [number, number] | undefined { return this.live?.range ?? this.inputRange; }
 
   /** The standardisation travelling with the model (after the first fit or when loaded; during a fit, its own). */
   get normalization(): Normalization | undefined { return this.live?.norm ?? this.norm; }
+  /** A regression model's targets: their names, and the mean and std its outputs are scaled back with. */
+  get targetScaling(): TargetScaling | undefined { return this.live?.targets ?? this.targets; }
 
   /** A copy of the current parameters (before any fit: the initial weights; during one: after its latest epoch). */
   getParams(): Params {
@@ -282,13 +282,13 @@ export class MLP<T extends Task = "classify"> {
 
   /**
    * The model as an ONNX file (see onnx.ts): input "input" [N, inputs] of raw values, outputs "probabilities"
-   * [N, classes] and "label" [N]; the class names, when it has them, in its metadata.
+   * [N, classes] and "label" [N] (a regression model: "prediction" [N, targets], as predict); the class or
+   * target names, when it has them, and the seed in its metadata.
    */
   toOnnx(): Uint8Array {
     this.usable("toOnnx");
-    if (this.task === "regress") throw new UsageError("toOnnx: exporting a regression model to ONNX is not supported yet");
     const { W, b } = this.getParams();
-    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation, metadata: { seed: String(this.seed) } });
+    return encodeOnnx({ layers: this.layers, W, b, normalization: this.normalization, classNames: this.classNames, activation: this.activation, targets: this.targetScaling, metadata: { seed: String(this.seed) } });
   }
 
   /**

@@ -7,7 +7,10 @@
 //   -> Gemm("W1", "b1") -> Relu -> ... -> Gemm("WL", "bL")   B is W as we store it, [fan_in, fan_out]: no transB
 //   -> Softmax(axis=1) -> "probabilities" float32 [N, classes]
 //   -> ArgMax(axis=1, keepdims=0) -> "label" int64 [N]
-// metadata_props: "layers" ("64-32-10"), "class_names" (a JSON array) when given, then the caller's entries.
+// or, for a regression model (`targets`), its outputs in the targets' units as MLP.predict gives them:
+//   -> Cast(double) -> Mul("target_std") -> Add("target_mean") -> Cast(float) -> "prediction" float32 [N, targets]
+// metadata_props: "layers" ("64-32-10"), "class_names" (a JSON array) when given, for regression "task"
+// ("regress") and "target_names" (a JSON array), then the caller's entries.
 //
 // Standardisation as the host does it, bit for bit: the f32 input widened to f64 (exact), (x - mean) / divisor
 // with the f64 mean and divisor the model keeps, rounded once to f32. Sub and Div in f32 on rounded constants
@@ -39,14 +42,16 @@ export interface OnnxModelInput {
   activation?: HiddenActivation;
   /** One name per output class, stored as JSON in the metadata entry "class_names". */
   classNames?: readonly string[];
-  /** Further metadata_props entries (seed, producer version, ...); "layers" and "class_names" are taken. */
+  /** A regression model's targets: each output is out · std + mean, in f64 rounded once, as MLP.predict. */
+  targets?: { names: readonly string[]; mean: Float64Array; std: Float64Array };
+  /** Further metadata_props entries (seed, producer version, ...); "layers", "class_names", "task" and "target_names" are taken. */
   metadata?: Record<string, string>;
 }
 
 const IR_VERSION = 8;
 const OPSET = 13;
 const PRODUCER = "wasm-mlp";
-const RESERVED_METADATA = ["layers", "class_names"];
+const RESERVED_METADATA = ["layers", "class_names", "task", "target_names"];
 
 /** Protobuf field numbers of the onnx.proto messages written here (onnx/onnx, onnx/onnx.proto). */
 const FIELD = {
@@ -255,6 +260,9 @@ function check(m: OnnxModelInput): void {
   }
   const classes = layers[layers.length - 1];
   if (m.classNames && m.classNames.length !== classes) throw fail(`classNames must have ${classes} names, got ${m.classNames.length}`);
+  const t = m.targets;
+  if (t && (t.names.length !== classes || t.mean.length !== classes || t.std.length !== classes)) throw fail(`targets must have ${classes} names, means and stds (one per output)`);
+  if (t && m.classNames) throw fail("a model has class names or targets, not both");
   for (const key of Object.keys(m.metadata ?? {})) {
     if (RESERVED_METADATA.includes(key)) throw fail(`metadata key ${JSON.stringify(key)} is written by encodeOnnx itself`);
   }
@@ -295,18 +303,22 @@ export function encodeOnnx(m: OnnxModelInput): Uint8Array {
       x = `h${k}`;
     }
   }
-  nodes.push({ op: "Softmax", name: "softmax", inputs: [x], outputs: ["probabilities"], attributes: { axis: 1 } });
-  nodes.push({ op: "ArgMax", name: "argmax", inputs: ["probabilities"], outputs: ["label"], attributes: { axis: 1, keepdims: 0 } });
+  if (m.targets) outputNodes(nodes, initializers, x, m.targets);
+  else {
+    nodes.push({ op: "Softmax", name: "softmax", inputs: [x], outputs: ["probabilities"], attributes: { axis: 1 } });
+    nodes.push({ op: "ArgMax", name: "argmax", inputs: ["probabilities"], outputs: ["label"], attributes: { axis: 1, keepdims: 0 } });
+  }
 
   const metadata: [string, string][] = [["layers", layers.join("-")]];
   if (m.classNames) metadata.push(["class_names", JSON.stringify(m.classNames)]);
+  if (m.targets) metadata.push(["task", "regress"], ["target_names", JSON.stringify(m.targets.names)]);
   metadata.push(...Object.entries(m.metadata ?? {}));
 
   const M = FIELD.ModelProto;
   const w = new ProtoWriter();
   w.int(M.irVersion, IR_VERSION);
   w.string(M.producerName, PRODUCER);
-  w.message(M.graph, (g) => writeGraph(g, nodes, initializers, F, classes));
+  w.message(M.graph, (g) => writeGraph(g, nodes, initializers, F, classes, m.targets !== undefined));
   w.message(M.opsetImport, (o) => o.string(FIELD.OperatorSetIdProto.domain, "").int(FIELD.OperatorSetIdProto.version, OPSET));
   for (const [key, value] of metadata) {
     w.message(M.metadataProps, (e) => e.string(FIELD.StringStringEntryProto.key, key).string(FIELD.StringStringEntryProto.value, value));
@@ -314,14 +326,28 @@ export function encodeOnnx(m: OnnxModelInput): Uint8Array {
   return w.finish();
 }
 
-function writeGraph(g: ProtoWriter, nodes: GraphNode[], initializers: Initializer[], F: number, classes: number): void {
+/** A regression model's outputs in the targets' units: x · std + mean in f64, rounded once to f32 ("prediction"). */
+function outputNodes(nodes: GraphNode[], initializers: Initializer[], x: string, t: NonNullable<OnnxModelInput["targets"]>): void {
+  initializers.push({ name: "target_std", dims: [t.std.length], data: Float64Array.from(t.std) }, { name: "target_mean", dims: [t.mean.length], data: Float64Array.from(t.mean) });
+  nodes.push(
+    { op: "Cast", name: "outputs_to_double", inputs: [x], outputs: ["outputs_f64"], attributes: { to: DATA_TYPE.DOUBLE } },
+    { op: "Mul", name: "mul_std", inputs: ["outputs_f64", "target_std"], outputs: ["scaled_f64"] },
+    { op: "Add", name: "add_mean", inputs: ["scaled_f64", "target_mean"], outputs: ["prediction_f64"] },
+    { op: "Cast", name: "prediction_to_float", inputs: ["prediction_f64"], outputs: ["prediction"], attributes: { to: DATA_TYPE.FLOAT } },
+  );
+}
+
+function writeGraph(g: ProtoWriter, nodes: GraphNode[], initializers: Initializer[], F: number, classes: number, regress: boolean): void {
   const G = FIELD.GraphProto;
   for (const node of nodes) g.message(G.node, (w) => writeNode(w, node));
   g.string(G.name, PRODUCER);
   for (const t of initializers) g.message(G.initializer, (w) => writeTensor(w, t));
   g.message(G.input, (w) => writeValueInfo(w, "input", DATA_TYPE.FLOAT, ["N", F]));
-  g.message(G.output, (w) => writeValueInfo(w, "probabilities", DATA_TYPE.FLOAT, ["N", classes]));
-  g.message(G.output, (w) => writeValueInfo(w, "label", DATA_TYPE.INT64, ["N"]));
+  if (regress) g.message(G.output, (w) => writeValueInfo(w, "prediction", DATA_TYPE.FLOAT, ["N", classes]));
+  else {
+    g.message(G.output, (w) => writeValueInfo(w, "probabilities", DATA_TYPE.FLOAT, ["N", classes]));
+    g.message(G.output, (w) => writeValueInfo(w, "label", DATA_TYPE.INT64, ["N"]));
+  }
 }
 
 function writeNode(w: ProtoWriter, node: GraphNode): void {

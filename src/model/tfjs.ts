@@ -9,6 +9,8 @@
 // to f32: W1'[j,:] = W1[j,:] / divisor[j], b1' = b1 - Σ_j mean[j] / divisor[j] · W1[j,:]. That rounds
 // differently from standardising first (about 1e-7 relative on each product), well within 1e-5 on the
 // probabilities (tested), and needs no layer TF.js might not have, nor a step the caller could forget.
+// A regression model (`targets`) ends in a linear Dense layer with its targets' unscaling folded in the same
+// way, W_L'[:,k] = W_L[:,k] · std[k], b_L'[k] = b_L[k] · std[k] + mean[k], so it predicts in the targets' units.
 
 import { UsageError } from "../errors.js";
 import type { ActivationKind } from "../engine/activations.js";
@@ -19,6 +21,8 @@ export interface TfjsModelInput {
   b: readonly Float32Array[];
   normalization?: { mean: Float64Array; divisor: Float64Array };
   activation?: ActivationKind;
+  /** A regression model's targets: each output is out · std + mean (see the header). */
+  targets?: { mean: Float64Array; std: Float64Array };
 }
 
 export interface TfjsFiles {
@@ -38,14 +42,15 @@ export function encodeTfjs(m: TfjsModelInput, weightsPath = "weights.bin"): Tfjs
   const act = m.activation ?? "relu";
   if (act === "gelu") throw new UsageError("encodeTfjs: TF.js Layers has no GELU that matches this model's (the tanh approximation); export it to ONNX instead");
   const [W1, b1] = m.normalization ? fold(m.W[0], m.b[0], layers[0], layers[1], m.normalization) : [m.W[0], m.b[0]];
-  const Ws = [W1, ...m.W.slice(1)], bs = [b1, ...m.b.slice(1)];
+  const Ws = [W1, ...m.W.slice(1)], bs = [b1, ...m.b.slice(1)], L = Ws.length - 1;
+  if (m.targets) [Ws[L], bs[L]] = unscaled(Ws[L], bs[L], layers[L + 1], m.targets);
   const topology: object[] = [], specs: { name: string; shape: number[]; dtype: "float32" }[] = [];
   for (let l = 0; l < Ws.length; l++) {
     const last = l === Ws.length - 1, name = `dense_${l + 1}`;
     topology.push({
       class_name: "Dense",
       config: {
-        name, units: layers[l + 1], activation: last ? "softmax" : TFJS_ACTIVATION[act], use_bias: true, trainable: true, dtype: "float32",
+        name, units: layers[l + 1], activation: last ? (m.targets ? "linear" : "softmax") : TFJS_ACTIVATION[act], use_bias: true, trainable: true, dtype: "float32",
         kernel_initializer: { class_name: "Zeros", config: {} }, bias_initializer: { class_name: "Zeros", config: {} },
         kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
         ...(l === 0 && { batch_input_shape: [null, layers[0]] }),
@@ -79,4 +84,9 @@ function fold(W: Float32Array, b: Float32Array, F: number, N: number, norm: { me
     }
   }
   return [W2, Float32Array.from(b, (v, k) => v - shift[k])];
+}
+
+/** The last layer with the targets' unscaling folded in (see the header), computed in f64. */
+function unscaled(W: Float32Array, b: Float32Array, N: number, t: { mean: Float64Array; std: Float64Array }): [Float32Array, Float32Array] {
+  return [Float32Array.from(W, (w, i) => w * t.std[i % N]), Float32Array.from(b, (v, k) => v * t.std[k] + t.mean[k])];
 }

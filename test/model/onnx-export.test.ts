@@ -113,3 +113,26 @@ describe("wasm-mlp export", () => {
     }
   });
 });
+
+describe("a regression model's ONNX export, run by ONNX Runtime", () => {
+  it.each([[1, "relu"], [2, "tanh"]] as const)("%i target(s), %s: \"prediction\" within 1e-5 (relative) of predict on every row, in the targets' units", async (targets, activation) => {
+    // targets from the digits' pixels, in units far from 0..1 so that the unscaling matters
+    const n = digits.n, Y = new Float32Array(n * targets);
+    for (let i = 0; i < n; i++) for (let j = 0; j < targets; j++) Y[i * targets + j] = 1000 + 37 * digits.X[i * 64 + 20 + j] - 11 * digits.X[i * 64 + 43];
+    const model = await MLP.create<"regress">({ task: "regress", layers: [64, 16, targets], seed: 4, activation, threads: 1 });
+    try {
+      model.fit(digits.X, Y, { epochs: 20, batch: 64, optimizer: "adam", lr: 0.01 });
+      const session = await ort.InferenceSession.create(model.toOnnx());
+      const out = await session.run({ input: new ort.Tensor("float32", digits.X, [n, 64]) });
+      await session.release();
+      expect(Object.keys(out)).toEqual(["prediction"]);
+      const got = out.prediction.data as Float32Array, want = model.predict(digits.X);
+      expect(got.length).toBe(n * targets);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+      expect(worst).toBeLessThan(TOLERANCE);
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -49,6 +49,23 @@ describe("TF.js Layers export, read by @tensorflow/tfjs", () => {
     }
   });
 
+  it.each([[[64, 16, 2]], [[64, 1]]])("a regression model %j (targets' unscaling folded into the last layer): predictions within 1e-5 (relative) of predict", async (layers) => {
+    const n = digits.n, T = layers[layers.length - 1], Y = new Float32Array(n * T);
+    for (let i = 0; i < n; i++) for (let j = 0; j < T; j++) Y[i * T + j] = 1000 + 37 * digits.X[i * 64 + 20 + j] - 11 * digits.X[i * 64 + 43];
+    const model = await MLP.create<"regress">({ task: "regress", layers, seed: 4, threads: 1 });
+    try {
+      model.fit(digits.X, Y, { epochs: 20, batch: 64, optimizer: "adam", lr: 0.01 });
+      const { W, b } = model.getParams();
+      const got = await tfjsProba(encodeTfjs({ layers, W, b, normalization: model.normalization, targets: model.targetScaling }), digits.X, n);
+      const want = model.predict(digits.X);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("refuses gelu, which TF.js has no matching layer for, saying to use ONNX", () => {
     const W = [new Float32Array(6), new Float32Array(6)], b = [new Float32Array(2), new Float32Array(3)];
     expect(() => encodeTfjs({ layers: [3, 2, 3], W, b, activation: "gelu" })).toThrow(/no GELU .* export it to ONNX instead/);
