@@ -83,6 +83,7 @@ export class Commands {
   /** Calling thread: runs the command in the block on every thread (this one runs `execute(0)`) and waits for all. */
   run(execute: (thread: number) => void): void {
     try {
+      this.watch?.checkRecorded();
       this.sync.post();
       execute(0);
       this.sync.arrive();

@@ -14,7 +14,17 @@
 //   (process 'exit', 'uncaughtExceptionMonitor'), an uncaught error in a browser worker;
 // - the worker's 'exit' and 'error' events, whenever the calling thread's event loop runs;
 // - in Node, the calling thread probes each worker's native handle when its wait times out: its loop idle
-//   time reads -1 once the thread has stopped, however it stopped (Node ending it at its heap limit, say).
+//   time reads -1 once the thread has stopped, however it stopped (Node ending it at its heap limit, say);
+// - in a browser, which shows no handle and sends no event when a worker ends, a watcher: one more worker,
+//   idle, whose event loop stays free while the others block. Each worker holds a Web Lock of its own for
+//   as long as it lives; the watcher asks for every one, and the browser grants it the moment its holder is
+//   gone (Worker.terminate() by anyone, self.close(), the browser ending it), whereupon the watcher writes
+//   the death. Without Web Locks (old browsers) there is no watcher;
+// - a worker whose job's script was stopped without ending the worker (a debugger's terminateExecution):
+//   the task it queued before serving finds the job never returned, and records it (see pool-worker.ts).
+// The calling thread reads the words once per command as well: a browser defers a worker's termination
+// while the thread that owns it blocks, so a worker the pool has just marked terminated may go on
+// arriving at barriers, and no wait would ever time out to notice.
 
 import { isNode } from "../bytes.js";
 import { WasmMlpError } from "../errors.js";
@@ -29,6 +39,15 @@ export interface InitMessage {
   module: WebAssembly.Module;
   words: Int32Array;
   thread: number;
+  /** The Web Lock this worker holds while it lives (browsers with a watcher; see the top). */
+  lock?: string;
+}
+
+/** What the watcher is given (browsers): the pool's words and each worker's lock, thread 1 first. */
+export interface WatchMessage {
+  type: "watch";
+  words: Int32Array;
+  locks: string[];
 }
 
 /** What a worker is given for a job; `job` is for the worker's runner to read (see pool-worker.ts). */
@@ -49,12 +68,12 @@ interface Port {
 
 // The pool's words: how many workers have started and attached to the current job, whether one could not
 // attach, the first worker thread that died (0: none), the text a worker left (its thread, its length in
-// UTF-16 units, then the units), and per worker thread t (1, 2, ...) how it died (How; 0 while it lives)
-// and its exit code.
+// UTF-16 units, then the units), and per worker thread t (1, 2, ...) how it died (How; 0 while it lives),
+// its exit code, and whether it holds its Web Lock yet (the watcher asks for it only then).
 const STARTED = 0, ATTACHED = 1, FAILED = 2, DEAD = 3, NOTE = 4, NOTE_LENGTH = 5, TEXT = 6, TEXT_UNITS = 240;
 const WORKERS = TEXT + TEXT_UNITS / 2;
-const HOW = (t: number) => WORKERS + 2 * (t - 1), CODE = (t: number) => HOW(t) + 1;
-const How = { Terminated: 1, Exited: 2, Threw: 3, Stopped: 4 } as const;
+const HOW = (t: number) => WORKERS + 3 * (t - 1), CODE = (t: number) => HOW(t) + 1, HELD = (t: number) => HOW(t) + 2;
+const How = { Terminated: 1, Exited: 2, Threw: 3, Stopped: 4, Aborted: 5 } as const;
 
 /** How long a job waits for its workers to attach before giving up (they are idle: it takes milliseconds). */
 const ATTACH_TIMEOUT_MS = 10_000;
@@ -81,18 +100,35 @@ function spawn(init: InitMessage, node: NodeWorkers | undefined): Port {
     };
     return { post: (m) => w.postMessage(m), terminate, stopped: stoppedProbe(w) };
   }
-  // written out in full so that bundlers (Vite, webpack) see a worker and bundle pool-worker with it
-  const w = new Worker(new URL("./pool-worker.js", import.meta.url), { type: "module" });
+  const w = browserWorker(init);
   w.onerror = (e) => {
     e.preventDefault();
     died(words, thread, How.Threw, 0, e.message);
   };
-  w.postMessage(init);
   const terminate = () => {
     died(words, thread, How.Terminated);
     w.terminate();
   };
   return { post: (m) => w.postMessage(m), terminate, stopped: () => false };
+}
+
+/** A browser's pool worker, given `first` (its init, or the watcher's). */
+function browserWorker(first: InitMessage | WatchMessage): Worker {
+  // written out in full so that bundlers (Vite, webpack) see a worker and bundle pool-worker with it
+  const w = new Worker(new URL("./pool-worker.js", import.meta.url), { type: "module" });
+  w.postMessage(first);
+  return w;
+}
+
+type LockManager = { request(name: string, callback: () => Promise<unknown> | void): Promise<unknown> };
+const webLocks = (): LockManager | undefined => (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+
+/** Browsers with Web Locks: the watcher of `workers` workers (see the top), and their locks' names; else none. */
+function startWatcher(words: Int32Array, workers: number): { watcher?: Worker; locks: (string | undefined)[] } {
+  if (isNode || !webLocks()) return { locks: [] };
+  const id = typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  const locks = Array.from({ length: workers }, (_, i) => `wasm-mlp pool ${id} worker ${i + 1}`);
+  return { watcher: browserWorker({ type: "watch", words, locks }), locks };
 }
 
 /**
@@ -125,7 +161,7 @@ export class Pool {
   private readonly words: Int32Array;
   private closed = false;
 
-  private constructor(private readonly ports: Port[], words: Int32Array) {
+  private constructor(private readonly ports: Port[], words: Int32Array, private readonly watcher?: Worker) {
     this.words = words;
   }
 
@@ -137,8 +173,9 @@ export class Pool {
   static start(kernels: CompiledKernels, workers: number): Pool {
     const node = isNode ? (process as unknown as { getBuiltinModule(id: string): NodeWorkers }).getBuiltinModule("node:worker_threads") : undefined;
     const words = new Int32Array(new SharedArrayBuffer(4 * HOW(workers + 1)));
-    const init = (thread: number): InitMessage => ({ type: "init", build: kernels.build, module: kernels.module, words, thread });
-    return new Pool(Array.from({ length: workers }, (_, i) => spawn(init(i + 1), node)), words);
+    const { watcher, locks } = startWatcher(words, workers);
+    const init = (thread: number): InitMessage => ({ type: "init", build: kernels.build, module: kernels.module, words, thread, lock: locks[thread - 1] });
+    return new Pool(Array.from({ length: workers }, (_, i) => spawn(init(i + 1), node)), words, watcher);
   }
 
   /** How many workers are running (a job can use this many plus the calling thread; none once one has died). */
@@ -199,6 +236,7 @@ export class Pool {
   terminate(): void {
     this.closed = true;
     for (const p of this.ports) p.terminate();
+    this.watcher?.terminate();
   }
 }
 
@@ -218,6 +256,10 @@ class JobWatch implements Watch {
   check(): void {
     const t = this.dead();
     if (t !== 0) throw new ThreadFailure(t, Failure.Died);
+  }
+
+  checkRecorded(): void {
+    for (let t = 1; t < this.threads; t++) if (Atomics.load(this.words, HOW(t)) !== 0) throw new ThreadFailure(t, Failure.Died);
   }
 
   note(thread: number, error: unknown): void {
@@ -246,6 +288,7 @@ function story(words: Int32Array, thread: number): string {
   if (how === How.Terminated) return "terminated";
   if (how === How.Exited) return `exited with code ${Atomics.load(words, CODE(thread))}`;
   if (how === How.Threw) return `threw ${readNote(words, thread) ?? "an error"}`;
+  if (how === How.Aborted) return "its script was stopped in the middle of a job";
   return "its thread stopped";
 }
 
@@ -280,12 +323,50 @@ export function recordOwnDeath(words: Int32Array, thread: number): void {
   }
 }
 
-/** Worker side: a worker has started (index) or attached to a job (ok), or could not (failed). */
-export function reportStarted(words: Int32Array): void {
-  Atomics.add(words, STARTED, 1);
-  Atomics.notify(words, STARTED);
+/**
+ * Worker side: a worker has started, once it holds its Web Lock when it has one (the lock is held until the
+ * worker is gone: its callback's promise never settles).
+ */
+export function reportStarted(words: Int32Array, thread: number, lock: string | undefined): void {
+  const started = () => {
+    Atomics.store(words, HELD(thread), 1);
+    Atomics.add(words, STARTED, 1);
+    Atomics.notify(words, STARTED);
+  };
+  const locks = lock === undefined ? undefined : webLocks();
+  if (!locks) return started();
+  void locks.request(lock!, () => {
+    started();
+    return new Promise<never>(() => {});
+  });
 }
 
+/** Worker side: a job's serve() has not returned by the time the worker's next task runs (its script was stopped). */
+export function reportAborted(words: Int32Array, thread: number): void {
+  died(words, thread, How.Aborted);
+}
+
+/**
+ * The watcher (browsers): asks for each worker's lock once the worker holds it; the browser grants it when
+ * the worker is gone, however it went, and the watcher records the death. The pool terminates the watcher
+ * with its workers.
+ */
+export function watchLocks(words: Int32Array, locks: readonly string[]): void {
+  const locksApi = webLocks();
+  if (!locksApi) return;
+  const pending = new Set(locks.map((_, i) => i + 1));
+  const look = () => {
+    for (const t of pending) {
+      if (Atomics.load(words, HELD(t)) === 0 && Atomics.load(words, HOW(t)) === 0) continue;
+      pending.delete(t);
+      void locksApi.request(locks[t - 1], () => died(words, t, How.Stopped));
+    }
+    if (pending.size > 0) setTimeout(look, 5);
+  };
+  look();
+}
+
+/** Worker side: a worker has attached to a job (ok), or could not (failed). */
 export function reportAttached(words: Int32Array, ok: boolean): void {
   if (!ok) Atomics.store(words, FAILED, 1);
   Atomics.add(words, ATTACHED, 1);

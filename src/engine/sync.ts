@@ -3,8 +3,8 @@
 // a failure word that wakes everyone. Threads spin on a word for a few microseconds before they sleep on it
 // (Atomics.wait): a phase of a training step is tens of microseconds, a sleep and wake-up several.
 // A sleep lasts at most WAIT_MS: a thread that died never arrives, so a sleeper asks the job's Watch (the
-// pool's record of its workers) whether one has, each time its sleep times out. With one thread every call
-// returns at once.
+// pool's record of its workers) whether one has, each time its sleep times out; the calling thread also asks
+// the record once per command (Commands.run). With one thread every call returns at once.
 
 import { WasmMlpError } from "../errors.js";
 
@@ -41,6 +41,11 @@ export class ThreadFailure extends WasmMlpError {
 export interface Watch {
   /** Throws ThreadFailure(thread, Failure.Died) when a thread of the job has died. */
   check(): void;
+  /**
+   * The same from what has been recorded alone (a few loads, no probe): the calling thread asks once per
+   * command, since a worker marked dead may still be running and arriving (see pool.ts).
+   */
+  checkRecorded(): void;
   /** A worker thread keeps the text of the error it caught, for the calling thread's message. */
   note(thread: number, error: unknown): void;
   /** How `thread` died, or the text of the error it noted. */
