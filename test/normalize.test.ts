@@ -144,3 +144,59 @@ describe("oneHot", () => {
     expect(colSums).toEqual(counts);
   });
 });
+
+describe("pixels as bytes (an IDX file's) standardise to the bits the same values as floats give", () => {
+  // a Fashion-MNIST-like spread: mostly 0, the rest anywhere in 0..255; one column always 0, one always 255
+  const rows = 700, cols = 30;
+  const bytes = new Uint8Array(rows * cols);
+  let seed = 12345;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) & 0xff;
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % cols === 0 ? 0 : i % cols === 1 ? 255 : next() < 128 ? 0 : next();
+  const floats = Float32Array.from(bytes);
+
+  it.each(["global", "feature"] as const)("fitNormalization, %s", (kind) => {
+    const a = fitNormalization(bytes, rows, cols, kind), b = fitNormalization(floats, rows, cols, kind);
+    expect(Array.from(a.mean)).toEqual(Array.from(b.mean));
+    expect(Array.from(a.divisor)).toEqual(Array.from(b.divisor));
+    expect(Array.from(applyNormalization(a, bytes, rows, cols))).toEqual(Array.from(applyNormalization(b, floats, rows, cols)));
+  });
+
+  it("the global fit sums more bytes than a 32-bit integer holds (in chunks) exactly", () => {
+    const big = new Uint8Array(9_000_000 * 2).fill(255);
+    big[0] = 0;
+    const a = fitNormalization(big, 9_000_000, 2, "global"), b = fitNormalization(Float32Array.from(big), 9_000_000, 2, "global");
+    expect([a.mean[0], a.divisor[0]]).toEqual([b.mean[0], b.divisor[0]]);
+  });
+
+  // 28 columns are read four bytes at a time (aligned or not), 30 one at a time
+  it.each([
+    ["global", 28, 0], ["feature", 28, 0], ["none", 28, 0], ["global", 28, 1], ["feature", 28, 2],
+    ["global", 30, 0], ["feature", 30, 0], ["none", 30, 0],
+  ] as const)("Network.setTrain and setEval write the same arena, %s, %i columns, at byte offset %i", async (kind, width, offset) => {
+    const { Network } = await import("../src/engine/network.js");
+    const { compileKernels } = await import("../src/engine/kernels.js");
+    const kernels = await compileKernels("scalar");
+    const held = new Uint8Array(offset + rows * width);
+    held.set(bytes.subarray(0, rows * width), offset);
+    const X8 = held.subarray(offset), X32 = Float32Array.from(X8);
+    const norm = kind === "none" ? undefined : fitNormalization(X32, rows, width, kind);
+    const Y = oneHot(new Uint8Array(rows).map((_, i) => i % 3), 3);
+    const arena = (X: Float32Array | Uint8Array) => {
+      const net = new Network(kernels, { layers: [width, 4, 3], train: rows, batch: rows, eval: rows, optimizer: "sgd" });
+      net.setTrain(X, Y, norm);
+      net.setEval(X, undefined, norm);
+      const t = net.training!.set.X, e = net.evalSet!.X;
+      return [Array.from(net.view(t.name)), Array.from(net.view(e.name))];
+    };
+    expect(arena(X8)).toEqual(arena(X32));
+  });
+
+  it("the global fit reads bytes at any offset", () => {
+    for (const offset of [0, 1, 2, 3]) {
+      const held = new Uint8Array(offset + 1001);
+      held.set(bytes.subarray(0, 1001), offset);
+      const a = fitNormalization(held.subarray(offset), 1001, 1, "global"), b = fitNormalization(Float32Array.from(bytes.subarray(0, 1001)), 1001, 1, "global");
+      expect([a.mean[0], a.divisor[0]]).toEqual([b.mean[0], b.divisor[0]]);
+    }
+  });
+});

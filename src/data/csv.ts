@@ -2,10 +2,14 @@
 // Works on bytes, so the same code runs in Node and in browsers; gzip is recognised by its magic bytes.
 
 import { DataError } from "../errors.js";
+import { isNode, nodeBuiltin } from "../bytes.js";
 
-export interface Dataset {
+/** The arrays inputs come in: numbers (Float32Array), or pixels as bytes (an IDX file's, kept as they are). */
+export type InputArray = Float32Array | Uint8Array;
+
+export interface Dataset<X extends InputArray = Float32Array> {
   /** Row-major features, n × features. */
-  readonly X: Float32Array;
+  readonly X: X;
   /** Class labels, 0 .. classes-1. */
   readonly y: Uint8Array;
   readonly n: number;
@@ -51,10 +55,16 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Inflates gzip with the platform's DecompressionStream (Node 18+, every current browser), refusing more
- * than maxBytes; `progress` hears the bytes inflated so far after each chunk (a page's progress line).
+ * Inflates gzip, refusing more than maxBytes: in Node with zlib (see inflateNode), elsewhere with the
+ * platform's DecompressionStream (every current browser); `progress` hears the bytes inflated so far after
+ * each chunk (a page's progress line; in Node once, at the end).
  */
 export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBytes = MAX_TEXT_BYTES, progress?: (inflated: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+  if (isNode) {
+    const out = await inflateNode(bytes, file, maxBytes);
+    progress?.(out.length);
+    return out;
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -79,6 +89,28 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>, file: string, maxBy
   let o = 0;
   for (const c of chunks) { out.set(c, o); o += c.byteLength; }
   return out;
+}
+
+/**
+ * zlib's gunzip on a thread of Node's pool (so that two files inflate at once), into one buffer sized from
+ * the gzip trailer's ISIZE (the inflated size, mod 2^32): no chunks to join, nothing copied. Node's
+ * DecompressionStream is the same zlib behind a stream of small chunks, and takes 2.5-3 times as long (on
+ * Fashion-MNIST's 26 MB of training images, ~420 ms against ~150 ms). A trailer that lies only costs the
+ * chunks being joined; the limit holds whatever it says.
+ */
+async function inflateNode(bytes: Uint8Array, file: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const zlib = await nodeBuiltin<typeof import("node:zlib")>("node:zlib");
+  const n = bytes.length, isize = n >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + n - 4, 4).getUint32(0, true) : 0;
+  const limit = Math.min(maxBytes, 2 ** 32);
+  // one more byte than the output, so zlib never finds its buffer full and starts another
+  const options = { chunkSize: Math.max(64 * 1024, Math.min(isize, limit) + 1), maxOutputLength: limit };
+  try {
+    const out = await new Promise<Uint8Array>((resolve, reject) => zlib.gunzip(bytes, options, (e, r) => (e ? reject(e) : resolve(r))));
+    return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new DataError(`${file}: inflates to more than the ${maxBytes / MiB} MiB limit for data files`);
+    throw new DataError(`${file}: not a valid gzip file (${(e as Error).message || "corrupt or truncated"})`);
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
 // A stratified train/test split by a seeded shuffle: each class is shuffled on its own and the same
 // fraction of it is held out, so both parts keep the data's class balance.
 
-import type { Dataset } from "./csv.js";
+import type { Dataset, InputArray } from "./csv.js";
 import { DataError } from "../errors.js";
 import { MT19937 } from "./mt19937.js";
 
-export function stratifiedSplit(data: Dataset, testFraction: number, seed: number): { train: Dataset; test: Dataset } {
+export function stratifiedSplit<X extends InputArray = Float32Array>(data: Dataset<X>, testFraction: number, seed: number): { train: Dataset<X>; test: Dataset<X> } {
   const byClass: number[][] = Array.from({ length: data.classes }, () => []);
   for (let i = 0; i < data.n; i++) byClass[data.y[i]].push(i);
   const rng = new MT19937(seed);
@@ -27,9 +27,10 @@ export function stratifiedSplit(data: Dataset, testFraction: number, seed: numbe
   return { train: subset(data, trainIdx), test: subset(data, testIdx) };
 }
 
-export function subset(data: Dataset, rows: number[]): Dataset {
+/** The rows of data (in that order), X of the same kind as data's (floats or bytes). */
+export function subset<X extends InputArray = Float32Array>(data: Dataset<X>, rows: number[]): Dataset<X> {
   const F = data.features;
-  const X = new Float32Array(rows.length * F);
+  const X = new (data.X.constructor as new (n: number) => X)(rows.length * F);
   const y = new Uint8Array(rows.length);
   rows.forEach((r, i) => {
     X.set(data.X.subarray(r * F, (r + 1) * F), i * F);

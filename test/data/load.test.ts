@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadFile, loadIdx, loadTable, tableFromBytes } from "../../src/data/datasets.js";
+import { idxFromBytes, loadFile, loadIdx, loadTable, tableFromBytes } from "../../src/data/datasets.js";
+import { gunzip } from "../../src/data/csv.js";
+import { stratifiedSplit } from "../../src/data/split.js";
 import { featureCount } from "../../src/data/schema.js";
 import { decodeModel, encodeModel } from "../../src/model/modelfile.js";
 import { DataError, ModelFileError } from "../../src/errors.js";
@@ -103,6 +105,26 @@ describe("IDX files", () => {
     }
   });
 
+  it('with pixels "bytes": X is the file\'s bytes (a view of the inflated images, no copy), everything else as with floats', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-idx-"));
+    writeFileSync(join(dir, "train-images-idx3-ubyte.gz"), gzipSync(idxFile([n, rows, cols], pixels)));
+    writeFileSync(join(dir, "train-labels-idx1-ubyte.gz"), gzipSync(idxFile([n], labels)));
+    const floats = await loadIdx(join(dir, "train-images-idx3-ubyte.gz"));
+    const bytes = await loadIdx(join(dir, "train-images-idx3-ubyte.gz"), undefined, { pixels: "bytes" });
+    const sniffed = await loadFile(join(dir, "train-images-idx3-ubyte.gz"), { pixels: "bytes" });
+    for (const d of [bytes, sniffed]) {
+      expect(d.X).toBeInstanceOf(Uint8Array);
+      expect({ ...d, X: Array.from(d.X) }).toEqual({ ...floats, X: Array.from(floats.X) });
+    }
+    expect(floats.X).toBeInstanceOf(Float32Array);
+    const file = idxFile([n, rows, cols], pixels);
+    expect(idxFromBytes(file, "i", idxFile([n], labels), "l", { pixels: "bytes" }).X.buffer).toBe(file.buffer);
+    // a split keeps bytes bytes
+    const { train, test } = stratifiedSplit(bytes, 0.3, 1), f = stratifiedSplit(floats, 0.3, 1);
+    expect([train.X, test.X].map((x) => x.constructor)).toEqual([Uint8Array, Uint8Array]);
+    expect([Array.from(train.X), Array.from(test.X)]).toEqual([Array.from(f.train.X), Array.from(f.test.X)]);
+  });
+
   it("says where it looked when the labels file is not beside the images", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wasm-mlp-idx-"));
     writeFileSync(join(dir, "t10k-images-idx3-ubyte"), idxFile([n, rows, cols], pixels));
@@ -126,5 +148,26 @@ describe("model files with a schema", () => {
   it("refuses a schema that does not fit the layers", () => {
     const wrong = encodeModel({ params: { layers: [6, 3], W: [new Float32Array(18)], b: [new Float32Array(3)] }, normalization: undefined, schema });
     expect(() => decodeModel(wrong, "m.wmlp")).toThrow(new ModelFileError("m.wmlp: its schema makes 7 inputs, the layers take 6"));
+  });
+});
+
+describe("gunzip (zlib's, in Node)", () => {
+  const text = enc("1,2,3\n".repeat(20000));
+
+  it("inflates into one buffer sized from the trailer; several members are joined", async () => {
+    const one = await gunzip(new Uint8Array(gzipSync(text)), "t.gz");
+    expect(one).toEqual(text);
+    expect(one.buffer.byteLength).toBe(text.length + 1);
+    const two = new Uint8Array([...gzipSync(text), ...gzipSync(enc("4,5,6\n"))]);
+    expect(new TextDecoder().decode(await gunzip(two, "t.gz"))).toBe("1,2,3\n".repeat(20000) + "4,5,6\n");
+  });
+
+  it("holds the limit, whatever the trailer says, and names a bad file", async () => {
+    const gz = new Uint8Array(gzipSync(text));
+    await expect(gunzip(gz, "t.gz", 1000)).rejects.toThrow(new DataError("t.gz: inflates to more than the 0.00095367431640625 MiB limit for data files"));
+    const lying = gz.slice();
+    lying.set([1, 0, 0, 0], lying.length - 4);
+    await expect(gunzip(lying, "t.gz")).rejects.toThrow(new DataError("t.gz: not a valid gzip file (incorrect length check)"));
+    await expect(gunzip(gz.subarray(0, gz.length - 4), "t.gz")).rejects.toThrow(new DataError("t.gz: not a valid gzip file (unexpected end of file)"));
   });
 });
