@@ -23,6 +23,7 @@ export const dui = {
   // 2. Train: the settings
   form: byId<HTMLFormElement>("data-form"),
   label: byId<HTMLSelectElement>("label-column"),
+  labelHint: byId("label-column-hint"),
   task: byId<HTMLSelectElement>("task"),
   taskHint: byId("task-hint"),
   hidden: byId<HTMLInputElement>("data-hidden"),

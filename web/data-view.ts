@@ -17,6 +17,8 @@ import { BUILD_NAMES, pct } from "./wording.ts";
 /** Columns listed before a "show all" button. */
 const COLUMNS_SHOWN = 40;
 const MISTAKES_SHOWN = 5;
+/** Above this many columns the label list says only that a column cannot be the label, not why. */
+const MANY_COLUMNS = 100;
 
 export const view: {
   worker: Worker | undefined;
@@ -225,8 +227,10 @@ function fillLabels(info: DataInfo, keep?: number): void {
   const regress = task() === "regress";
   dui.label.replaceChildren(...info.columns.map((c, i) => {
     const ok = regress ? regressable(c) : c.labelOk && (c.classes ?? 0) >= 2;
-    const text = regress ? (ok ? `${c.name} (numbers ${num(c.min!)} to ${num(c.max!)})` : `${c.name}: ${whyNotTarget(c)}`)
-      : c.labelOk ? `${c.name} (${c.classes} classes)` : `${c.name}: ${whyNotLabel(c)}`;
+    // many columns (images as a CSV): short texts, as each option is measured and the reasons repeat
+    const why = (reason: string) => (info.columns.length > MANY_COLUMNS ? `${c.name} (cannot be)` : `${c.name}: ${reason}`);
+    const text = regress ? (ok ? `${c.name} (numbers ${num(c.min!)} to ${num(c.max!)})` : why(whyNotTarget(c)))
+      : c.labelOk ? `${c.name} (${c.classes} classes)` : why(whyNotLabel(c));
     const o = new Option(text, String(i));
     o.disabled = !ok;
     return o;
@@ -234,6 +238,7 @@ function fillLabels(info: DataInfo, keep?: number): void {
   const fits = keep !== undefined && !dui.label.options[keep]?.disabled;
   dui.label.value = String(fits ? keep : regress ? suggestTarget(info) : info.label);
   dui.label.disabled = info.kind === "images";
+  dui.labelHint.textContent = regress ? "the number to predict; the other columns are the inputs" : "the class to predict; the other columns are the inputs";
 }
 
 /** For a regression: the label suggested for classifying, if it is numbers, else the last column of numbers. */
