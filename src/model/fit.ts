@@ -14,6 +14,7 @@ import { lrAt } from "./schedule.js";
 import type { FitSummary, RegressionReport, RegressionSummary, Report } from "./types.js";
 import type { RegressionTracker } from "./regression.js";
 import type { LoopState } from "./checkpoint.js";
+import type { ThreadTuner } from "./adapt.js";
 
 /** The summary of a finished fit, from the network's final (or kept best) weights. */
 export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels: KernelBuild): FitSummary | RegressionSummary {
@@ -23,11 +24,11 @@ export function fitSummary(net: Network, s: FitSettings, run: EpochRun, kernels:
     train_ms: run.ms,
     epochs_per_s: run.trained > 0 ? run.trained / (run.ms / 1000) : 0,
     kernels,
-    threads: net.threads,
+    threads: run.threads,
     layers: [...net.sizes],
     samples: n,
   };
-  const extra = { ...(s.patience !== undefined && { best_epoch: run.bestEpoch }), ...(run.interrupted && { interrupted: true }), ...(run.trained !== run.ran && { resumed_from: run.ran - run.trained }) };
+  const extra = { ...(s.patience !== undefined && { best_epoch: run.bestEpoch }), ...(run.interrupted && { interrupted: true }), ...(run.trained !== run.ran && { resumed_from: run.ran - run.trained }), ...(run.busyEpochs > 0 && { busy_epochs: run.busyEpochs }) };
   if (s.tracker) return { ...base, ...regressionFigures(net, s.tracker, s.validation !== undefined), ...extra, history: run.history as RegressionReport[] };
   const train: Stats = net.trainStats();
   const summary: FitSummary = { ...base, accuracy: train.correct / n, loss: train.loss, history: run.history as Report[] };
@@ -61,6 +62,9 @@ export interface EpochRun {
   ran: number;
   /** Epochs this loop trained. */
   trained: number;
+  /** The most threads an epoch ran on, and the epochs the tuner ran on fewer. */
+  threads: number;
+  busyEpochs: number;
   /** The epoch loop alone (without the time a fitAsync spent away). */
   ms: number;
   /** With patience: the epoch whose weights the network now holds. */
@@ -77,8 +81,13 @@ export interface LoopHooks {
   rng: MT19937 | undefined;
   /** With patience: the best weights so far (at first, the initial ones). */
   best: Params | undefined;
-  /** At the start of every epoch: the model stops a fit there once disposed, and attaches worker threads as they start. */
-  boundary: (epoch: number) => void;
+  /**
+   * At the start of every epoch, with the threads the tuner wants it on: the model stops a fit there once
+   * disposed, and attaches worker threads as they start (or detaches them).
+   */
+  boundary: (epoch: number, want: number) => void;
+  /** Times the epochs and says how many threads the next should run on (absent: the planned count). */
+  tuner?: ThreadTuner;
   /** Where a checkpoint left the loop (absent: from the first epoch). */
   from?: LoopState;
   /** Takes a checkpoint of the loop as it stands: every `every` epochs, and once more when the loop ends. */
@@ -91,18 +100,20 @@ export interface LoopHooks {
  * DivergenceError at the first epoch whose output weights are not finite.
  */
 export function* trainEpochs(net: Network, s: FitSettings, hooks: LoopHooks): Generator<void, EpochRun, number | undefined> {
-  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule, tracker } = s, { rng, best, checkpoint } = hooks;
+  const { epochs, every, opt, patience = 0, onReport, onEpoch, signal, lrSchedule, tracker } = s, { rng, best, checkpoint, tuner } = hooks;
   const n = net.shape.train, nv = net.shape.eval, val = s.validation !== undefined, baseLr = opt.lr;
   const train: Stats = { correct: 0, loss: 0 }, test: Stats = { correct: 0, loss: 0 };
   const loop: LoopState = hooks.from ?? { epoch: 0, bestLoss: Infinity, bestEpoch: 0, sinceBest: 0, history: [] };
   const first = loop.epoch, last = net.layers.length - 1;
   const watch = [net.view(`b${last + 1}`), net.view(`W${last + 1}`)];
-  let interrupted = false, pausedMs = 0, taken = loop.epoch;
+  let interrupted = false, pausedMs = 0, taken = loop.epoch, threads = 1, busyEpochs = 0;
 
   const t0 = now();
   while (loop.epoch < epochs) {
     const epoch = loop.epoch;
-    hooks.boundary(epoch);
+    const want = tuner?.want ?? net.shape.threads;
+    hooks.boundary(epoch, want);
+    threads = Math.max(threads, net.threads);
     if (signal?.aborted) {
       interrupted = true;
       break;
@@ -114,7 +125,10 @@ export function* trainEpochs(net: Network, s: FitSettings, hooks: LoopHooks): Ge
       if (best && !keepsGoing(net, loop, test.loss, best, patience)) break;
     }
     if (lrSchedule !== "constant") opt.lr = lrAt(lrSchedule, baseLr, epoch, epochs);
+    const t = tuner && now();
     net.epoch(opt, rng, report ? train : undefined);
+    if (tuner) tuner.ran(net.threads, now() - t!);
+    if (want < net.shape.threads) busyEpochs++;
     loop.epoch = epoch + 1;
     if (report) {
       const r = reportOf(epoch, opt.lr, n, train, val ? test : undefined, nv, tracker);
@@ -140,7 +154,7 @@ export function* trainEpochs(net: Network, s: FitSettings, hooks: LoopHooks): Ge
     if (test.loss < loop.bestLoss) bestEpoch = loop.epoch;
     else net.setParams(best);
   }
-  return { ran: loop.epoch, trained: loop.epoch - first, ms, bestEpoch, interrupted, history: loop.history };
+  return { ran: loop.epoch, trained: loop.epoch - first, threads, busyEpochs, ms, bestEpoch, interrupted, history: loop.history };
 }
 
 /** Early stopping at the start of an epoch: keeps the weights whose held-out loss is the lowest yet; false once `patience` epochs have passed without one. */

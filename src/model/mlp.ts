@@ -21,7 +21,8 @@ import { layersProblem, createOptions, fitSettings, loadOptions } from "./option
 import { checkLabelled, checkRows, type Expect } from "./inputs.js";
 import { allFinite, disposedDuring, diverged, fitSummary, trainEpochs, runToEnd, runYielding } from "./fit.js";
 import { decodeCheckpoint, MAX_CHECKPOINT_BYTES, type Checkpoint } from "./checkpoint.js";
-import { checkContinues, dataFingerprint, fitRecord, loopHooks } from "./resume.js";
+import { checkContinues, dataFingerprint, fitRecord } from "./resume.js";
+import { loopHooks } from "./loop.js";
 import type { EvaluationOf, FitOptions, KernelChoice, LoadOptions, MLPOptions, Prediction, SummaryOf, Targets, Task } from "./types.js";
 
 export type { Evaluation, FitOptions, FitSummary, KernelChoice, LoadOptions, MLPOptions, Report, RegressionEvaluation, RegressionReport, RegressionSummary, Task } from "./types.js";
@@ -121,14 +122,13 @@ export class MLP<T extends Task = "classify"> {
   /**
    * Reads a checkpoint (FitOptions.checkpoint; the CLI's --checkpoint) as fromBytes reads a model: the model as
    * it stood then. Its next fit continues that fit to the bit: the same data and settings are required, and
-   * `epochs` is the total, those done included. Kernels: the build that trained it where this engine runs it;
-   * threads: "auto"; unless options say otherwise.
+   * `epochs` is the total, those done included. Kernels: the build that trained it where this engine runs it
+   * (another build may round differently); threads: "auto"; unless options say otherwise.
    */
   static async fromCheckpoint<T extends Task = "classify">(source: ByteSource, options?: LoadOptions): Promise<MLP<T>> {
     checkByteSource("MLP.fromCheckpoint", "the source", source);
     const name = loadOptions(options).name ?? (ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? "checkpoint" : sourceName(source));
     const c = decodeCheckpoint(await readBytes(source, (m) => new ModelFileError(m), MAX_CHECKPOINT_BYTES, "checkpoints"), name);
-    // the build that trained it, where this engine runs it (another build may round differently)
     const same = (KERNEL_BUILDS as readonly string[]).includes(c.kernels) && (await engineSupports(c.kernels as KernelBuild));
     const model = await MLP.fromBytes<T>(c.modelBytes, { threads: "auto", ...(same && { kernels: c.kernels as KernelBuild }), ...options, name });
     model.resumeFrom = c;
@@ -214,7 +214,7 @@ export class MLP<T extends Task = "classify"> {
       net.setParams(this.params);
       this.live = { net, norm, range: this.inputRange ?? range, targets: t.scaling };
       const snapshot = () => ({ modelBytes: this.toBytes(), epochs: s.epochs, settings: record, data, kernels: this.kernels.build, flags: s.checkpoint?.flags });
-      const hooks = loopHooks(net, s, this.seed, this.params, this.resumeFrom, (epoch) => this.boundary(net, threads, epoch), snapshot);
+      const hooks = loopHooks(net, s, this.seed, this.params, this.resumeFrom, (epoch, want) => this.boundary(net, epoch, want), snapshot);
       this.resumeFrom = undefined;
       const run = yield* trainEpochs(net, s, hooks);
       if (this.disposed) throw disposedDuring(run.ran);
@@ -234,10 +234,11 @@ export class MLP<T extends Task = "classify"> {
     }
   }
 
-  /** At the start of every epoch: stops a fit whose model was disposed meanwhile, attaches started workers. */
-  private boundary(net: Network, threads: number, epoch: number): void {
+  /** At the start of every epoch: stops a fit whose model was disposed meanwhile, runs it on `want` threads (workers join as they start). */
+  private boundary(net: Network, epoch: number, want: number): void {
     if (this.disposed) throw disposedDuring(epoch);
-    if (net.threads < threads) this.workers.join(net, threads, epoch);
+    if (net.threads > want) net.close();
+    if (net.threads < want) this.workers.join(net, want, epoch);
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */

@@ -4,9 +4,8 @@
 
 import type { Network } from "../engine/network.js";
 import { UsageError } from "../errors.js";
-import { MT19937 } from "../data/mt19937.js";
-import { cloneParams, type Params } from "./init.js";
-import type { LoopHooks } from "./fit.js";
+import type { MT19937 } from "../data/mt19937.js";
+import type { Params } from "./init.js";
 import type { FitSettings } from "./options.js";
 import { encodeCheckpoint, fingerprint, FIT_SETTINGS, type Checkpoint, type FitRecord, type LoopState } from "./checkpoint.js";
 
@@ -67,20 +66,4 @@ export function takeCheckpoint(net: Network, rng: MT19937 | undefined, best: Par
     modelBytes: s.modelBytes, loop, epochs: s.epochs, steps: net.steps, settings: s.settings, data: s.data, kernels: s.kernels, state,
     order: order && net.arena.viewI32(order), rng: rng?.getState(), best, cli: s.flags,
   });
-}
-
-/**
- * How a fit's epoch loop starts and what it calls between epochs: the seeded shuffle for mini-batches, the best
- * weights for patience (at first `params`), a checkpoint's state put back when it continues one, and the
- * checkpoints it takes (`snapshot` gives the model file and the rest as they stand).
- */
-export function loopHooks(net: Network, s: FitSettings, seed: number, params: Params, from: Checkpoint | undefined, boundary: (epoch: number) => void, snapshot: () => Snapshot): LoopHooks {
-  const rng = s.batch < net.shape.train ? new MT19937((seed + 1) >>> 0) : undefined;
-  const best = s.patience !== undefined ? cloneParams(params) : undefined;
-  const c = s.checkpoint;
-  return {
-    rng, best, boundary,
-    from: from && restore(from, net, rng, best),
-    checkpoint: c && { every: c.every, take: (loop) => c.write(takeCheckpoint(net, rng, best, loop, snapshot()), loop.epoch) },
-  };
 }

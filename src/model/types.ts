@@ -164,8 +164,13 @@ interface SummaryBase {
   train_ms: number;
   epochs_per_s: number;
   kernels: KernelBuild;
-  /** Threads that ran the last epoch (workers that started late join at an epoch boundary). */
+  /**
+   * The most threads an epoch ran on (workers that start late join at an epoch boundary; a fit that chose its
+   * own count runs on one thread while the machine is too busy for more, see busy_epochs).
+   */
   threads: number;
+  /** Epochs a fit that chose its own thread count ran on one thread because that was faster (absent when none). */
+  busy_epochs?: number;
   layers: number[];
   samples: number;
 }

@@ -1,0 +1,80 @@
+// The thread count of a fit that chose its own (adapt.ts): the tuner's decisions on timings given to it, and
+// a real fit whose count goes down and up between epochs ending in the same bytes as on one thread.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadDigits, MLP } from "../../src/index.js";
+import { RETRY, SETTLE_MS, ThreadTuner, WINDOW_MS } from "../../src/model/adapt.js";
+import { createHash } from "node:crypto";
+
+/** Feeds the tuner windows of one epoch each (WINDOW_MS or more long), running each on the threads it wants. */
+function feed(t: ThreadTuner, ms: (threads: number, i: number) => number, windows: number): number[] {
+  const seen: number[] = [];
+  for (let i = 0; i < windows; i++) {
+    const threads = t.want;
+    seen.push(threads);
+    t.ran(threads, Math.max(WINDOW_MS, ms(threads, i)));
+  }
+  return seen;
+}
+
+describe("ThreadTuner", () => {
+  it("on a free machine stays on all threads", () => {
+    const t = new ThreadTuner(2);
+    expect(feed(t, () => 60 + Math.random() * 10, 100).every((n) => n === 2)).toBe(true);
+  });
+
+  it("tries one thread when all threads slow down past the baseline, stays there while it is faster, and goes back once all are faster again", () => {
+    const t = new ThreadTuner(2);
+    const settle = Math.ceil(SETTLE_MS / 60) + 1;
+    // free: 60 ms an epoch on 2 threads; then busy: 2 threads take 150 ms, one 100 ms; then free again
+    const busyFrom = settle, freeFrom = settle + 3 * RETRY;
+    const seen = feed(t, (threads, i) => (i < busyFrom || i >= freeFrom ? (threads === 2 ? 60 : 100) : threads === 2 ? 150 : 100), freeFrom + 2 * RETRY);
+    expect(seen.slice(0, busyFrom + 1).every((n) => n === 2)).toBe(true);
+    // the slow window made it try one thread, which it kept
+    expect(seen[busyFrom + 1]).toBe(1);
+    expect(seen.slice(busyFrom + 1, busyFrom + 1 + RETRY).every((n) => n === 1)).toBe(true);
+    // every RETRY windows it tried two again, and went back to one while two were slower
+    expect(seen.slice(busyFrom, freeFrom).filter((n) => n === 2).length).toBeGreaterThanOrEqual(2);
+    // once free, the next try of two threads stays there
+    expect(seen.slice(-RETRY).every((n) => n === 2)).toBe(true);
+  });
+
+  it("changes nothing in a fit's first SETTLE_MS of training, however slow it gets", () => {
+    const t = new ThreadTuner(3);
+    const seen = feed(t, (_, i) => (i === 0 ? 60 : 300), Math.floor(SETTLE_MS / 300));
+    expect(seen.every((n) => n === 3)).toBe(true);
+  });
+
+  it("times short epochs over windows of WINDOW_MS: one slow epoch alone decides nothing", () => {
+    const t = new ThreadTuner(2);
+    for (let i = 0; i < 4000; i++) t.ran(2, 0.5); // 2 s of 0.5 ms epochs: the baseline
+    t.ran(2, 5); // one slow epoch inside a window of fast ones
+    for (let i = 0; i < 100; i++) t.ran(2, 0.5);
+    expect(t.want).toBe(2);
+  });
+});
+
+describe("a fit whose tuner switches threads between epochs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("gives the bytes of a one-thread fit, counts the epochs on one thread, and reports the most threads it ran on", async () => {
+    const d = await loadDigits();
+    const opts = { epochs: 12, batch: 128, optimizer: "adam" as const, lr: 0.01 };
+    const one = await MLP.create({ layers: [64, 64, 10], seed: 11, threads: 1, kernels: "simd" });
+    one.fit(d.X, d.y, { ...opts, threads: 1 });
+    // one thread every third epoch, all threads otherwise: down and up again, several times
+    let epoch = 0;
+    vi.spyOn(ThreadTuner.prototype, "want", "get").mockImplementation(function (this: ThreadTuner) {
+      return epoch++ % 3 === 2 ? 1 : this.max;
+    });
+    const two = await MLP.create({ layers: [64, 64, 10], seed: 11, threads: 2, kernels: "simd" });
+    expect(two.threadsFor(128)).toBe(2);
+    const s = two.fit(d.X, d.y, opts);
+    const sha = (m: MLP) => createHash("sha256").update(m.toBytes()).digest("hex");
+    expect(sha(two)).toBe(sha(one));
+    expect(s.threads).toBe(2);
+    expect(s.busy_epochs).toBe(4);
+    one.dispose();
+    two.dispose();
+  });
+});
