@@ -8,7 +8,6 @@ import {
   type Dataset, type FitOptions, type ImageDataset, type RegressionDataset, type TableDataset, type Task as LibraryTask,
 } from "../src/index.ts";
 import type { ColumnInfo, DataInfo, DataTrainConfig, FromDataWorker, ModelInfo, Predictions, Task, ToDataWorker } from "./data-protocol.ts";
-import { regressionOnnx } from "./onnx-regress.ts";
 
 const post = (msg: FromDataWorker, transfer: Transferable[] = []) => postMessage(msg, { transfer });
 const busy = (task: Task, text: string, fraction?: number) => post({ type: "busy", task, text, fraction });
@@ -318,7 +317,7 @@ function modelInfo(m: MLP<LibraryTask>, name: string, origin: string, wmlp: Uint
   const classNames = regress ? [...(schema?.targets ?? [schema?.label || labelName || "y"])]
     : m.classNames ? [...m.classNames] : Array.from({ length: m.classes }, (_, i) => String(i));
   return {
-    name, layers: [...m.layers], task: m.task, classNames, origin, wmlp, onnx: regress ? regressionOnnx(wmlp) : m.toOnnx(),
+    name, layers: [...m.layers], task: m.task, classNames, origin, wmlp, onnx: m.toOnnx(),
     inputs: schema?.columns.map((c) => c.name), labelName: schema?.label || labelName,
   };
 }
