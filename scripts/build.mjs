@@ -8,7 +8,7 @@
 // then runs the tool (npm run train, test, bench, ...), so finding that nothing changed costs a few stat
 // calls, not a second Node process.
 
-import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync, rmSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -137,11 +137,24 @@ export async function build({ ifStale = false, say = () => {} } = {}) {
   }
 
   if (hostStale) {
-    // from scratch, so the JS of a deleted source file does not linger in dist/ (and in the package)
-    for (const d of ["dist/src", "dist/bench", "dist/test"]) rmSync(join(root, d), { recursive: true, force: true });
+    // from scratch, so the JS of a deleted source file does not linger in dist/ (and in the package); into a
+    // folder of its own first, then renamed into place, so that a tool or test already running from dist/
+    // (another terminal, a watcher) never finds it half-built or gone
+    const next = join(root, "dist", `.next-${process.pid}`);
+    rmSync(next, { recursive: true, force: true });
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);
+    const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", next], { stdio: "inherit" });
+    if (r.status !== 0) {
+      rmSync(next, { recursive: true, force: true });
+      throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);
+    }
+    for (const d of ["src", "bench", "test"]) {
+      const to = join(root, "dist", d), old = join(root, "dist", `.old-${process.pid}-${d}`);
+      if (existsSync(to)) renameSync(to, old);
+      if (existsSync(join(next, d))) renameSync(join(next, d), to);
+      rmSync(old, { recursive: true, force: true });
+    }
+    rmSync(next, { recursive: true, force: true });
   }
   if (wasmStale || hostStale) say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
