@@ -128,7 +128,10 @@ function encodeInputs(t: Table, s: Schema, features: Column[], F: number): Float
  */
 function findColumns(t: Table, s: Schema, labels: "required" | "optional"): { features: Column[]; label: Column | undefined } {
   const want = s.columns.length;
-  const byName = (name: string) => t.columns.find((c) => c.name === name);
+  // the first column of each name (a Map: Fashion-MNIST's 785 columns by find() were 600,000 comparisons)
+  const named = new Map<string, Column>();
+  for (const c of t.columns) if (!named.has(c.name)) named.set(c.name, c);
+  const byName = (name: string) => named.get(name);
   const missing = s.columns.map((c) => c.name).filter((n) => !byName(n));
   if (t.header || missing.length === 0) {
     if (missing.length) throw new DataError(`${t.file}: no column named ${missing.map((n) => JSON.stringify(n)).join(", ")}, which the model takes as input`);

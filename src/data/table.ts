@@ -654,7 +654,8 @@ class Matrix {
   /** `line`: the line the rows after line 1 start on. */
   constructor(readonly width: number, readonly k: number, readonly cap: number, firstLine: number, public line: number) {
     this.stride = k < 0 ? width : width - 1;
-    this.values = new Float32Array(cap * this.stride);
+    // one more: fastRows writes a row's every cell here before it moves the label's out
+    this.values = new Float32Array(cap * this.stride + 1);
     this.apart = new Float32Array(k < 0 ? 0 : cap);
     this.lineOf = new Int32Array(cap);
     this.lineOf[0] = firstLine;
@@ -687,46 +688,60 @@ class Matrix {
   }
 }
 
+/** "0,0," as a little-endian 32-bit word: two zeros, which image files are full of. */
+const ZERO_ZERO = 0x2c302c30;
+
 /**
  * The fast path: reads rows from p into m while every cell is a plain number (smallDigits or plainNumber, as the
  * general scanner reads them) and every row has m.width of them on one line; blank lines (nothing at all) are
  * skipped. Returns where it stopped: the end, or the start of the first row it leaves to the general scanner.
+ * Each row's cells all go to m.values (which has a spare slot at its end); the label column's is then moved
+ * to m.apart.
  */
 function fastRows(bytes: Uint8Array, m: Matrix, p: number): number {
-  const n = bytes.length, last4 = n - 4, W = m.width, k = m.k, vals = m.values, apart = m.apart, lineOf = m.lineOf, cap = m.cap;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length, last4 = n - 4, W = m.width, k = m.k, vals = m.values, dv = new DataView(bytes.buffer, bytes.byteOffset, n);
   let r = m.rows, line = m.line, o = r * m.stride;
   while (p < n) {
-    const b = bytes[p];
-    if (b === LF || b === CR) {
+    if (bytes[p] === LF || bytes[p] === CR) {
       p = lineEnd(bytes, p);
       line++;
       continue;
     }
-    if (r === cap) break;
-    let c = 0, q = p, v = 0;
+    if (r === m.cap) break;
+    let c = 0, q = p, v = 0, end = 0;
+    const o0 = o;
     for (;;) {
+      let w = q <= last4 ? dv.getUint32(q, true) : 0;
+      // two zeros at a time while the row has room for them and a cell after them
+      for (; w === ZERO_ZERO && c + 2 < W; c += 2, q += 4, w = q <= last4 ? dv.getUint32(q, true) : 0) {
+        vals[o++] = 0;
+        vals[o++] = 0;
+      }
       // smallDigits and smallValue, written out
-      const w = q <= last4 ? dv.getUint32(q, true) : 0, x = w ^ 0x30303030;
-      const flags = ((x + 0x76767676) | x) & 0x80808080;
-      const len = (31 - Math.clz32(flags & -flags)) >> 3, after = (w >>> (len << 3)) & 0xff;
-      if (len > 0 && (after === COMMA || after === LF)) {
+      const x = w ^ 0x30303030, flags = ((x + 0x76767676) | x) & 0x80808080, len = (31 - Math.clz32(flags & -flags)) >> 3;
+      end = (w >>> (len << 3)) & 0xff;
+      if (len > 0 && (end === COMMA || end === LF)) {
         const y = x << ((4 - len) << 3);
-        v = ((y >>> 8) & 0xff) * 100 + ((y >>> 16) & 0xff) * 10 + (y >>> 24);
+        vals[o++] = ((y >>> 8) & 0xff) * 100 + ((y >>> 16) & 0xff) * 10 + (y >>> 24);
         q += len;
       } else {
         v = plainNumber(bytes, q);
         if (v !== v) break;
+        vals[o++] = v;
         q = numEnd;
+        end = bytes[q];
       }
-      if (c === k) apart[r] = v;
-      else vals[o++] = v;
-      if (bytes[q] !== COMMA || ++c === W) break;
+      if (end !== COMMA || ++c === W) break;
       q++;
     }
     // a cell that is not a plain number, or the wrong number of cells: the general scanner's
     if (v !== v || c !== W - 1) break;
-    lineOf[r++] = line++;
+    if (k >= 0) {
+      m.apart[r] = vals[o0 + k];
+      if (k < W - 1) vals.copyWithin(o0 + k, o0 + k + 1, o);
+      o--;
+    }
+    m.lineOf[r++] = line++;
     p = lineEnd(bytes, q);
   }
   m.rows = r;

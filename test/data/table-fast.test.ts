@@ -41,6 +41,7 @@ function expectSame(text: string, opts?: TableOptions): Table | string {
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: min, maxLength: max });
 /** Numbers the fast path takes: integers, decimals, exponents within its range. */
 const plain = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("0") },
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 999 }).map(String) },
   { weight: 2, arbitrary: fc.integer({ min: -99999, max: 99999 }).map(String) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom("", "-", "+"), digits(0, 6), digits(0, 6)).map(([s, a, b]) => `${s}${a || "0"}.${b}`) },
@@ -106,6 +107,24 @@ describe("the fast path reads what the general scanner reads", () => {
         lines.splice(200, 0, bad);
         const t = expectSame(lines.join(eol) + eol, opts);
         if (typeof t !== "string") expect(rowMajor(t)).toBeUndefined();
+      }
+    }
+  });
+
+  it("runs of zeros (read two at a time) up to the row's end, past it, and short of it", () => {
+    for (let w = 1; w <= 7; w++) {
+      for (let cells = Math.max(1, w - 2); cells <= w + 2; cells++) {
+        for (const last of ["0", "7", "10", "-1", "0.5", ""]) {
+          const row = [...Array(cells - 1).fill("0"), last].join(",");
+          for (const eol of ["\n", "\r\n"]) {
+            const good = Array(5).fill(Array(w).fill("0").join(","));
+            for (const at of [0, 2, 4]) {
+              const lines = [...good];
+              lines[at] = row;
+              for (const finalEol of [true, false]) expectSame(lines.join(eol) + (finalEol ? eol : ""), { header: "no" });
+            }
+          }
+        }
       }
     }
   });
