@@ -10,6 +10,7 @@
 
 import { Arena, Layout, MAX_BYTES, tooBig } from "./arena.js";
 import { UsageError } from "../errors.js";
+import { writeRows } from "../bytes.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
 import { Arg, Cmd, Commands, Kind } from "./commands.js";
 import type { Optimizer } from "./optimizers.js";
@@ -204,42 +205,11 @@ export class Network {
     this.writeSet(need(this.evalSet, "an evaluation set"), X, Y, norm);
   }
 
-  /**
-   * Rows of X into a set, each with its column of ones; with `norm`, (x - mean) / divisor in f64, rounded once.
-   * Bytes (an IDX file's pixels) go through a table of what each byte becomes (in each column, or in all when
-   * the standardisation is global): the same bits as the same values as floats, without a division per value;
-   * read four at a time from a Uint32Array where the rows allow it (aligned, a multiple of 4 wide, and a
-   * little-endian platform, where its lowest byte is the first).
-   */
+  /** Rows of X (floats or bytes) into a set, each with its column of ones, standardised with `norm` (see writeRows). */
   private writeSet(set: DataSet, X: Float32Array | Uint8Array, Y: Float32Array | undefined, norm: Standardise | undefined): void {
-    const n = set.X.shape[0], F = this.inputs, v = this.arena.view(set.X), m = norm?.mean, d = norm?.divisor;
+    const n = set.X.shape[0], F = this.inputs;
     if (X.length !== n * F) throw new Error(`tensor ${set.X.name} holds ${n} rows of ${F}, got ${X.length} values`);
-    if (X instanceof Uint8Array) {
-      const global = !m || (m.every((x) => x === m[0]) && d!.every((x) => x === d![0])), step = global ? 0 : 256;
-      const T = new Float32Array(global ? 256 : F << 8);
-      for (let t = 0; t < T.length; t++) T[t] = m ? ((t & 255) - m[t >> 8]) / d![t >> 8] : t & 255;
-      const fours = F % 4 === 0 && X.byteOffset % 4 === 0 && new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-      const X4 = fours ? new Uint32Array(X.buffer, X.byteOffset, X.length >> 2) : new Uint32Array(0);
-      for (let r = 0, x = 0, o = 0; r < n; r++, x += F, o += F + 1) {
-        if (fours) {
-          for (let j = 0, t = 0, w = 0; j < F; j += 4, t += 4 * step) {
-            w = X4[(x + j) >> 2];
-            v[o + j] = T[t + (w & 255)];
-            v[o + j + 1] = T[t + step + ((w >>> 8) & 255)];
-            v[o + j + 2] = T[t + 2 * step + ((w >>> 16) & 255)];
-            v[o + j + 3] = T[t + 3 * step + (w >>> 24)];
-          }
-        } else {
-          for (let j = 0; j < F; j++) v[o + j] = T[j * step + X[x + j]];
-        }
-        v[o + F] = 1;
-      }
-    } else {
-      for (let r = 0, x = 0, o = 0; r < n; r++, x += F, o += F + 1) {
-        for (let j = 0; j < F; j++) v[o + j] = m ? (X[x + j] - m[j]) / d![j] : X[x + j];
-        v[o + F] = 1;
-      }
-    }
+    writeRows(this.arena.view(set.X), X, n, F, norm?.mean, norm?.divisor);
     if (Y) this.arena.write(set.Y, Y);
   }
 

@@ -2,6 +2,8 @@
 //   feature: per column, (x - mean) / (std + 1e-8), population std (the MLP script); constant columns are only centred
 //   global:  one mean and std over the whole matrix, (x - mean) / std (the SLP script)
 
+import { LITTLE_ENDIAN } from "../bytes.js";
+
 export type NormalizeKind = "feature" | "global";
 export const NORMALIZATIONS: readonly NormalizeKind[] = ["feature", "global"];
 
@@ -50,8 +52,6 @@ export function fitNormalization(X: Float32Array | Uint8Array, n: number, featur
 /** Bytes summed 4 Mi at a time as integers: below 2^31, so no overflow. */
 const BYTE_CHUNK = 1 << 22;
 
-/** Whether a Uint32Array reads bytes b0..b3 as b0 + 2^8 b1 + 2^16 b2 + 2^24 b3 (every platform that matters). */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * The global kind's mean and sum of squared deviations over bytes, to the bit what the loops above give for
