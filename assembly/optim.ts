@@ -3,38 +3,52 @@
 
 // W[n] -= lr · G[n]
 export function sgd(w: usize, g: usize, n: i32, lr: f32): void {
+  sgdSteps(w, g, n, lr, 0, false);
+}
+
+// SGD's step over n weights; with `decayed`, the gradient is G + wd·W (L2 weight decay). An inlined constant
+// `decayed` leaves sgd's loop exactly as it was: the same operations, so the same bits.
+@inline function sgdSteps(w: usize, g: usize, n: i32, lr: f32, wd: f32, decayed: bool): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vl = f32x4.splat(lr), n4 = n & ~3;
+    const vl = f32x4.splat(lr), vd = f32x4.splat(wd), n4 = n & ~3;
     for (; i < n4; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, v128.load(g + o))));
+      const o = <usize>i << 2, ww = v128.load(w + o);
+      const gg = decayed ? f32x4.add(v128.load(g + o), f32x4.mul(vd, ww)) : v128.load(g + o);
+      v128.store(w + o, f32x4.sub(ww, f32x4.mul(vl, gg)));
     }
   }
   for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(w + o, load<f32>(w + o) - lr * load<f32>(g + o));
+    const o = <usize>i << 2, ww = load<f32>(w + o);
+    const gg = decayed ? load<f32>(g + o) + wd * ww : load<f32>(g + o);
+    store<f32>(w + o, ww - lr * gg);
   }
 }
 
-
 // V[n] = mu·V + G; W[n] -= lr · V   (heavy-ball momentum, as PyTorch's SGD with momentum)
 export function momentum(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32): void {
+  momentumSteps(w, g, v, n, lr, mu, 0, false);
+}
+
+// Momentum's step over n weights; with `decayed`, the gradient is G + wd·W, as sgdSteps.
+@inline function momentumSteps(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32, wd: f32, decayed: bool): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vl = f32x4.splat(lr), vm = f32x4.splat(mu), n4 = n & ~3;
+    const vl = f32x4.splat(lr), vm = f32x4.splat(mu), vd = f32x4.splat(wd), n4 = n & ~3;
     for (; i < n4; i += 4) {
-      const o = <usize>i << 2;
-      const vv = f32x4.add(f32x4.mul(vm, v128.load(v + o)), v128.load(g + o));
+      const o = <usize>i << 2, ww = v128.load(w + o);
+      const gg = decayed ? f32x4.add(v128.load(g + o), f32x4.mul(vd, ww)) : v128.load(g + o);
+      const vv = f32x4.add(f32x4.mul(vm, v128.load(v + o)), gg);
       v128.store(v + o, vv);
-      v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vl, vv)));
+      v128.store(w + o, f32x4.sub(ww, f32x4.mul(vl, vv)));
     }
   }
   for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const vv = mu * load<f32>(v + o) + load<f32>(g + o);
+    const o = <usize>i << 2, ww = load<f32>(w + o);
+    const gg = decayed ? load<f32>(g + o) + wd * ww : load<f32>(g + o);
+    const vv = mu * load<f32>(v + o) + gg;
     store<f32>(v + o, vv);
-    store<f32>(w + o, load<f32>(w + o) - lr * vv);
+    store<f32>(w + o, ww - lr * vv);
   }
 }
 
@@ -79,44 +93,14 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1
 
 // W[n] -= lr · (G[n] + wd·W[n])   (SGD with L2 weight decay, as PyTorch's SGD(weight_decay=wd))
 export function sgd_wd(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
-  if (wd == 0) { sgd(w, g, n, lr); return; }
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vl = f32x4.splat(lr), vd = f32x4.splat(wd), n4 = n & ~3;
-    for (; i < n4; i += 4) {
-      const o = <usize>i << 2, ww = v128.load(w + o);
-      const gg = f32x4.add(v128.load(g + o), f32x4.mul(vd, ww));
-      v128.store(w + o, f32x4.sub(ww, f32x4.mul(vl, gg)));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2, ww = load<f32>(w + o);
-    const gg = load<f32>(g + o) + wd * ww;
-    store<f32>(w + o, ww - lr * gg);
-  }
+  if (wd == 0) sgd(w, g, n, lr);
+  else sgdSteps(w, g, n, lr, wd, true);
 }
 
 // V[n] = mu·V + (G + wd·W); W[n] -= lr · V   (momentum with L2 weight decay, as PyTorch's SGD(momentum=mu, weight_decay=wd))
 export function momentum_wd(w: usize, g: usize, v: usize, n: i32, lr: f32, mu: f32, wd: f32): void {
-  if (wd == 0) { momentum(w, g, v, n, lr, mu); return; }
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vl = f32x4.splat(lr), vm = f32x4.splat(mu), vd = f32x4.splat(wd), n4 = n & ~3;
-    for (; i < n4; i += 4) {
-      const o = <usize>i << 2, ww = v128.load(w + o);
-      const gg = f32x4.add(v128.load(g + o), f32x4.mul(vd, ww));
-      const vv = f32x4.add(f32x4.mul(vm, v128.load(v + o)), gg);
-      v128.store(v + o, vv);
-      v128.store(w + o, f32x4.sub(ww, f32x4.mul(vl, vv)));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2, ww = load<f32>(w + o);
-    const gg = load<f32>(g + o) + wd * ww;
-    const vv = mu * load<f32>(v + o) + gg;
-    store<f32>(v + o, vv);
-    store<f32>(w + o, ww - lr * vv);
-  }
+  if (wd == 0) momentum(w, g, v, n, lr, mu);
+  else momentumSteps(w, g, v, n, lr, mu, wd, true);
 }
 
 // AdamW: W *= 1 - lr·wd (decoupled weight decay), then adam's step on that W: M = b1·M + (1-b1)·G;
