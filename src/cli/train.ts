@@ -145,7 +145,8 @@ async function train(
       dropout: cfg.dropout,
       validation: p.test && { X: p.test.X, y: p.test.y as Uint8Array & Float32Array },
       patience: cfg.patience,
-      threads,
+      // --threads auto: the fit chooses, and follows the machine's load (see the README's Threads)
+      threads: cfg.threads === "auto" ? undefined : threads,
       onReport,
       onEpoch,
       signal: interrupt.signal,
