@@ -1,11 +1,7 @@
 // Every element of the "Your data" view (index.html, main#your-data) its script reads or writes, looked up
 // once. The ids are part of the page's contract: test/e2e/data-view.test.ts drives the view by them.
 
-const byId = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html has no #${id}`);
-  return el as T;
-};
+import { byId } from "./dom.ts";
 
 export const dui = {
   view: byId("your-data"),

@@ -1,7 +1,7 @@
 // Every element of index.html the page script reads or writes, looked up once. The ids are part of the
 // page's contract: the end-to-end test (test/e2e/browser.test.ts) drives the page by them.
 
-const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+import { byId } from "./dom.ts";
 
 /** The training settings' number fields, in the form's order (the first invalid one gets the focus). */
 export const CONFIG_FIELDS = ["hidden", "lr", "epochs", "seed", "every"] as const;

@@ -2,7 +2,7 @@
 // The address says which one shows, so a reload or a bookmark comes back to it; the data view's code is
 // loaded the first time it is opened.
 
-const byId = (id: string) => document.getElementById(id)!;
+import { byId } from "./dom.ts";
 
 const DATA_HASH = "#your-data";
 const TITLES = { digits: document.title, data: "wasm-mlp: train a neural network on your own data" };
