@@ -490,7 +490,8 @@ function showPoint(p: Shown, planned: number, epochsPerS: number | undefined): v
   chart.add(p);
   const show = (x: number) => (p.rmse ? short(x) : pct(x));
   dui.stats.epoch.textContent = `${p.epoch.toLocaleString("en")} of ${planned.toLocaleString("en")}`;
-  dui.stats.loss.textContent = p.loss.toFixed(4);
+  // a loss under 1e-4 would read 0.0000: four significant digits instead
+  dui.stats.loss.textContent = p.loss >= 1e-4 || p.loss === 0 ? p.loss.toFixed(4) : p.loss.toPrecision(4);
   dui.stats.accuracy.textContent = show(p.metric);
   dui.stats.testAccuracy.textContent = p.testMetric === undefined ? "none held out" : show(p.testMetric);
   if (epochsPerS !== undefined) dui.stats.rate.textContent = speed(epochsPerS, view.run?.trainRows ?? 0);
