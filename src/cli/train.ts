@@ -218,9 +218,11 @@ export async function trainCommand(given: string[]): Promise<void> {
   const interrupt = new Interrupt();
   try {
     const { summary, reports } = await train(cfg, model, p, threads, out, interrupt, writer && { write: writer.write, every: cfg.checkpointEvery, flags: argv });
-    await writer?.done();
+    // a checkpoint that could not be written (a full disk) is reported after --save and --plot are written
+    const unwritten = await writer?.done().then(() => undefined, (e: unknown) => e);
     await writeOutputs(cfg, model, p, reports);
-    for (const line of summaryLines(cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs, targets: p.schema?.targets })) out(line);
+    for (const line of summaryLines(unwritten ? { ...cfg, checkpoint: undefined } : cfg, summary, { testRows: p.test?.n, classNames: p.classNames, loadMs: p.loadMs, targets: p.schema?.targets })) out(line);
+    if (unwritten) throw unwritten;
     if (interrupt.interrupted) process.exitCode = INTERRUPT_EXIT;
   } finally {
     interrupt.dispose();

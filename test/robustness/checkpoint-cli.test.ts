@@ -67,6 +67,16 @@ describe.concurrent("checkpoints from the command line", () => {
     expect(await sha(join(dir, "m.wmlp"))).toBe(await sha(join(dir, "long.wmlp")));
   }, 120_000);
 
+  it.skipIf(!existsSync("/dev/full"))("a checkpoint that cannot be written (/dev/full) is one line and a non-zero exit after --save is written", async () => {
+    const dir = await tempDir("wmlp-ckpt-");
+    const r = await train(["--epochs", "30", "--batch", "100", "--every", "10", "--checkpoint", "/dev/full", "--save", "m.wmlp"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(lines(r.stderr)).toEqual(["train: cannot write /dev/full: ENOSPC (no space left on device)"]);
+    expect(r.stdout).toContain("Saved the model to m.wmlp");
+    expect(r.stdout).not.toContain("Checkpoint in");
+    expect(existsSync(join(dir, "m.wmlp"))).toBe(true);
+  }, 120_000);
+
   it("bad uses end in one line, a non-zero exit, and no file written", async () => {
     const dir = await tempDir("wmlp-ckpt-");
     const ok = await train(["--epochs", "20", "--batch", "100", "--checkpoint", "c.ckpt", "--save", "m.wmlp"], { cwd: dir });
