@@ -106,7 +106,8 @@ async function inflateNode(bytes: Uint8Array, file: string, maxBytes: number): P
   const options = { chunkSize: Math.max(64 * 1024, Math.min(isize, limit) + 1), maxOutputLength: limit };
   try {
     const out = await new Promise<Uint8Array>((resolve, reject) => zlib.gunzip(bytes, options, (e, r) => (e ? reject(e) : resolve(r))));
-    return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength);
+    // a small output may sit in Node's shared pool of Buffer memory: a copy of its own then
+    return out.byteLength < 65536 ? new Uint8Array(out) : new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new DataError(`${file}: inflates to more than the ${maxBytes / MiB} MiB limit for data files`);
     throw new DataError(`${file}: not a valid gzip file (${(e as Error).message || "corrupt or truncated"})`);

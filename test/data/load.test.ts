@@ -158,6 +158,8 @@ describe("gunzip (zlib's, in Node)", () => {
     const one = await gunzip(new Uint8Array(gzipSync(text)), "t.gz");
     expect(one).toEqual(text);
     expect(one.buffer.byteLength).toBe(text.length + 1);
+    const small = await gunzip(new Uint8Array(gzipSync(enc("1,2\n"))), "s.gz");
+    expect([small.byteOffset, small.buffer.byteLength]).toEqual([0, 4]);
     const two = new Uint8Array([...gzipSync(text), ...gzipSync(enc("4,5,6\n"))]);
     expect(new TextDecoder().decode(await gunzip(two, "t.gz"))).toBe("1,2,3\n".repeat(20000) + "4,5,6\n");
   });
