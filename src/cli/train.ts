@@ -3,7 +3,7 @@
 
 import { loadDigits, loadFashionMnist, loadFile } from "../data/datasets.js";
 import type { Schema } from "../data/schema.js";
-import type { Dataset } from "../data/csv.js";
+import type { Dataset, InputArray } from "../data/csv.js";
 import { MLP, type FitSummary, type RegressionReport, type RegressionSummary, type Report, type Task } from "../model/mlp.js";
 import { shuffleSplit, stratifiedSplit } from "../data/split.js";
 import { loadRegressionTable, regressionRows } from "../model/regression-data.js";
@@ -22,7 +22,8 @@ import type { NormalizeKind } from "../model/normalize.js";
 
 /** Rows to train or test on: inputs, and labels (classification) or targets (regression, n × outputs). */
 export interface Rows {
-  X: Float32Array;
+  /** Floats, or an IDX file's pixels as bytes (MLP.fit takes either; the bytes save an f32 copy of the images). */
+  X: Float32Array | Uint8Array;
   y: Uint8Array | Float32Array;
   n: number;
 }
@@ -43,24 +44,24 @@ interface Prepared {
 }
 
 interface Loaded {
-  data: Dataset;
+  data: Dataset<InputArray>;
   name: string;
   /** Held-out data that comes as its own file (--test-data, Fashion-MNIST's test set). */
-  test?: Dataset;
+  test?: Dataset<InputArray>;
   schema?: Schema;
 }
 
 async function loadData(cfg: TrainCliConfig): Promise<Loaded> {
   if (cfg.data !== undefined) {
     const rules = { header: cfg.header, label: cfg.label, missing: cfg.missing };
-    const data = await loadFile(cfg.data, { ...rules, labelsFile: cfg.labels });
+    const data = await loadFile(cfg.data, { ...rules, labelsFile: cfg.labels, pixels: "bytes" });
     const schema = data.schema;
-    const test = cfg.testData === undefined ? undefined : await loadFile(cfg.testData, { ...rules, schema, classes: data.classes, classNames: data.classNames });
+    const test = cfg.testData === undefined ? undefined : await loadFile(cfg.testData, { ...rules, schema, classes: data.classes, classNames: data.classNames, pixels: "bytes" });
     if (test && test.features !== data.features) throw new DataError(`${cfg.testData}: ${test.features} inputs a row, where ${cfg.data} has ${data.features}`);
     return { data, name: cfg.data, test, schema };
   }
   if (cfg.dataset === "fashion-mnist") {
-    const { train, test } = await loadFashionMnist();
+    const { train, test } = await loadFashionMnist(undefined, { pixels: "bytes" });
     return { data: train, name: "Fashion-MNIST", test, schema: train.schema };
   }
   if (cfg.dataset === "mnist") {
@@ -176,7 +177,8 @@ async function crossValidation(cfg: TrainCliConfig, p: Prepared, out: (line: str
     else out(`Fold ${r.fold + 1}/${K} | ${r.train} training rows, ${r.test} held out | ${text(r.figures)}`);
   };
   const fit = { epochs: cfg.epochs, lr: cfg.lr, lrSchedule: cfg.lrSchedule, every: cfg.every, batch: cfg.batch, optimizer: cfg.optimizer, momentum: cfg.momentum, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, dropout: cfg.dropout };
-  const cv = await crossValidate<Task>(p.all.X, p.all.y as Uint8Array & Float32Array, { folds: K, seed: cfg.seed, create, fit, onFold });
+  const X = p.all.X instanceof Uint8Array ? Float32Array.from(p.all.X) : p.all.X;
+  const cv = await crossValidate<Task>(X, p.all.y as Uint8Array & Float32Array, { folds: K, seed: cfg.seed, create, fit, onFold });
   const mean = Object.fromEntries(Object.entries(cv.mean).map(([k, v]) => [k, round(v)])), std = Object.fromEntries(Object.entries(cv.std).map(([k, v]) => [k, round(v)]));
   if (cfg.json) out(JSON.stringify({ folds: K, rows: p.all.n, stratified: cfg.task === "classify", mean, std }));
   else out(`Mean of ${K} folds (± population std) | ${text(cv.mean, (k) => `${cv.mean[k].toFixed(4)} ± ${cv.std[k].toFixed(4)}`)}`);

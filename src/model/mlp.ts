@@ -164,7 +164,7 @@ export class MLP<T extends Task = "classify"> {
    * Trains on raw inputs X (n × inputs, row-major) and labels y. Synchronous: in a browser, run it in a
    * Worker. Throws DivergenceError, leaving the model's weights as they were, when the loss stops being finite.
    */
-  fit(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): SummaryOf<T> {
+  fit(X: Float32Array | Uint8Array, y: Targets<T>, options?: FitOptions<T>): SummaryOf<T> {
     return runToEnd(this.exclusive("fit", X, y, options));
   }
 
@@ -175,12 +175,12 @@ export class MLP<T extends Task = "classify"> {
    * the promise settles predict, toBytes and the like see the weights after the latest epoch (as from a
    * callback of fit), and another fit cannot start.
    */
-  async fitAsync(X: Float32Array, y: Targets<T>, options?: FitOptions<T>): Promise<SummaryOf<T>> {
+  async fitAsync(X: Float32Array | Uint8Array, y: Targets<T>, options?: FitOptions<T>): Promise<SummaryOf<T>> {
     return runYielding(this.exclusive("fitAsync", X, y, options));
   }
 
   /** training(), which no other fit may run beside (its first step runs when fit or fitAsync is called). */
-  private *exclusive(fn: string, X: Float32Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
+  private *exclusive(fn: string, X: Float32Array | Uint8Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
     this.notBusy(fn);
     this.busy = true;
     try {
@@ -191,7 +191,7 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** fit's work, suspended after each epoch; resumed with the milliseconds spent away (not training time). */
-  private *training(X: Float32Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
+  private *training(X: Float32Array | Uint8Array, y: Targets<T>, options: FitOptions<T> | undefined): Generator<void, SummaryOf<T>, number | undefined> {
     this.alive("fit");
     const range: [number, number] = [Infinity, -Infinity];
     const t = networkTargets(this.task, "fit", "training data", X, y, this.expect(false), this.targets, this.schema?.targets, range), n = t.n;
@@ -242,13 +242,13 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */
-  predictProba(X: Float32Array): Float32Array {
+  predictProba(X: Float32Array | Uint8Array): Float32Array {
     if (this.task === "regress") throw new UsageError("predictProba: this is a regression model; predict gives its values");
     return this.probabilities("predictProba", X);
   }
 
   /** The most probable class of each row of raw inputs X; for regression, n × outputs values in the targets' units. */
-  predict(X: Float32Array): Prediction<T> {
+  predict(X: Float32Array | Uint8Array): Prediction<T> {
     if (this.task === "regress") return unscaleOutputs(this.live?.targets ?? this.targets!, this.probabilities("predict", X)) as Prediction<T>;
     const P = this.probabilities("predict", X), C = this.classes, n = P.length / C;
     const out = new Uint8Array(n);
@@ -256,7 +256,7 @@ export class MLP<T extends Task = "classify"> {
     return out as Prediction<T>;
   }
 
-  private probabilities(fn: string, X: Float32Array): Float32Array {
+  private probabilities(fn: string, X: Float32Array | Uint8Array): Float32Array {
     this.usable(fn);
     const n = checkRows(fn, "input", X, this.expect(true));
     if (n === 0) return new Float32Array(0);
@@ -265,7 +265,7 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** Accuracy, mean cross-entropy and confusion matrix on labelled raw data; for regression RMSE, MAE, R² and the loss. */
-  evaluate(X: Float32Array, y: Targets<T>): EvaluationOf<T> {
+  evaluate(X: Float32Array | Uint8Array, y: Targets<T>): EvaluationOf<T> {
     this.usable("evaluate");
     const scaling = this.live?.targets ?? this.targets;
     const { n, Y } = networkTargets(this.task, "evaluate", "evaluation data", X, y, this.expect(true), scaling);
@@ -316,7 +316,7 @@ export class MLP<T extends Task = "classify"> {
   }
 
   /** A network holding X (raw; standardised here) and the model's weights: during a fit, after its latest epoch. */
-  private inference(X: Float32Array, n: number, Y?: Float32Array): Network {
+  private inference(X: Float32Array | Uint8Array, n: number, Y?: Float32Array): Network {
     const net = new Network(this.kernels, { layers: this.layers, train: 0, batch: 0, eval: n, optimizer: "sgd", activation: this.activation, loss: this.loss });
     const norm = this.normalization;
     net.setEval(X, Y, norm);

@@ -63,7 +63,7 @@ export const FIT_OPTIONS: Table = {
   beta1: unit,
   beta2: unit,
   eps: aboveZero,
-  validation: rule("{ X: Float32Array, y: Uint8Array (labels) or Float32Array (regression targets) } (held-out rows)", (v) => isObject(v) && v.X instanceof Float32Array && (v.y instanceof Uint8Array || v.y instanceof Float32Array)),
+  validation: rule("{ X: Float32Array, y: Uint8Array (labels) or Float32Array (regression targets) } (held-out rows)", (v) => isObject(v) && (v.X instanceof Float32Array || v.X instanceof Uint8Array) && (v.y instanceof Uint8Array || v.y instanceof Float32Array)),
   patience: integer(1),
   onReport: func,
   onEpoch: func,
@@ -122,7 +122,7 @@ export interface FitSettings {
   every: number;
   batch: number;
   opt: Optimizer;
-  validation: { X: Float32Array; y: Uint8Array | Float32Array } | undefined;
+  validation: { X: Float32Array | Uint8Array; y: Uint8Array | Float32Array } | undefined;
   patience: number | undefined;
   onReport: FitOptions["onReport"];
   onEpoch: FitOptions["onEpoch"];

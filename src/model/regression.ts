@@ -91,7 +91,7 @@ export interface NetworkTargets {
  * network's targets: one-hot labels, or the targets standardised by `scaling` (fitted here when absent, the
  * targets named `names`).
  */
-export function networkTargets(task: Task, fn: string, what: string, X: Float32Array, y: unknown, e: Expect, scaling?: TargetScaling, names?: readonly string[], seen?: [number, number]): NetworkTargets {
+export function networkTargets(task: Task, fn: string, what: string, X: Float32Array | Uint8Array, y: unknown, e: Expect, scaling?: TargetScaling, names?: readonly string[], seen?: [number, number]): NetworkTargets {
   if (task === "classify") {
     const n = checkLabelled(fn, what, X, y as Uint8Array, e, seen);
     return { n, Y: oneHot(y as Uint8Array, e.classes), scaling: undefined };

@@ -74,7 +74,7 @@ export interface FitOptions<T extends Task = "classify"> {
   beta2?: number;
   eps?: number;
   /** Held-out data, evaluated at every report (and every epoch when patience is set). */
-  validation?: { X: Float32Array; y: Targets<T> };
+  validation?: { X: Float32Array | Uint8Array; y: Targets<T> };
   /** Stop after this many epochs without a lower held-out loss, keeping the best weights. */
   patience?: number;
   onReport?: (r: ReportOf<T>) => void;
