@@ -260,12 +260,13 @@ export class Network {
    * given it receives the loss and accuracy of the epoch's forward passes, each taken before its update
    * (for full batch, exactly the original's report).
    */
-  epoch(opt: Optimizer, rng: Shuffler | undefined, stats?: Stats): void {
+  epoch(opt: Optimizer, rng: Shuffler | undefined, stats?: Stats, between?: () => void): void {
     const tr = need(this.training, "training data"), train = this.shape.train, batch = this.shape.batch;
     let correct = 0, loss = 0;
     const withStats = stats !== undefined;
     if (tr.batch && rng) rng.shuffle(this.order!);
     for (let start = 0; start < train; start += batch) {
+      if (between && start > 0) between(); // between two steps (threads may join: the bits do not change)
       const rows = Math.min(batch, train - start), set = tr.batch ?? tr.set;
       this.postStep(set, rows, start, tr.batch !== undefined, opt, withStats);
       if (withStats) { correct += this.sumCorrect(rows); loss += this.sumLoss(rows); }

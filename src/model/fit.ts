@@ -86,6 +86,8 @@ export interface LoopHooks {
    * disposed, and attaches worker threads as they start (or detaches them).
    */
   boundary: (epoch: number, want: number) => void;
+  /** Between two steps of an epoch: workers that have booted meanwhile join. */
+  between?: () => void;
   /** Times the epochs and says how many threads the next should run on (absent: the planned count). */
   tuner?: ThreadTuner;
   /** Where a checkpoint left the loop (absent: from the first epoch). */
@@ -126,7 +128,7 @@ export function* trainEpochs(net: Network, s: FitSettings, hooks: LoopHooks): Ge
     }
     if (lrSchedule !== "constant") opt.lr = lrAt(lrSchedule, baseLr, epoch, epochs);
     const t = tuner && now();
-    net.epoch(opt, rng, report ? train : undefined);
+    net.epoch(opt, rng, report ? train : undefined, hooks.between);
     if (tuner) tuner.ran(net.threads, now() - t!);
     if (want < net.shape.threads) busyEpochs++;
     loop.epoch = epoch + 1;

@@ -16,12 +16,12 @@ import { ThreadTuner } from "./adapt.js";
  * checkpoints it takes (`snapshot` gives the model file and the rest as they stand), and a tuner of the
  * thread count when the fit did not ask for one.
  */
-export function loopHooks(net: Network, s: FitSettings, seed: number, params: Params, from: Checkpoint | undefined, boundary: LoopHooks["boundary"], snapshot: () => Snapshot): LoopHooks {
+export function loopHooks(net: Network, s: FitSettings, seed: number, params: Params, from: Checkpoint | undefined, boundary: LoopHooks["boundary"], snapshot: () => Snapshot, between?: () => void): LoopHooks {
   const rng = s.batch < net.shape.train ? new MT19937((seed + 1) >>> 0) : undefined;
   const best = s.patience !== undefined ? cloneParams(params) : undefined;
   const c = s.checkpoint, T = net.shape.threads;
   return {
-    rng, best, boundary,
+    rng, best, boundary, between,
     // threads the fit chose itself ("auto") follow the machine's load; a count asked for is kept
     tuner: s.threads === undefined && T > 1 ? new ThreadTuner(T) : undefined,
     from: from && restore(from, net, rng, best),

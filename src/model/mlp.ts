@@ -205,7 +205,7 @@ export class MLP<T extends Task = "classify"> {
     const record = fitRecord(s, n, nv), data = this.resumeFrom || s.checkpoint ? dataFingerprint(X, y, s) : "";
     if (this.resumeFrom) checkContinues(this.resumeFrom, record, data, s.epochs);
     const norm = this.norm ?? fitNormalization(X, n, this.inputs, this.normalizeKind);
-    // a worker died since the last fit: start new ones (from the second epoch, as with "auto")
+    // a worker died since the last fit: start new ones (they join once booted, as with "auto")
     if (this.workers.lost) this.workers.end();
     const net = new Network(this.kernels, shape);
     try {
@@ -214,7 +214,7 @@ export class MLP<T extends Task = "classify"> {
       net.setParams(this.params);
       this.live = { net, norm, range: this.inputRange ?? range, targets: t.scaling };
       const snapshot = () => ({ modelBytes: this.toBytes(), epochs: s.epochs, settings: record, data, kernels: this.kernels.build, flags: s.checkpoint?.flags });
-      const hooks = loopHooks(net, s, this.seed, this.params, this.resumeFrom, (epoch, want) => this.boundary(net, epoch, want), snapshot);
+      const hooks = loopHooks(net, s, this.seed, this.params, this.resumeFrom, (epoch, want) => this.boundary(net, epoch, want), snapshot, () => this.workers.joinStarted(net));
       this.resumeFrom = undefined;
       const run = yield* trainEpochs(net, s, hooks);
       if (this.disposed) throw disposedDuring(run.ran);
@@ -237,8 +237,7 @@ export class MLP<T extends Task = "classify"> {
   /** At the start of every epoch: stops a fit whose model was disposed meanwhile, runs it on `want` threads (workers join as they start). */
   private boundary(net: Network, epoch: number, want: number): void {
     if (this.disposed) throw disposedDuring(epoch);
-    if (net.threads > want) net.close();
-    if (net.threads < want) this.workers.join(net, want, epoch);
+    this.workers.use(net, want);
   }
 
   /** Class probabilities for raw inputs X (n × inputs): n × classes, row-major. */

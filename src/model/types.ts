@@ -38,7 +38,7 @@ export interface MLPOptions<T extends Task = "classify"> {
   /**
    * Threads training may use: a number, or "auto" (default) for the available cores. More than one starts
    * worker threads; with a number, create() waits until they run; with "auto" (in Node) the first fit that
-   * can use them spawns them after its first epoch, and they join when ready. In a browser threads need a
+   * can use them spawns them, and they join it between two steps once booted. In a browser threads need a
    * cross-origin isolated page, and create() always waits.
    */
   threads?: number | "auto";
@@ -165,7 +165,7 @@ interface SummaryBase {
   epochs_per_s: number;
   kernels: KernelBuild;
   /**
-   * The most threads an epoch ran on (workers that start late join at an epoch boundary; a fit that chose its
+   * The most threads an epoch ran on (workers that start late join between two steps; a fit that chose its
    * own count runs on one thread while the machine is too busy for more, see busy_epochs).
    */
   threads: number;

@@ -17,14 +17,16 @@ export class Workers {
   max = 1;
   /** The max - 1 workers, once spawned. */
   private pool: Pool | undefined;
+  /** The threads the latest join aimed for. */
+  private aim = 1;
 
   constructor(private readonly kernels: CompiledKernels) {}
 
   /**
    * Prepares the threads asked for (see MLPOptions.threads). With a number, or in a browser, starts them and
-   * waits until they run. With "auto" in Node they start at the first fit that can use them, after its
-   * first epoch: a worker takes tens of milliseconds to boot, on the other core, and spawning one costs the
-   * calling thread a few, which a model that only predicts, or a first report, need not pay.
+   * waits until they run. With "auto" in Node they start at the first fit that can use them, and join it
+   * between two steps once booted: a worker takes tens of milliseconds to boot, on the other core, which a
+   * model that only predicts need not pay, and a fit need not wait for.
    */
   async start(threads: number | "auto"): Promise<void> {
     const want = threads === "auto" ? await availableThreads() : threads;
@@ -53,12 +55,8 @@ export class Workers {
     return asked;
   }
 
-  /**
-   * At an epoch boundary: attaches as many started workers as `net` may use, up to `limit` threads; from the
-   * second epoch on, spawns the pool first if it has not been.
-   */
-  join(net: Network, limit: number, epoch: number): void {
-    if (!this.pool && epoch === 0) return;
+  /** Attaches as many started workers as `net` may use, up to `limit` threads; spawns the pool first if it has not been. */
+  private join(net: Network, limit: number): void {
     const pool = this.now(), can = Math.min(limit, 1 + pool.started);
     if (can <= net.threads) return;
     try {
@@ -68,6 +66,25 @@ export class Workers {
       this.end();
       throw e;
     }
+  }
+
+  /**
+   * At an epoch boundary: runs `net` on `want` threads from here on, ending the other threads' part when it
+   * is fewer than now, attaching started workers when it is more (see join).
+   */
+  use(net: Network, want: number): void {
+    this.aim = want;
+    if (net.threads > want) net.close();
+    if (net.threads < want) this.join(net, want);
+  }
+
+  /**
+   * Between two steps of an epoch: attaches the workers that have started since the latest join, up to the
+   * threads it aimed for (a worker booting during a long first epoch joins it at its next step, not the next epoch).
+   */
+  joinStarted(net: Network): void {
+    if (net.threads >= this.aim || !this.pool || 1 + this.pool.started <= net.threads) return;
+    this.join(net, this.aim);
   }
 
   /** Whether a worker has died (the pool must not be used again). */
