@@ -10,7 +10,7 @@ import { KERNEL_BUILDS, type KernelBuild } from "../engine/kernels.js";
 import { argmax, formatConfusion, metricsJson } from "../model/metrics.js";
 import { MLP, type Evaluation, type RegressionEvaluation, type Task } from "../model/mlp.js";
 import { MAX_MODEL_BYTES } from "../model/modelfile.js";
-import { loadRegressionTable } from "../model/regression-data.js";
+import { loadRegressionTable } from "../data/regression.js";
 import { targetNames } from "../model/targets.js";
 import type { Schema } from "../data/schema.js";
 import { choiceFlag, parseFlags } from "./args.js";

@@ -6,7 +6,7 @@ import type { Schema } from "../data/schema.js";
 import type { Dataset, InputArray } from "../data/csv.js";
 import { MLP, type FitSummary, type RegressionReport, type RegressionSummary, type Report, type Task } from "../model/mlp.js";
 import { shuffleSplit, stratifiedSplit } from "../data/split.js";
-import { loadRegressionTable, regressionRows } from "../model/regression-data.js";
+import { loadRegressionTable, regressionRows } from "../data/regression.js";
 import { crossValidate, type FoldResult } from "../model/cv.js";
 import { round } from "./format.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
