@@ -2,10 +2,10 @@
 // the table parser, encoded by a schema (a new one from the training file, or a trained model's).
 
 import { sourceName, type ByteSource } from "../bytes.js";
-import { MAX_TEXT_BYTES } from "../data/csv.js";
-import { readData } from "../data/datasets.js";
-import { encodeRegression, featureCount, labelColumn, regressionSchemaOf, type Schema } from "../data/schema.js";
-import { parseTable } from "../data/table.js";
+import { MAX_TEXT_BYTES } from "./csv.js";
+import { readData } from "./datasets.js";
+import { encodeRegression, featureCount, labelColumn, regressionSchemaOf, type Schema } from "./schema.js";
+import { parseTable } from "./table.js";
 
 /** A regression data set: inputs X (n × features) and targets y (n × outputs, empty when unlabelled). */
 export interface RegressionDataset {
