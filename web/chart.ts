@@ -84,7 +84,11 @@ export class TrainingChart {
     // loss on a log scale from 0.01 up to the first loss, training or held-out (at least 1)
     const maxLoss = Math.max(1, ...this.points.slice(0, 1).map((p) => Math.max(p.loss, p.testLoss ?? 0)));
     const lo = Math.log10(0.01), hi = Math.log10(maxLoss * 1.1);
-    const X = (epoch: number) => left + (epoch / this.epochs) * pw;
+    // the epochs so far and a quarter more (a round number), up to the planned ones: a long run's first
+    // epochs are not squeezed against the left edge
+    const last = this.points[this.points.length - 1]?.epoch ?? 0;
+    const span = Math.min(this.epochs, Math.max(10, niceCeil(1.25 * (last + 1))));
+    const X = (epoch: number) => left + (epoch / span) * pw;
     const YL = (loss: number) => top + (1 - (Math.log10(Math.max(loss, 0.01)) - lo) / (hi - lo)) * ph;
     // the right axis: 0 to 100%, or 0 to a round number above the first RMSE (training or held-out)
     const first = this.points[0];
@@ -105,8 +109,8 @@ export class TrainingChart {
     g.fillStyle = LOSS; g.textAlign = "right";
     for (const loss of [0.01, 0.1, 1]) if (loss <= maxLoss * 1.1) g.fillText(String(loss), left - 6, YL(loss));
     g.fillStyle = INK; g.textAlign = "center"; g.textBaseline = "top";
-    const step = niceStep(this.epochs, Math.max(2, Math.floor(pw / 70)));
-    for (let e = 0; e <= this.epochs; e += step) g.fillText(String(e), X(e), top + ph + 6);
+    const step = niceStep(span, Math.max(2, Math.floor(pw / 70)));
+    for (let e = 0; e <= span; e += step) g.fillText(String(e), X(e), top + ph + 6);
     g.strokeStyle = INK;
     g.strokeRect(left + 0.5, top + 0.5, pw, ph);
 
