@@ -541,7 +541,7 @@ function onDoneRegress(msg: Extract<FromDataWorker, { type: "done-regress" }>): 
   dui.classes.hidden = true;
   dui.values.hidden = false;
   dui.resultNote.textContent = heldOut
-    ? "The held-out rows took no part in training, so expect about this on new rows like them. R² is 1 for perfect predictions, 0 for always guessing the mean."
+    ? "The held-out rows took no part in training, so expect about this on new rows like them. R² is 1 for perfect predictions, 0 for always guessing the mean." + overfitting(summary.history)
     : "Hold some rows out (Held out above 0) to see how the model does on rows it has not seen.";
   dui.result.hidden = false;
   dataHook.summary = summary;
@@ -573,9 +573,22 @@ function showResult(summary: FitSummary, confusion: number[][], of: "held-out" |
     return li;
   }));
   dui.resultNote.textContent = heldOut
-    ? "The held-out rows took no part in training, so expect about this on new rows like them."
+    ? "The held-out rows took no part in training, so expect about this on new rows like them." + overfitting(summary.history)
     : "Hold some rows out (Held out above 0) to see how the model does on rows it has not seen.";
   dui.result.hidden = false;
+}
+
+/**
+ * A sentence when the held-out loss ended well above its lowest (half as much again): the model went on
+ * learning its training rows by heart after it had learnt what carries over to new ones.
+ */
+function overfitting(history: readonly { epoch: number; test_loss?: number }[]): string {
+  const held = history.filter((r) => r.test_loss !== undefined);
+  if (held.length < 3) return "";
+  const best = held.reduce((a, r) => (r.test_loss! < a.test_loss! ? r : a)), last = held[held.length - 1];
+  if (best === last || !(last.test_loss! > 1.5 * best.test_loss!)) return "";
+  return ` The held-out loss was lowest at epoch ${best.epoch.toLocaleString("en")} (${best.test_loss!.toPrecision(3)}) and has risen since, to ${last.test_loss!.toPrecision(3)}: ` +
+    "after that the model went on learning its training rows by heart (overfitting), which makes it surer of its wrong answers on new rows. Fewer epochs, or a smaller network, usually do as well or better.";
 }
 
 // ---- wiring ---------------------------------------------------------------------------------------------------

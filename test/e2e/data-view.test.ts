@@ -193,6 +193,12 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
     expect(await page.getAttribute("#data-chart", "aria-label")).toMatch(/over epochs 0 to 200, .* The held-out accuracy went from [\d.]+% to [\d.]+%\.$/);
     expect(await page.textContent("#data-rate")).toMatch(/^[\d,.]+ epochs\/s \([\d,]+ rows\/s\)$/);
     expect(await page.textContent("#data-threads-used")).toMatch(/^\d+$/);
+    // the note says the held-out loss rose (overfitting) exactly when it ended half as high again as its lowest
+    const held = s.history.filter((r) => r.test_loss !== undefined);
+    const best = held.reduce((a, r) => (r.test_loss! < a.test_loss! ? r : a)), last = held[held.length - 1];
+    const note = (await page.textContent("#data-result-note"))!;
+    if (best !== last && last.test_loss! > 1.5 * best.test_loss!) expect(note).toContain(`The held-out loss was lowest at epoch ${best.epoch} (`);
+    else expect(note).not.toContain("overfitting");
 
     const head = await page.$$eval("#data-confusion thead th", (ths) => ths.slice(1).map((th) => th.textContent));
     expect(head).toEqual(SPECIES);
