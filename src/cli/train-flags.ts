@@ -192,6 +192,9 @@ export function parseTrainFlags(argv: string[]): TrainCliConfig | "help" {
   if (cv !== undefined && (v.save !== undefined || v.plot !== undefined)) throw new UsageError("--cv trains one model per fold and keeps none: drop --save and --plot");
   if (cv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError("--cv trains one model per fold and keeps none: drop --checkpoint and --resume");
   if (v["checkpoint-every"] !== undefined && v.checkpoint === undefined) throw new UsageError("--checkpoint-every goes with --checkpoint FILE");
+  for (const other of ["save", "plot"] as const) {
+    if (v.checkpoint !== undefined && v.checkpoint === v[other]) throw new UsageError(`--checkpoint and --${other} name the same file (${v[other]}): one would overwrite the other`);
+  }
   if (cv !== undefined && (v["test-split"] !== undefined || v["test-data"] !== undefined || v.patience !== undefined)) throw new UsageError("--cv holds out its own folds: drop --test-split, --test-data and --patience");
   return {
     model,

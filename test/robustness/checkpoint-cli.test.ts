@@ -93,6 +93,7 @@ describe.concurrent("checkpoints from the command line", () => {
       [["--resume", "c.ckpt", "--epochs", "10", "--save", "x.wmlp"], /^train: fit: epochs 10 is fewer than the 20 the checkpoint has done/, 2],
       [["--checkpoint-every", "5", "--save", "x.wmlp"], /^train: --checkpoint-every goes with --checkpoint FILE$/, 2],
       [["--checkpoint-every", "0", "--checkpoint", "y.ckpt", "--save", "x.wmlp"], /^train: --checkpoint-every must be between 1 and/, 2],
+      [["--checkpoint", "x.wmlp", "--save", "x.wmlp"], /^train: --checkpoint and --save name the same file \(x\.wmlp\): one would overwrite the other$/, 2],
       [["--cv", "3", "--checkpoint", "y.ckpt"], /^train: --cv trains one model per fold and keeps none: drop --checkpoint and --resume$/, 2],
       [["--checkpoint", join(dir, "no/such/dir/y.ckpt"), "--save", "x.wmlp"], /^train: .*y\.ckpt/, 2],
     ];
