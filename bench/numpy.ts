@@ -30,6 +30,7 @@ interface Comparison {
 
 const COMPARISONS: readonly Comparison[] = [
   { id: "original-mlp", name: "original MLP 64-32-10, 1000 epochs", ours: [], oursThreads: "auto", numpy: [ORIGINAL_PY, "mlp"], blasThreads: undefined },
+  { id: "original-mlp-1t", name: "original MLP 64-32-10, 1000 epochs", ours: [], oursThreads: "1", numpy: [ORIGINAL_PY, "mlp"], blasThreads: undefined },
   { id: "original-slp", name: "original SLP 64-10, 1000 epochs", ours: ["--model", "slp"], oursThreads: "auto", numpy: [ORIGINAL_PY, "slp"], blasThreads: undefined },
   { id: "wide-1t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "1", numpy: [BIG_PY, "200", "float32"], blasThreads: "1" },
   { id: "wide-2t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "auto", numpy: [BIG_PY, "200", "float32"], blasThreads: "2" },

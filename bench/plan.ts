@@ -63,7 +63,7 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
                    ids: <kernel>/<MxKxN or size> (gemm_tn/65x256x32, softmax_xent/256x10, sgd/2080), peak,
                    epoch/W, threads/W, fit/W, breakdown/W for W in ${WORKLOADS.map((w) => w.id).join(", ")};
-                   slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-slp, wide-1t, wide-2t
+                   slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-mlp-1t, original-slp, wide-1t, wide-2t
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
   --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 (1 is always among them)
