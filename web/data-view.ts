@@ -205,6 +205,7 @@ function onData(info: DataInfo): void {
   const dropped = info.dropped === 1 ? "; 1 row with a missing value left out" : `; ${info.dropped.toLocaleString("en")} rows with a missing value left out`;
   dui.rows.textContent = what + (info.dropped > 0 ? dropped : "") + ".";
   dui.rows.dataset.rows = String(info.rows);
+  suggestTask(info);
   fillLabels(info);
   renderColumns(info, COLUMNS_SHOWN);
   dui.summary.hidden = false;
@@ -239,6 +240,18 @@ function fillLabels(info: DataInfo, keep?: number): void {
   dui.label.value = String(fits ? keep : regress ? suggestTarget(info) : info.label);
   dui.label.disabled = info.kind === "images";
   dui.labelHint.textContent = regress ? "the number to predict; the other columns are the inputs" : "the class to predict; the other columns are the inputs";
+}
+
+/**
+ * The task a file suggests, unless the user has chosen one. The last column is where a table usually keeps
+ * what to learn (the library's default label): words or whole numbers there are classes; other numbers
+ * (prices, say) are a regression's target.
+ */
+function suggestTask(info: DataInfo): void {
+  if (edited.has(dui.task)) return;
+  const last = info.columns[info.columns.length - 1];
+  const regress = info.kind === "table" && regressable(last) && !(last.labelOk && (last.classes ?? 0) >= 2);
+  dui.task.value = regress ? "regress" : "classify";
 }
 
 /** For a regression: the label suggested for classifying, if it is numbers, else the last column of numbers. */
@@ -647,6 +660,7 @@ function wireOpening(): void {
 /** Step 2: the settings, Train and Stop. */
 function wireTraining(): void {
   dui.task.addEventListener("change", () => {
+    edited.add(dui.task);
     clearError();
     if (!view.data) return;
     fillLabels(view.data, Number(dui.label.value));

@@ -126,8 +126,12 @@ describe.skipIf(skip)("regression on the page's \"Your data\" view in Chromium",
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  it("offers regress: the label becomes the last column of numbers, a column of words is not offered", async () => {
+  it("suggests regress for a last column of prices; to classify, the word column is the label; a column of words is not offered to regress", async () => {
+    // the last column holds numbers that are not whole: the page opens the file as a regression on it
+    expect(await page.inputValue("#task")).toBe("regress");
+    expect(await page.inputValue("#label-column")).toBe("3");
     // to classify, the word column is the label (price is not whole numbers)
+    await page.selectOption("#task", "classify");
     expect(await page.$eval("#label-column", (s: HTMLSelectElement) => s.selectedOptions[0].textContent)).toBe("district (3 classes)");
     expect(await page.$eval("#label-column option[value='3']", (o: HTMLOptionElement) => [o.disabled, o.textContent])).toEqual([true, "price: not a label (not whole numbers 0–254; choose regress to predict it)"]);
     expect(await page.isEnabled("#task option[value=regress]")).toBe(true);
