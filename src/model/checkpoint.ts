@@ -19,7 +19,7 @@
 //   "epoch"     epochs done
 //   "epochs"    the total the fit was started with (the length its learning-rate schedule was planned for)
 //   "steps"     steps taken: Adam's step count, and which dropout masks come next
-//   "settings"  what decides the weights, which a fit that continues must ask for again (FIT_SETTINGS)
+//   "settings"  what decides the weights, which a fit that continues must ask for again (FitRecord)
 //   "data"      a fingerprint of the training and held-out rows (hex), which a fit that continues must match
 //   "kernels"   the kernel build that trained it (another build may round differently)
 //   "rng"       mini-batch only: { index, gauss, hasGauss }, the rest of the shuffle's MT19937 state
@@ -30,7 +30,7 @@
 
 import { ModelFileError } from "../errors.js";
 import { MT_WORDS, type MTState } from "../data/mt19937.js";
-import { OPTIMIZER_TABLE, OPTIMIZERS, type OptimizerKind } from "../engine/optimizers.js";
+import { OPTIMIZER_TABLE, OPTIMIZERS, type Optimizer, type OptimizerKind } from "../engine/optimizers.js";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.js";
 import { crc32, decodeModel, MAX_MODEL_BYTES, type ModelData } from "./modelfile.js";
 import type { Report, RegressionReport } from "./types.js";
@@ -40,15 +40,12 @@ export const CHECKPOINT_VERSION = 1;
 /** The largest checkpoint read: a model file's limit, and room for its optimiser state and best weights. */
 export const MAX_CHECKPOINT_BYTES = 4 * MAX_MODEL_BYTES;
 
-/** What decides a fit's weights besides the data and the model: a fit that continues must ask for the same. */
-export interface FitRecord {
+/**
+ * What decides a fit's weights besides the data and the model: the optimiser's numbers (engine/optimizers.ts's
+ * Optimizer, its kind as "optimizer") and the rest below. A fit that continues must ask for the same.
+ */
+export interface FitRecord extends Omit<Optimizer, "kind"> {
   optimizer: OptimizerKind;
-  lr: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
   batch: number;
   dropout: number;
   lrSchedule: LrSchedule;
@@ -57,9 +54,6 @@ export interface FitRecord {
   train: number;
   eval: number;
 }
-
-/** The fields of FitRecord, in the order a mismatch is reported. */
-export const FIT_SETTINGS = ["optimizer", "lr", "momentum", "beta1", "beta2", "eps", "weightDecay", "batch", "dropout", "lrSchedule", "patience", "train", "eval"] as const;
 
 /** Where an epoch loop stands between two epochs (fit.ts): what a checkpoint keeps besides the tensors. */
 export interface LoopState {

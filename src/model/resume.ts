@@ -7,12 +7,12 @@ import { UsageError } from "../errors.js";
 import type { MT19937 } from "../data/mt19937.js";
 import type { Params } from "./init.js";
 import type { FitSettings } from "./options.js";
-import { encodeCheckpoint, fingerprint, FIT_SETTINGS, type Checkpoint, type FitRecord, type LoopState } from "./checkpoint.js";
+import { encodeCheckpoint, fingerprint, type Checkpoint, type FitRecord, type LoopState } from "./checkpoint.js";
 
 /** What decides the weights of a fit with these settings on n training and nv held-out rows. */
 export function fitRecord(s: FitSettings, n: number, nv: number): FitRecord {
-  const o = s.opt;
-  return { optimizer: o.kind, lr: o.lr, momentum: o.momentum, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, batch: s.batch, dropout: s.dropout, lrSchedule: s.lrSchedule, patience: s.patience ?? null, train: n, eval: nv };
+  const { kind, ...numbers } = s.opt;
+  return { optimizer: kind, ...numbers, batch: s.batch, dropout: s.dropout, lrSchedule: s.lrSchedule, patience: s.patience ?? null, train: n, eval: nv };
 }
 
 /** The fingerprint of a fit's rows: inputs and labels or targets, then the held-out ones. */
@@ -25,7 +25,7 @@ export function dataFingerprint(X: ArrayBufferView, y: ArrayBufferView, s: FitSe
  * settings, other rows, or fewer epochs in total than it has done.
  */
 export function checkContinues(c: Checkpoint, record: FitRecord, data: string, epochs: number): void {
-  for (const k of FIT_SETTINGS) {
+  for (const k of Object.keys(record) as (keyof FitRecord)[]) {
     if (c.settings[k] !== record[k]) {
       const name = k === "train" ? "training rows" : k === "eval" ? "held-out rows" : k;
       throw new UsageError(`fit: the checkpoint was trained with ${name} ${show(c.settings[k])}, and this fit asks for ${show(record[k])}; a fit that continues a checkpoint needs the settings it was started with`);
