@@ -7,8 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, MLP, type FitOptions } from "../../src/index.js";
 import { decodeCheckpoint } from "../../src/model/checkpoint.js";
-import { crc32 } from "../../src/model/modelfile.js";
-import { ModelFileError } from "../../src/errors.js";
+import { byteMutations, fixCrc, fuzz, type Mutation } from "./fuzz.js";
 import { OPTIMIZER_TABLE } from "../../src/engine/optimizers.js";
 import { mulberry32 } from "../reference/random.js";
 
@@ -31,11 +30,6 @@ beforeAll(async () => {
   }
 });
 
-function fixCrc(b: Uint8Array): Uint8Array {
-  if (b.length >= 4) new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
-  return b;
-}
-
 /** The file with its JSON block replaced (lengths and checksum made to agree). */
 function withJson(b: Uint8Array, edit: (v: Record<string, unknown>) => void): Uint8Array {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength), J = dv.getUint32(8, true);
@@ -55,13 +49,8 @@ const pick = <T>(a: readonly T[]) => a[int(a.length)];
 const FIELDS = ["epoch", "epochs", "steps", "data", "kernels", "history", "cli", "rng", "best", "settings"];
 const SETTINGS = ["optimizer", "lr", "momentum", "beta1", "beta2", "eps", "weightDecay", "batch", "dropout", "lrSchedule", "patience", "train", "eval"];
 
-const MUTATIONS: Record<string, (b: Uint8Array) => Uint8Array> = {
-  "flip a bit": (b) => { const c = b.slice(); c[int(c.length)] ^= 1 << int(8); return c; },
-  "flip a bit, checksum fixed": (b) => { const c = b.slice(); c[int(c.length - 4)] ^= 1 << int(8); return fixCrc(c); },
-  "random byte, checksum fixed": (b) => { const c = b.slice(); c[int(c.length - 4)] = int(256); return fixCrc(c); },
-  "truncate": (b) => b.slice(0, int(b.length)),
-  "truncate, checksum fixed": (b) => fixCrc(b.slice(0, 4 + int(b.length - 4))),
-  "insert a byte, checksum fixed": (b) => { const at = int(b.length - 4); return fixCrc(new Uint8Array([...b.subarray(0, at), int(256), ...b.subarray(at)])); },
+const MUTATIONS: Record<string, Mutation> = {
+  ...byteMutations(int),
   "a length that lies, checksum fixed": (b) => {
     const c = b.slice(), dv = new DataView(c.buffer), J = dv.getUint32(8, true);
     const lie = pick([0, 1, 3, 2 ** 20, 2 ** 31, 2 ** 32 - 1]);
@@ -82,32 +71,17 @@ const MUTATIONS: Record<string, (b: Uint8Array) => Uint8Array> = {
 
 describe("checkpoints, fuzzed", () => {
   it("10,000 mutations each end in a ModelFileError or a checkpoint whose parts agree with its settings", () => {
-    const outcomes: Record<string, number> = {};
-    const kinds = Object.keys(MUTATIONS);
-    for (let i = 0; i < 10_000; i++) {
-      const kind = kinds[i % kinds.length];
-      const bytes = MUTATIONS[kind](SEEDS[int(SEEDS.length)]);
-      let outcome: string;
-      try {
-        const c = decodeCheckpoint(bytes, "fuzz.ckpt");
-        const L = c.model.params.layers, s = c.settings;
-        c.state.forEach((st, l) => {
-          expect(st.length).toBe(OPTIMIZER_TABLE[s.optimizer].state);
-          for (const t of st) expect(t.length).toBe((L[l] + 1) * L[l + 1]);
-        });
-        if (s.batch < s.train) expect(c.order!.length).toBe(s.train);
-        else expect(c.order).toBeUndefined();
-        expect(c.best !== undefined).toBe(s.patience !== null);
-        outcome = "read back";
-      } catch (e) {
-        if (!(e instanceof ModelFileError)) throw new Error(`${kind}: ${String(e)} (not a ModelFileError)`);
-        expect(e.message.startsWith("fuzz.ckpt"), e.message).toBe(true);
-        expect(e.message).not.toContain("\n");
-        outcome = "ModelFileError";
-      }
-      outcomes[`${kind}: ${outcome}`] = (outcomes[`${kind}: ${outcome}`] ?? 0) + 1;
-    }
-    for (const kind of kinds) expect(Object.keys(outcomes).some((k) => k.startsWith(kind))).toBe(true);
+    const outcomes = fuzz(10_000, SEEDS, MUTATIONS, int, "fuzz.ckpt", (bytes) => {
+      const c = decodeCheckpoint(bytes, "fuzz.ckpt");
+      const L = c.model.params.layers, s = c.settings;
+      c.state.forEach((st, l) => {
+        expect(st.length).toBe(OPTIMIZER_TABLE[s.optimizer].state);
+        for (const t of st) expect(t.length).toBe((L[l] + 1) * L[l + 1]);
+      });
+      if (s.batch < s.train) expect(c.order!.length).toBe(s.train);
+      else expect(c.order).toBeUndefined();
+      expect(c.best !== undefined).toBe(s.patience !== null);
+    });
     // the checksum-fixed JSON edits reached the checks behind the checksum, and were refused there
     expect(outcomes["a setting given another value: ModelFileError"]).toBeGreaterThan(0);
     process.stdout.write(`checkpoint-fuzz outcomes: ${JSON.stringify(outcomes)}\n`);

@@ -4,8 +4,8 @@
 // larger than the file is ever attempted (the sizes are checked against the file before anything is made).
 
 import { describe, expect, it } from "vitest";
-import { crc32, decodeModel, encodeModel, type ModelData } from "../../src/model/modelfile.js";
-import { ModelFileError } from "../../src/errors.js";
+import { decodeModel, encodeModel, type ModelData } from "../../src/model/modelfile.js";
+import { byteMutations, fixCrc, fuzz, type Mutation } from "./fuzz.js";
 import { mulberry32 } from "../reference/random.js";
 
 const rand = mulberry32(20261202);
@@ -25,20 +25,9 @@ const SEEDS = [
   model([4, 3], { schema: { columns: [{ name: "a" }, { name: "b", categories: ["x", "y", "z"] }], label: "c", classes: ["p", "q", "r"] } }),
 ];
 
-/** The checksum recomputed, so a mutation reaches the checks behind it. */
-function fixCrc(b: Uint8Array): Uint8Array {
-  if (b.length >= 4) new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
-  return b;
-}
-
 /** One mutation of a file, by kind. */
-const MUTATIONS: Record<string, (b: Uint8Array) => Uint8Array> = {
-  "flip a bit": (b) => { const c = b.slice(); c[int(c.length)] ^= 1 << int(8); return c; },
-  "flip a bit, checksum fixed": (b) => { const c = b.slice(); c[int(c.length - 4)] ^= 1 << int(8); return fixCrc(c); },
-  "random byte, checksum fixed": (b) => { const c = b.slice(); c[int(c.length - 4)] = int(256); return fixCrc(c); },
-  "truncate": (b) => b.slice(0, int(b.length)),
-  "truncate, checksum fixed": (b) => fixCrc(b.slice(0, 4 + int(b.length - 4))),
-  "insert a byte, checksum fixed": (b) => { const at = int(b.length - 4); return fixCrc(new Uint8Array([...b.subarray(0, at), int(256), ...b.subarray(at)])); },
+const MUTATIONS: Record<string, Mutation> = {
+  ...byteMutations(int),
   "a length that lies, checksum fixed": (b) => {
     const c = b.slice(), dv = new DataView(c.buffer);
     // the layer count, a layer size, or (version 2) the JSON block's length
@@ -60,30 +49,13 @@ const MUTATIONS: Record<string, (b: Uint8Array) => Uint8Array> = {
 
 describe("model files, fuzzed", () => {
   it("10,000 mutations each end in a ModelFileError or a valid model, and nothing else", () => {
-    const outcomes: Record<string, number> = {};
-    const kinds = Object.keys(MUTATIONS);
-    for (let i = 0; i < 10_000; i++) {
-      const kind = kinds[i % kinds.length];
-      const bytes = MUTATIONS[kind](SEEDS[int(SEEDS.length)]);
-      let outcome: string;
-      try {
-        const m = decodeModel(bytes, "fuzz.wmlp");
-        // what reads back is a model: sizes that agree, finite numbers, a positive divisor
-        const L = m.params.layers;
-        m.params.W.forEach((w, l) => expect(w.length).toBe(L[l] * L[l + 1]));
-        for (const w of [...m.params.W, ...m.params.b]) expect(w.every(Number.isFinite)).toBe(true);
-        outcome = "read back";
-      } catch (e) {
-        if (!(e instanceof ModelFileError)) throw new Error(`${kind}: ${String(e)} (not a ModelFileError)`);
-        expect(e.message.startsWith("fuzz.wmlp: "), e.message).toBe(true);
-        expect(e.message).not.toContain("\n");
-        outcome = "ModelFileError";
-      }
-      outcomes[`${kind}: ${outcome}`] = (outcomes[`${kind}: ${outcome}`] ?? 0) + 1;
-    }
-    // every kind was tried, and the checksum-fixed mutations reached the checks behind the checksum
-    expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(10_000);
-    for (const kind of kinds) expect(Object.keys(outcomes).some((k) => k.startsWith(kind))).toBe(true);
+    const outcomes = fuzz(10_000, SEEDS, MUTATIONS, int, "fuzz.wmlp: ", (bytes) => {
+      const m = decodeModel(bytes, "fuzz.wmlp");
+      // what reads back is a model: sizes that agree, finite numbers, a positive divisor
+      const L = m.params.layers;
+      m.params.W.forEach((w, l) => expect(w.length).toBe(L[l] * L[l + 1]));
+      for (const w of [...m.params.W, ...m.params.b]) expect(w.every(Number.isFinite)).toBe(true);
+    });
     process.stdout.write(`model-fuzz outcomes: ${JSON.stringify(outcomes)}\n`);
   }, 60_000);
 });
