@@ -12,19 +12,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-web";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { serve } from "../../scripts/serve.mjs";
-import { KERNEL_BUILDS, MLP, loadRegressionTable, type RegressionSummary } from "../../src/index.js";
+import { MLP, loadRegressionTable, type RegressionSummary } from "../../src/index.js";
 import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
+import { buildPage, openView } from "./data-page.js";
 
 ort.env.wasm.numThreads = 1;
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const DISTRICTS = ["north", "river", "south"];
 const SAVED_NAME = "houses-e2e";
 
@@ -54,16 +52,6 @@ interface DataHook {
   saved?: string[];
 }
 
-/** Builds the page into a temporary folder (the kernels first, if they were never built). */
-function buildPage(out: string): void {
-  const node = (args: string[]) => {
-    const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
-    expect(r.status, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  };
-  if (!KERNEL_BUILDS.every((b) => existsSync(join(root, "build", `kernels.${b}.wasm`)))) node(["scripts/build.mjs", "--if-stale"]);
-  node([join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "web/vite.config.ts", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"]);
-  expect(existsSync(join(out, "index.html"))).toBe(true);
-}
 
 let out: string | undefined;
 let server: Server | undefined;
@@ -78,12 +66,6 @@ const launched = await launchChromium(chromiumPath());
 const skip = launched.problem !== undefined && !inCi();
 if (skip) process.stderr.write(`browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
 
-async function openView(p: Page): Promise<void> {
-  await p.goto(base);
-  await p.click("#data-view");
-  await p.waitForSelector("#your-data:not([hidden])");
-  await p.waitForSelector("#saved-models li");
-}
 
 /** Predicts the new houses on the page: the values its table shows, and the unrounded ones. */
 async function predictNew(p: Page): Promise<{ shown: number[]; values: number[] }> {
@@ -115,7 +97,7 @@ describe.skipIf(skip)("regression on the page's \"Your data\" view in Chromium",
     page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`console: ${m.text()}`); });
-    await openView(page);
+    await openView(page, base);
     await page.setInputFiles("#data-file", { name: "houses.csv", mimeType: "text/csv", buffer: Buffer.from(TRAIN_CSV) });
     await page.waitForSelector("#data-summary:not([hidden])");
   }, 120_000);

@@ -12,19 +12,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-web";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { serve } from "../../scripts/serve.mjs";
-import { KERNEL_BUILDS, MLP, UsageError, listModels, loadModelBytes, removeModel, saveModelBytes, type FitSummary } from "../../src/index.js";
+import { MLP, UsageError, listModels, loadModelBytes, removeModel, saveModelBytes, type FitSummary } from "../../src/index.js";
 import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
+import { buildPage, openView } from "./data-page.js";
 
 ort.env.wasm.numThreads = 1;
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const SPECIES = ["setosa", "versicolor", "virginica"];
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const SAVED_NAME = "iris-e2e";
@@ -53,16 +51,6 @@ interface DataHook {
   saved?: string[];
 }
 
-/** Builds the page into a temporary folder (the kernels first, if they were never built). */
-function buildPage(out: string): void {
-  const node = (args: string[]) => {
-    const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
-    expect(r.status, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  };
-  if (!KERNEL_BUILDS.every((b) => existsSync(join(root, "build", `kernels.${b}.wasm`)))) node(["scripts/build.mjs", "--if-stale"]);
-  node([join(root, "node_modules", "vite", "bin", "vite.js"), "build", "--config", "web/vite.config.ts", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"]);
-  expect(existsSync(join(out, "index.html"))).toBe(true);
-}
 
 let out: string | undefined;
 let server: Server | undefined;
@@ -84,14 +72,6 @@ function watch(p: Page): Page {
   return p;
 }
 
-/** Opens the "Your data" view in a page of the shared context (one browser storage for all of them). */
-async function openView(p: Page): Promise<void> {
-  await p.goto(base);
-  await p.click("#data-view");
-  await p.waitForSelector("#your-data:not([hidden])");
-  // the view's script has started once the saved-models list is filled
-  await p.waitForSelector("#saved-models li");
-}
 
 /**
  * Chooses a file made in the page (as a user's choice reaches the input: a File in its FileList, then a
@@ -151,7 +131,7 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
     base = served.url;
     context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
     page = watch(await context.newPage());
-    await openView(page);
+    await openView(page, base);
   }, 120_000);
 
   afterAll(async () => {
@@ -269,7 +249,7 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
   it("a model removed in another tab is a one-line error when loaded, and the list catches up", async () => {
     const other = watch(await context.newPage());
     try {
-      await openView(other);
+      await openView(other, base);
       await other.waitForSelector(`#saved-models li[data-name="${SAVED_NAME}"]`);
       await other.click(`#saved-models li[data-name="${SAVED_NAME}"] button[data-remove]`);
       await other.waitForSelector("#saved-models li.empty");
