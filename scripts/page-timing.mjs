@@ -18,8 +18,6 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const USAGE = "usage: node scripts/page-timing.mjs FILE.csv [--web DIR] [--epochs N]";
 
 function args(argv) {
@@ -68,17 +66,12 @@ async function measure(page, url, file, epochs) {
 
 async function main(argv) {
   const { web, epochs, file } = args(argv);
-  const { chromium } = await import("playwright-core");
+  const { launch } = await import("./chromium.mjs");
   const { serve } = await import("./serve.mjs");
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
   const { server, url } = await serve(web, 0);
   let browser;
   try {
-    try {
-      browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS, timeout: 60_000 });
-    } catch (e) {
-      throw new Error(`cannot start ${executablePath} (${String(e.message).split("\n")[0]}); install Debian's chromium or set CHROMIUM_PATH`);
-    }
+    browser = await launch();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.addInitScript(watchLongTasks);
     const m = await measure(page, url, file, epochs);

@@ -38,10 +38,6 @@ export function plotArgs(out) {
   return ["--epochs", "1000", "--every", "10", "--seed", "42", "--kernels", "simd", "--plot", out];
 }
 
-/** As in test/e2e/chromium.ts (a .ts file, which Node 20 cannot import). */
-const LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
 const show = (file) => `${relative(ROOT, file)} (${(statSync(file).size / 1024).toFixed(1)} KB)`;
 
 /** Runs the CLI into `out`; throws with its output if it fails. */
@@ -107,20 +103,15 @@ async function shoot(page, file, topSel, bottomSel, pad) {
 }
 
 async function makeScreenshots() {
-  const { chromium } = await import("playwright-core");
+  const { launch } = await import("./chromium.mjs");
   const { serve } = await import("./serve.mjs");
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
   const web = mkdtempSync(join(tmpdir(), "wasm-mlp-pictures-web-"));
   let server, browser;
   try {
     await buildPage(web);
     const served = await serve(web, 0);
     server = served.server;
-    try {
-      browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS, timeout: 60_000 });
-    } catch (e) {
-      throw new Error(`cannot start ${executablePath} (${String(e.message).split("\n")[0]}); install Debian's chromium or set CHROMIUM_PATH`);
-    }
+    browser = await launch();
     // desktop: the header and the whole training card (settings, stats, chart, accuracy, confusion matrix)
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     console.log(`desktop: ${await trainOnPage(desktop, served.url)}`);

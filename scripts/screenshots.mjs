@@ -20,8 +20,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT = join(ROOT, "docs", "images", "data-view");
-const LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 /** Tallest crop, in CSS px: a long step (the columns of a wide table) is cut there. */
 const MAX_HEIGHT = { desktop: 900, phone: 1100 };
@@ -119,18 +117,13 @@ async function main(argv) {
     else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/screenshots.mjs [--web DIR]`);
   }
   if (!existsSync(join(web, "index.html"))) throw new Error(`${web} holds no built page; run npm run build:web first (or pass --web DIR)`);
-  const { chromium } = await import("playwright-core");
+  const { launch } = await import("./chromium.mjs");
   const { serve } = await import("./serve.mjs");
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
   mkdirSync(OUT, { recursive: true });
   const { server, url } = await serve(web, 0);
   let browser;
   try {
-    try {
-      browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS, timeout: 60_000 });
-    } catch (e) {
-      throw new Error(`cannot start ${executablePath} (${String(e.message).split("\n")[0]}); install Debian's chromium or set CHROMIUM_PATH`);
-    }
+    browser = await launch();
     for (const kind of ["desktop", "phone"]) await steps(browser, url, kind);
   } finally {
     await browser?.close();

@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const args = process.argv.slice(2);
@@ -56,10 +56,7 @@ for (const d of ["src", "build"]) cpSync(join(root, "dist", d), join(dir, d), { 
 writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>soak</title><link rel="icon" href="data:,">`);
 writeFileSync(join(dir, "runner.js"), RUNNER);
 const { server, url } = await serve(dir, 0);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const status = (pid) => readFileSync(`/proc/${pid}/status`, "utf8");
 const field = (text, name) => Number(new RegExp(`^${name}:\\s*(\\d+)`, "m").exec(text)?.[1] ?? NaN);
 try {

@@ -5,12 +5,12 @@
 
 import { accessSync, constants, statSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
+import { LAUNCH_ARGS } from "../../scripts/chromium.mjs";
 
 export const CHROMIUM_ENV = "CHROMIUM_PATH";
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
-export const LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export { LAUNCH_ARGS };
 
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return env[CHROMIUM_ENV] || DEFAULT_CHROMIUM;
