@@ -10,7 +10,7 @@
 
 import { Arena, Layout, MAX_BYTES, tooBig } from "./arena.js";
 import { UsageError } from "../errors.js";
-import { writeRows } from "../bytes.js";
+import { writeRows } from "./rows.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
 import { Arg, Cmd, Commands, Kind } from "./commands.js";
 import type { Optimizer } from "./optimizers.js";
