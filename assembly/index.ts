@@ -10,6 +10,7 @@ export { mse } from "./loss";
 export { sgd, momentum, adam, sgd_wd, momentum_wd, adamw } from "./optim";
 export { dropout } from "./dropout";
 export { gather_rows } from "./gather";
+export { train_step } from "./step";
 
 // First byte past the module's static data; the host places its tensors above it.
 export const HEAP_BASE: usize = __heap_base;

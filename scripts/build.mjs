@@ -99,7 +99,7 @@ async function writeKernelApi() {
   const scalar = targets.find((t) => t.name === "scalar") ?? targets[0];
   const module = await WebAssembly.compile(readFileSync(join(root, scalar.wasm)));
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+  const { exports } = await WebAssembly.instantiate(module, { env: { memory, step_check: () => {} } });
   const text = kernelApi(root, Number(exports.GEMM_SCRATCH_BYTES.value));
   const out = join(root, KERNEL_API);
   if (!existsSync(out) || readFileSync(out, "utf8") !== text) writeFileSync(out, text);

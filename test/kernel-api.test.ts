@@ -29,7 +29,7 @@ describe("the kernel interface", () => {
   for (const build of KERNEL_BUILDS) {
     it(`the ${build} build exports exactly those functions, with those parameter counts, and that scratch size`, async () => {
       const { module } = await compileKernels(build);
-      const { exports } = new WebAssembly.Instance(module, { env: { memory: newMemory(8) } });
+      const { exports } = new WebAssembly.Instance(module, { env: { memory: newMemory(8), step_check: () => {} } });
       const fns = Object.entries(exports).filter(([, v]) => typeof v === "function");
       expect(fns.map(([name]) => name)).toEqual([...KERNEL_FUNCTIONS]);
       for (const [name, f] of fns) expect((f as (...a: number[]) => unknown).length, name).toBe(KERNEL_ARITY[name as keyof typeof KERNEL_ARITY]);

@@ -2,7 +2,7 @@
 // memory sized for that layout, once, and hands out views. The memory has maximum == initial, so it can never
 // grow and the views never go stale.
 
-import { instantiate, PAGE_BYTES, type CompiledKernels, type KernelBuild, type KernelExports, type KernelTrap } from "./kernels.js";
+import { instantiate, PAGE_BYTES, type StepCheck, type CompiledKernels, type KernelBuild, type KernelExports, type KernelTrap } from "./kernels.js";
 import { WasmMlpError } from "../errors.js";
 import { GEMM_SCRATCH_BYTES } from "./kernel-api.js";
 
@@ -71,8 +71,10 @@ export class Arena {
   readonly k: KernelExports;
   /** The kernels without the trap-naming wrapper (which boxes float arguments): for hot loops, which catch traps with explainTrap. */
   readonly raw: KernelExports;
-  readonly explainTrap: (e: unknown) => unknown;
+  readonly explainTrap: (e: unknown, inStep?: string) => unknown;
   readonly memory: WebAssembly.Memory;
+  /** What train_step calls while it waits for other threads (the network's Commands sets it). */
+  stepCheck: StepCheck = () => {};
   readonly build: KernelBuild;
   readonly layout: Layout;
   private readonly views = new Map<Tensor, Float32Array>();
@@ -86,7 +88,7 @@ export class Arena {
     if (memory && memory.buffer.byteLength < layout.bytes) throw new Error(`a memory of ${memory.buffer.byteLength} B cannot hold this layout (${layout.bytes} B)`);
     let inst;
     try {
-      inst = instantiate(kernels.module, memory ?? layout.pages);
+      inst = instantiate(kernels.module, memory ?? layout.pages, (timedOut) => this.stepCheck(timedOut));
     } catch (e) {
       if (e instanceof RangeError) {
         throw new WasmMlpError(`cannot allocate ${formatBytes(layout.bytes)} of wasm memory: ${e.message}`);

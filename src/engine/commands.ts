@@ -9,13 +9,15 @@ import { WasmMlpError } from "../errors.js";
 import { KernelTrap } from "./kernels.js";
 import { Failure, Sync, SYNC_WORDS, ThreadFailure, type Watch } from "./sync.js";
 import type { Optimizer } from "./optimizers.js";
+import { StepAbi } from "./kernel-api.js";
 
-/** The command's Int32 words. */
-export const Cmd = { Kind: 0, X: 1, Y: 2, Rows: 3, Stats: 4, Gather: 5, At: 6, StepNo: 7 } as const;
-const CMD_WORDS = 8;
+const S = StepAbi;
+/** The command's Int32 words (train_step reads them too: their offsets are assembly/step.ts's). */
+export const Cmd = { Kind: S.CMD_KIND, X: S.CMD_X, Y: S.CMD_Y, Rows: S.CMD_ROWS, Stats: S.CMD_STATS, Gather: S.CMD_GATHER, At: S.CMD_AT, StepNo: S.CMD_STEP_NO } as const;
+const CMD_WORDS = S.CMD_WORDS;
 /** The command's f64 words: the optimiser's rate and hyper-parameters, Adam's bias corrections, weight decay. */
-export const Arg = { Lr: 0, P1: 1, P2: 2, Eps: 3, C1: 4, C2: 5, Wd: 6 } as const;
-const ARG_WORDS = 7;
+export const Arg = { Lr: S.ARG_LR, P1: S.ARG_P1, P2: S.ARG_P2, Eps: S.ARG_EPS, C1: S.ARG_C1, C2: S.ARG_C2, Wd: S.ARG_WD } as const;
+const ARG_WORDS = S.ARG_WORDS;
 /** What a command asks for. */
 export const Kind = { Step: 1, Forward: 2, Detach: 3 } as const;
 
@@ -38,6 +40,13 @@ export class Commands {
     this.cmd = new Int32Array(buf, control.ptr + 4 * SYNC_WORDS, CMD_WORDS);
     this.arg = new Float64Array(buf, control.ptr + 8 * Math.ceil((SYNC_WORDS + CMD_WORDS) / 2), ARG_WORDS);
     this.sync = new Sync(this.syncWords, 1);
+    // a thread waiting inside train_step asks here whether another has failed or died (and is thrown out)
+    arena.stepCheck = (timedOut) => this.sync.checkWaiting(timedOut !== 0);
+  }
+
+  /** Byte addresses of the sync words, the command's words and its f64 words (train_step's descriptor holds them). */
+  get block(): { sync: number; cmd: number; arg: number } {
+    return { sync: this.syncWords.byteOffset, cmd: this.cmd.byteOffset, arg: this.arg.byteOffset };
   }
 
   get threads(): number {

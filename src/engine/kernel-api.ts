@@ -35,15 +35,17 @@ export interface KernelExports {
   dropout(x: number, ldx: number, y: number, ldy: number, M: number, N: number, p: number, seed: number, stream: number, row0: number): void;
   /** D[rows,cols] = S[idx[r], :] for r < rows (assembling a shuffled mini-batch; idx holds i32 row numbers) (assembly/gather.ts) */
   gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
+  /** Thread t of T's share of one optimiser step on the command's rows (desc: the descriptor above). Per slice of rows: its rows' forward pass, softmax and deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W are updated. The same sequence as src/engine/step.ts. (assembly/step.ts) */
+  train_step(desc: number, t: number, T: number): void;
   readonly GEMM_SCRATCH_BYTES: WebAssembly.Global;
   readonly HEAP_BASE: WebAssembly.Global;
 }
 
 /** The module's functions, in the order assembly/index.ts exports them. */
-export const KERNEL_FUNCTIONS = ["gemm", "gemm_nn", "gemm_tn", "gemm_nt", "softmax_rows", "softmax_xent", "xent_rows", "mse", "sgd", "momentum", "adam", "sgd_wd", "momentum_wd", "adamw", "dropout", "gather_rows"] as const;
+export const KERNEL_FUNCTIONS = ["gemm", "gemm_nn", "gemm_tn", "gemm_nt", "softmax_rows", "softmax_xent", "xent_rows", "mse", "sgd", "momentum", "adam", "sgd_wd", "momentum_wd", "adamw", "dropout", "gather_rows", "train_step"] as const;
 
 /** Each function's parameter count. */
-export const KERNEL_ARITY: Readonly<Record<(typeof KERNEL_FUNCTIONS)[number], number>> = { gemm: 14, gemm_nn: 7, gemm_tn: 7, gemm_nt: 7, softmax_rows: 4, softmax_xent: 7, xent_rows: 7, mse: 7, sgd: 4, momentum: 6, adam: 11, sgd_wd: 5, momentum_wd: 7, adamw: 12, dropout: 10, gather_rows: 5 };
+export const KERNEL_ARITY: Readonly<Record<(typeof KERNEL_FUNCTIONS)[number], number>> = { gemm: 14, gemm_nn: 7, gemm_tn: 7, gemm_nt: 7, softmax_rows: 4, softmax_xent: 7, xent_rows: 7, mse: 7, sgd: 4, momentum: 6, adam: 11, sgd_wd: 5, momentum_wd: 7, adamw: 12, dropout: 10, gather_rows: 5, train_step: 3 };
 
 /** gemm's flags (assembly/gemm.ts): how each element starts and the epilogue applied after its last k. */
 export const GemmFlags = {
@@ -73,6 +75,117 @@ export const GemmFlags = {
   GATE_GELU: 512,
   /** also store the value the activation is applied to at aux, laid out as C (not with BIAS, MASK or a gate) */
   STORE_Z: 1024,
+} as const;
+
+/**
+ * train_step's descriptor words (D_, then L_ per layer), and the command block's i32 (CMD_) and f64 (ARG_)
+ * words (assembly/step.ts): where the host writes what the step reads.
+ */
+export const StepAbi = {
+  /** dense layers */
+  D_LAYERS: 0,
+  /** features per input row (its stride is inputs + 1: the column of ones) */
+  D_INPUTS: 1,
+  /** outputs */
+  D_CLASSES: 2,
+  /** rows per slice of a step */
+  D_SLICE: 3,
+  /** the optimiser table's row (optimizers.ts): 0 sgd, 1 momentum, 2 adam */
+  D_OPTIMIZER: 4,
+  /** gemm's flag for the hidden layers' activation */
+  D_ACT: 5,
+  /** gemm's flag for its derivative's gate */
+  D_GATE: 6,
+  /** 1 when the gate reads Z (the value before the activation), 0 when it reads A */
+  D_GATE_Z: 7,
+  /** dropout's seed */
+  D_SEED: 8,
+  /** 0 softmax with cross-entropy, 1 mean squared error */
+  D_LOSS: 9,
+  /** the probabilities P */
+  D_P: 10,
+  /** per-row losses (f64) */
+  D_ROW_LOSS: 11,
+  /** per-row correctness (i32) */
+  D_ROW_CORRECT: 12,
+  /** the words the threads meet on (sync.ts: count, generation, command, failed) */
+  D_SYNC: 13,
+  /** the command block's i32 words */
+  D_CMD: 14,
+  /** the command block's f64 words */
+  D_ARG: 15,
+  /** the training set's inputs */
+  D_XT: 16,
+  /** the gathered mini-batch's inputs (0: full batch) */
+  D_XB: 17,
+  /** the gathered mini-batch's targets */
+  D_YB: 18,
+  /** the mini-batch row order */
+  D_ORDER: 19,
+  /** the training set's targets */
+  D_YT: 20,
+  /** loads of a word before sleeping on it */
+  D_SPIN: 21,
+  /** dropout's probability (f64, words 22-23; 0: none) */
+  D_DROPOUT: 22,
+  /** words before the first layer's */
+  D_HEADER: 24,
+  /** a layer's inputs (without the column of ones) */
+  L_FAN_IN: 0,
+  /** its outputs */
+  L_FAN_OUT: 1,
+  /** floats per row of A and G */
+  L_LDA: 2,
+  /** W and the bias row, [fanIn + 1, fanOut] */
+  L_W: 3,
+  /** outputs */
+  L_A: 4,
+  /** deltas */
+  L_G: 5,
+  /** the weight gradient */
+  L_DW: 6,
+  /** the value kept beside A (0: none) */
+  L_Z: 7,
+  /** the optimiser's first state tensor (0: none) */
+  L_S0: 8,
+  /** its second */
+  L_S1: 9,
+  /** words per layer; after the layers, two per thread: its scratch and the kernel it is in */
+  L_WORDS: 10,
+  /** what the command asks for (host: Kind) */
+  CMD_KIND: 0,
+  /** the rows' inputs */
+  CMD_X: 1,
+  /** their targets */
+  CMD_Y: 2,
+  /** rows in the step */
+  CMD_ROWS: 3,
+  /** 1: also each row's loss and correctness */
+  CMD_STATS: 4,
+  /** 1: gather the mini-batch from the training set first */
+  CMD_GATHER: 5,
+  /** where the mini-batch starts in the row order */
+  CMD_AT: 6,
+  /** the step's number (dropout's masks) */
+  CMD_STEP_NO: 7,
+  /** i32 words of the command */
+  CMD_WORDS: 8,
+  /** the learning rate */
+  ARG_LR: 0,
+  /** momentum, or Adam's beta1 */
+  ARG_P1: 1,
+  /** Adam's beta2 */
+  ARG_P2: 2,
+  /** Adam's epsilon */
+  ARG_EPS: 3,
+  /** Adam's bias correction 1 - beta1^t */
+  ARG_C1: 4,
+  /** 1 - beta2^t */
+  ARG_C2: 5,
+  /** weight decay */
+  ARG_WD: 6,
+  /** f64 words of the command */
+  ARG_WORDS: 7,
 } as const;
 
 /** Bytes of scratch one gemm call packs its operands in (assembly/gemm.ts). */

@@ -156,14 +156,20 @@ export class KernelTrap extends WasmMlpError {
 }
 KernelTrap.prototype.name = "KernelTrap";
 
+/** What train_step calls while it waits for other threads: throws when one has failed or (timedOut 1) died. */
+export type StepCheck = (timedOut: number) => void;
+
 export interface Instance {
   /** Every kernel, wrapped so that a trap is a KernelTrap naming the kernel (for direct, low-level use). */
   exports: KernelExports;
   /** The same kernels unwrapped, for hot loops that catch traps themselves (see explainTrap). */
   raw: KernelExports;
   memory: WebAssembly.Memory;
-  /** Turns a wasm RuntimeError into a KernelTrap naming the kernel that was called; passes others through. */
-  explainTrap(e: unknown): unknown;
+  /**
+   * Turns a wasm RuntimeError into a KernelTrap naming the kernel that was called (`inStep`: the kernel
+   * train_step was in, when the trap came from it); passes others through.
+   */
+  explainTrap(e: unknown, inStep?: string): unknown;
 }
 
 /**
@@ -171,11 +177,11 @@ export interface Instance {
  * worker threads can run on it too, where the engine allows), or on a memory another thread made (the same
  * tensors, seen from a worker).
  */
-export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssembly.Memory | number): Instance {
+export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssembly.Memory | number, stepCheck: StepCheck = () => {}): Instance {
   const memory = typeof memoryOrPages === "number" ? newMemory(memoryOrPages) : memoryOrPages;
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(module, { env: { memory } });
+    instance = new WebAssembly.Instance(module, { env: { memory, step_check: stepCheck } });
   } catch (e) {
     if (!(e instanceof WebAssembly.LinkError) || sharedMemoryAvailable()) throw e;
     throw new UsageError("this engine cannot create shared memory here (a page that is not cross-origin isolated, say), and a compiled WebAssembly.Module cannot be changed to run without it: pass the kernel module's bytes, URL or Response instead");
@@ -186,11 +192,12 @@ export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssemb
   for (const [name, value] of Object.entries(instance.exports)) {
     if (typeof value === "function") byIndex.set(value.name, name);
   }
-  const explainTrap = (e: unknown): unknown => {
+  const explainTrap = (e: unknown, inStep?: string): unknown => {
     if (!(e instanceof WebAssembly.RuntimeError)) return e;
-    // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say)
+    // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say); in train_step,
+    // the kernel the step says it was in (it may have been inlined into the step)
     const called = [...String(e.stack).matchAll(/wasm-function\[(\d+)\]/g)].map((m) => byIndex.get(m[1])).filter(Boolean);
-    const name = called.at(-1) ?? "(unknown)";
+    const outer = called.at(-1) ?? "(unknown)", name = outer === "train_step" && inStep ? inStep : outer;
     return new KernelTrap(`kernel ${name} trapped: ${e.message}`, name);
   };
   const wrapped: Record<string, unknown> = {};

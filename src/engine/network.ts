@@ -1,8 +1,9 @@
 // A dense ReLU network with a softmax output whose every tensor lives in one arena (plan.ts places them):
 // parameters, gradients, optimiser state, activations, the training data (and a gathered mini-batch of it), a
 // second data set for evaluation or prediction, per-thread packing scratch, and the words its threads meet on.
-// Everything is placed once at construction; a training step (step.ts) is a fixed sequence of kernel calls on
-// fixed pointers, so an epoch allocates nothing and copies nothing outside wasm memory.
+// Everything is placed once at construction; a training step is a fixed sequence of kernel calls on fixed
+// pointers, run in one call of the module's train_step (runner.ts; step.ts is its TypeScript twin), so an
+// epoch allocates nothing and copies nothing outside wasm memory.
 //
 // One description of a step serves any number of threads (commands.ts drives them). The network does not know
 // what a worker is: the calling thread calls epoch() and friends, and a worker that has attached to the same
@@ -12,11 +13,10 @@ import { Arena, Layout, MAX_BYTES, tooBig } from "./arena.js";
 import { UsageError } from "../errors.js";
 import { writeRows } from "./rows.js";
 import type { CompiledKernels, KernelExports } from "./kernels.js";
-import { Arg, Cmd, Commands, Kind } from "./commands.js";
+import { Cmd, Commands, Kind } from "./commands.js";
 import type { Optimizer } from "./optimizers.js";
 import { activationRows, fullShape, planLayout, tensorsOf, type DataSet, type Layer, type NetworkShape, type NetworkTensors, type Params } from "./plan.js";
-import { forwardPass, trainStep, type StepContext } from "./step.js";
-import { ACTIVATION_TABLE } from "./activations.js";
+import { StepRunner } from "./runner.js";
 import type { Watch } from "./sync.js";
 
 export type { NetworkShape, Params } from "./plan.js";
@@ -64,7 +64,7 @@ export class Network {
   readonly shape: Required<NetworkShape>;
   readonly tensors: NetworkTensors;
   private readonly commands: Commands;
-  private readonly step: StepContext;
+  private readonly runner: StepRunner;
   private readonly rowLoss: Float64Array;
   private readonly rowCorrect: Int32Array;
   /** The output layer's outputs of the latest forward pass (rows × outputs): logits, or with the mse loss the predictions. */
@@ -106,21 +106,7 @@ export class Network {
     this.outputs = new Float32Array(buf, t.layers[t.layers.length - 1].A.ptr, this.rows * this.classes);
     this.commands = new Commands(this.arena, t.control);
     this.order = t.training?.batch && this.arena.viewI32(t.training.batch.order);
-    this.step = {
-      // unwrapped kernels (the trap-naming wrapper would box float arguments every call); Commands catches
-      // traps and names the kernel instead
-      k: opts.wrap ? opts.wrap(this.arena.raw, this.arena.memory) : this.arena.raw,
-      net: t,
-      inputs: this.inputs,
-      classes: this.classes,
-      sliceRows: this.shape.sliceRows,
-      optimizer: this.shape.optimizer,
-      act: ACTIVATION_TABLE[this.shape.activation],
-      dropout: this.shape.dropout,
-      seed: this.shape.seed,
-      loss: this.shape.loss,
-      barrier: () => this.commands.barrier(),
-    };
+    this.runner = new StepRunner(this.arena, t, this.shape, this.commands, !opts.memory, opts.wrap);
     if (!opts.memory) this.fillConstants();
   }
 
@@ -351,11 +337,7 @@ export class Network {
   }
 
   /** Thread t's share of the command in the block (every thread, the calling one included, runs this). */
-  private readonly execute = (t: number): void => {
-    const c = this.commands.cmd, kind = c[Cmd.Kind];
-    if (kind === Kind.Step) trainStep(this.step, c, this.commands.arg, t, this.threads);
-    else if (kind === Kind.Forward) forwardPass(this.step, c, t, this.threads);
-  };
+  private readonly execute = (t: number): void => this.runner.run(t, this.threads);
 }
 
 function need<T>(t: T | undefined, what: string): T {

@@ -4,6 +4,7 @@
 // network computes the same plan from the same shape, and so sees the same tensors at the same addresses.
 
 import { GEMM_SCRATCH_BYTES, Layout, type Tensor } from "./arena.js";
+import { StepAbi } from "./kernel-api.js";
 import { CONTROL_WORDS } from "./commands.js";
 import { OPTIMIZER_TABLE, type OptimizerKind } from "./optimizers.js";
 import { needsZ, type ActivationKind } from "./activations.js";
@@ -104,6 +105,8 @@ export interface NetworkTensors {
   readonly control: Tensor;
   /** Per thread: the scratch its gemm calls pack operands in. */
   readonly scratch: readonly Tensor[];
+  /** Training only: the descriptor train_step reads (descriptor.ts writes it). */
+  readonly step: Tensor | undefined;
 }
 
 /** The shape with its defaults, the batch clamped to 1..train (0 without training data) and its own layer list. */
@@ -124,6 +127,11 @@ export function fullShape(shape: NetworkShape): Required<NetworkShape> {
 /** Rows the activation buffers hold: a batch, or the second set, whichever is larger. */
 export function activationRows(shape: Required<NetworkShape>): number {
   return Math.max(shape.batch, shape.eval, 1);
+}
+
+/** 4-byte words of train_step's descriptor for `layers` dense layers run by up to `threads` threads (assembly/step.ts). */
+export function descriptorWords(layers: number, threads: number): number {
+  return StepAbi.D_HEADER + layers * StepAbi.L_WORDS + 2 * threads;
 }
 
 /** Places every tensor of a network of this shape. */
@@ -162,6 +170,7 @@ export function planLayout(shape: NetworkShape): Layout {
   layout.add("rowLoss", 2 * rows);
   layout.add("rowCorrect", rows);
   for (let t = 0; t < threads; t++) layout.add(`scratch${t}`, GEMM_SCRATCH_BYTES / 4);
+  if (train > 0) layout.add("step", descriptorWords(layers.length - 1, threads));
   return layout;
 }
 
@@ -189,5 +198,6 @@ export function tensorsOf(layout: Layout, shape: Required<NetworkShape>): Networ
     rowCorrect: t("rowCorrect"),
     control: t("control"),
     scratch: Array.from({ length: threads }, (_, i) => t(`scratch${i}`)),
+    step: train > 0 ? t("step") : undefined,
   };
 }

@@ -100,6 +100,15 @@ export class Sync {
     Atomics.notify(this.words, COMMAND);
   }
 
+  /**
+   * For a thread waiting in wasm (train_step's barrier): throws ThreadFailure when a thread has failed, or,
+   * after a sleep that timed out, when one has died.
+   */
+  checkWaiting(timedOut: boolean): void {
+    if (timedOut) this.watch?.check();
+    this.check();
+  }
+
   get failed(): boolean {
     return Atomics.load(this.words, FAILED) !== 0;
   }

@@ -40,6 +40,10 @@ export function referenceKernels(memory: WebAssembly.Memory): KernelExports {
       for (let r = 0; r < rows; r++) hi = Math.max(hi, order[r] + 1);
       gemm.gather_rows(v(s, hi * cols), order, v(d, rows * cols), rows, cols);
     },
+    // a Network on wrapped kernels runs the step's TypeScript description (src/engine/step.ts), call by call
+    train_step: () => {
+      throw new Error("train_step has no twin of its own: a Network on the twins runs src/engine/step.ts");
+    },
     HEAP_BASE: new WebAssembly.Global({ value: "i32", mutable: false }, 0),
     GEMM_SCRATCH_BYTES: new WebAssembly.Global({ value: "i32", mutable: false }, 0),
   };

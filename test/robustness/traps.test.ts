@@ -38,6 +38,7 @@ function pastTheEnd(k: KernelExports, a: number, b: number, c: number, far: numb
     adamw: () => k.adamw(a, b, c, far, 16, 0.001, 0.9, 0.999, 1e-8, 0.1, 0.001, 0.01),
     dropout: () => k.dropout(a, 16, far, 16, 4, 4, 0.5, 1, 2, 0),
     gather_rows: () => k.gather_rows(a, far, c, 4, 4),
+    train_step: () => k.train_step(far, 0, 1),
   };
 }
 

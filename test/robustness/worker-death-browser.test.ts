@@ -26,7 +26,7 @@ import { serve } from "../../scripts/serve.mjs";
 import { chromiumPath, explain, inCi, launchChromium } from "../e2e/chromium.js";
 import { ensureBuilt, removeTempDirs, ROOT, tempDir } from "./helpers.js";
 
-/** Runs the real pool worker (/src/engine/pool-worker.js) behind a fault injector on its gemm calls. */
+/** Runs the real pool worker (/src/engine/pool-worker.js) behind a fault injector on its train_step calls. */
 const INJECTOR = String.raw`
 const early = [];
 self.onmessage = (e) => early.push(e);
@@ -35,7 +35,7 @@ const Instance = WebAssembly.Instance;
 WebAssembly.Instance = function (module, imports) {
   const inst = new Instance(module, imports), exports = {};
   for (const [k, v] of Object.entries(inst.exports)) {
-    exports[k] = k !== "gemm" ? v : (...a) => {
+    exports[k] = k !== "train_step" ? v : (...a) => {
       if (thread === 1 && flags && Atomics.compareExchange(flags, 0, 1, 2) === 1) {
         new Float64Array(flags.buffer, 8, 1)[0] = performance.timeOrigin + performance.now();
         if (fault === "throw") throw new Error("boom");

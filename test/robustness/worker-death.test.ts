@@ -3,8 +3,9 @@
 // throws. fit and fitAsync end within a second with a WasmMlpError naming the worker and what happened; the
 // model keeps the weights it had before that fit and trains again; the other workers are released; the
 // process exits without dispose(). Each case runs in its own Node process, whose worker_threads.Worker is
-// replaced by one that runs the real pool worker behind a fault injector: thread 1's gemm calls are wrapped,
-// and the first call after the parent arms the fault runs it (so the death is in the middle of a step).
+// replaced by one that runs the real pool worker behind a fault injector: thread 1's train_step calls (its
+// share of a step, one call each) are wrapped, and the first call after the parent arms the fault runs it,
+// while thread 0 runs its own share of that step and then waits for thread 1 inside train_step's barrier.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
@@ -45,7 +46,7 @@ if (thread === 1 && fault !== "terminate" && fault !== "raw-terminate") {
   WebAssembly.Instance = function (module, imports) {
     const inst = new Instance(module, imports), exports = {};
     for (const [k, v] of Object.entries(inst.exports)) {
-      exports[k] = k !== "gemm" ? v : (...a) => {
+      exports[k] = k !== "train_step" ? v : (...a) => {
         if (Atomics.compareExchange(flags, 0, 1, 2) === 1) {
           clock[0] = now();
           if (fault === "exit") process.exit(7);
