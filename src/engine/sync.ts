@@ -22,8 +22,12 @@ const DETAIL_BIAS = 8;
 /** What a ThreadFailure's detail says when it is not the index of the kernel that trapped. */
 export const Failure = { UnknownKernel: -1, Threw: -2, Died: -3 } as const;
 
-/** Loads of a word before sleeping on it: about 2-5 µs here, the order of one phase's imbalance. */
-const SPIN = 2000;
+/**
+ * Loads of a word before sleeping on it (about 5 ns each from JavaScript: some 50 µs). A worker waiting for
+ * the next step spins through the calling thread's work between two steps: one that falls asleep costs a
+ * wake-up, tens of microseconds, every step (the README's performance section has the measurement).
+ */
+const SPIN = 10000;
 /** Longest sleep before a waiting thread checks that the others are alive (a death is seen within this). */
 export const WAIT_MS = 50;
 
