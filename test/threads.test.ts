@@ -112,6 +112,18 @@ describe("faults and lifecycle", () => {
     }
   });
 
+  it("a pool whose workers are still booting is not lost (a booting worker's handle looks like a stopped one's)", async () => {
+    const pool = Pool.start(await compileKernels("simd"), 1);
+    try {
+      expect(pool.started).toBe(0);
+      expect(pool.lost).toBeUndefined();
+      await pool.waitReady();
+      expect(pool.lost).toBeUndefined();
+    } finally {
+      pool.terminate();
+    }
+  });
+
   it("a finished fit leaves nothing that keeps Node from exiting (no dispose)", () => {
     const script = `
       import { MLP, loadDigits } from "./dist/src/index.js";

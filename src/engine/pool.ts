@@ -187,7 +187,10 @@ export class Pool {
   /** Which worker died and how ("worker thread 1 died (exited with code 7)"), once one has: the pool is then of no use. */
   get lost(): string | undefined {
     // a worker that died between jobs has told no one: look (its native handle, where the runtime shows it)
-    for (let w = 1; w <= this.ports.length; w++) if (Atomics.load(this.words, HOW(w)) === 0 && this.ports[w - 1].stopped()) died(this.words, w, How.Stopped);
+    // (only once it has started: before its event loop runs, a booting worker's handle looks stopped too)
+    for (let w = 1; w <= this.ports.length; w++) {
+      if (Atomics.load(this.words, HOW(w)) === 0 && Atomics.load(this.words, HELD(w)) === 1 && this.ports[w - 1].stopped()) died(this.words, w, How.Stopped);
+    }
     const t = Atomics.load(this.words, DEAD);
     return t === 0 ? undefined : `worker thread ${t} died (${story(this.words, t)})`;
   }
