@@ -15,7 +15,8 @@ import { Network } from "../src/engine/network.js";
 import { DEFAULT_OPTIMIZER } from "../src/engine/optimizers.js";
 import { Pool } from "../src/engine/pool.js";
 import { compileKernels } from "../src/engine/kernels.js";
-import { threadsFor } from "../src/engine/threads.js";
+import { availableThreads, threadsFor } from "../src/engine/threads.js";
+import { startWorkersEarly } from "../src/model/workers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -122,6 +123,22 @@ describe("faults and lifecycle", () => {
     } finally {
       pool.terminate();
     }
+  });
+
+  it("workers started early (the CLI starts them while it loads the data) serve the next auto model's first epoch", async () => {
+    const kernels = await compileKernels("simd"), pool = await startWorkersEarly(kernels, "auto");
+    if ((await availableThreads()) < 2) return expect(pool).toBeUndefined(); // one core: nothing to start
+    await pool!.waitReady();
+    const model = await MLP.create({ layers: [64, 32, 10], kernels: "simd", threads: "auto" });
+    try {
+      // without them, a one-epoch fit ends long before its own workers have booted, on one thread
+      const summary = model.fit(data.X, data.y, { epochs: 1 });
+      expect(summary.threads).toBe(2);
+      expect(pool!.lost).toBeUndefined();
+    } finally {
+      model.dispose();
+    }
+    expect(pool!.started).toBe(0); // the model's dispose ended the workers it took
   });
 
   it("a finished fit leaves nothing that keeps Node from exiting (no dispose)", () => {

@@ -18,6 +18,8 @@ import { CheckpointWriter, checkSameModel, readCheckpointFile, resumedFlags } fr
 import type { CheckpointOptions } from "../model/types.js";
 import { DataError, UsageError } from "../errors.js";
 import { Network } from "../engine/network.js";
+import { compileKernels } from "../engine/kernels.js";
+import { startWorkersEarly } from "../model/workers.js";
 import type { NormalizeKind } from "../model/normalize.js";
 
 /** Rows to train or test on: inputs, and labels (classification) or targets (regression, n × outputs). */
@@ -202,6 +204,8 @@ export async function trainCommand(given: string[]): Promise<void> {
   }
   for (const [path, flag] of [[cfg.save, "--save"], [cfg.plot, "--plot"], [cfg.checkpoint, "--checkpoint"]] as const) if (path) await checkWritable(path, flag);
 
+  // the workers boot on the other core while the data loads (errors here are the model's to report later)
+  void compileKernels(cfg.kernels).then((k) => startWorkersEarly(k, cfg.threads), () => {});
   const p = await prepare(cfg);
   if (cfg.cv !== undefined) return crossValidation(cfg, p, (line) => process.stdout.write(line + "\n"));
   const kernels = cfg.kernels === "auto" && resumed ? {} : { kernels: cfg.kernels };

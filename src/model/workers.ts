@@ -12,6 +12,31 @@ import { UsageError } from "../errors.js";
 /** Workers dropped without end() (their model was collected without dispose()) still end. */
 const pools = new FinalizationRegistry<Pool>((pool) => pool.terminate());
 
+/** Workers started before the model that will use them (see startWorkersEarly). */
+let early: { kernels: CompiledKernels; pool: Pool } | undefined;
+
+/**
+ * Starts, in Node, the workers that a model created next on `kernels` with `threads` would spawn at its
+ * first fit, so that they boot (tens of milliseconds, on the other core) while the caller does something
+ * else first: the CLI loads its data meanwhile. The next such model takes them; a model that asks for
+ * another count, or other kernels, ends them and starts its own. Their threads never keep Node running.
+ */
+export async function startWorkersEarly(kernels: CompiledKernels, threads: number | "auto"): Promise<Pool | undefined> {
+  const want = threads === "auto" ? await availableThreads() : threads;
+  if (!isNode || want <= 1 || !canShareMemory() || !canBlock() || early) return undefined;
+  early = { kernels, pool: Pool.start(kernels, want - 1) };
+  return early.pool;
+}
+
+/** The early workers, when they are what a model on `kernels` needs `workers` of; ended otherwise. */
+function takeEarly(kernels: CompiledKernels, workers: number): Pool | undefined {
+  const e = early;
+  early = undefined;
+  if (e && e.kernels === kernels && e.pool.size === workers && !e.pool.lost) return e.pool;
+  e?.pool.terminate();
+  return undefined;
+}
+
 export class Workers {
   /** Threads the model may use, the calling one included. */
   max = 1;
@@ -40,7 +65,7 @@ export class Workers {
   /** The pool, spawned now if it has not been (only ever asked for when max > 1). */
   private now(): Pool {
     if (!this.pool) {
-      this.pool = Pool.start(this.kernels, this.max - 1);
+      this.pool = takeEarly(this.kernels, this.max - 1) ?? Pool.start(this.kernels, this.max - 1);
       pools.register(this, this.pool, this);
     }
     return this.pool;
