@@ -20,7 +20,9 @@
 // each strip is packed once into [kc][4] and read by every tile of the block. Narrow C (the output layer's
 // 10 classes) gets shapes of its own: 3x12 tiles (nine accumulators), or, for Aᵀ·B without fused
 // multiply-adds, (Bᵀ·A)ᵀ, so that the ten columns become rows of a 4x8-tiled product whose long dimension is
-// the batch. The README's performance section has the measurements behind each choice.
+// the batch. With fused multiply-adds, a weight gradient of up to 64 columns and 96 rows (a small hidden
+// layer's) is cut into 12-column blocks of such 3x12 tiles as well. The README's performance section has
+// the measurements behind each choice.
 
 import { activateOne, gateOne, activationRows } from "./act";
 
@@ -68,6 +70,9 @@ export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs
   // for Aᵀ·B without fused multiply-adds (whose temporaries crowd the registers) the swapped product was
   // faster than 3x12 tiles (measured)
   else if (N > 8 && N <= 12 && bcs == 4 && (aks == 4 || (ASC_FEATURE_RELAXED_SIMD && ars == 4))) gemmNarrow(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux);
+  // a weight gradient of few rows and columns (a small hidden layer's): nine accumulators hide the fused
+  // multiply-add's latency better than eight, and with few strips of A packing B does not pay
+  else if (ASC_FEATURE_RELAXED_SIMD && N > 12 && N <= 64 && M <= 96 && bcs == 4 && ars == 4 && aks != 4) gemmWide(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux, scratch);
   else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) gemmSwapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
   else gemmBlocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
 }
@@ -465,6 +470,22 @@ function gemmBlocked(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs
         if (pass) epilogueRows(flags, ci, ldc, rows, nc, bias, gd);
       }
     }
+  }
+}
+
+// Relaxed builds: C = A·B for more than 12 columns, in column blocks of 12 (the last of 8 to 12), each a
+// narrow product in 3x12 tiles (A and B read in place); columns left over (1..3) by the blocked path.
+function gemmWide(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, aux: usize, scratch: usize): void {
+  let j = 0;
+  while (N - j >= 8) {
+    // blocks of 12, and of 8 to 12 at the end (16 to 19 left: two blocks of at least 8)
+    const left = N - j, n = left <= 12 ? left : left >= 16 && left < 20 ? left - 8 : 12, o = <usize>j << 2;
+    gemmNarrow(flags, a, ars, aks, b + o, brs, c + o, ldc, M, K, n, aux != 0 ? aux + o : 0);
+    j += n;
+  }
+  if (j < N) {
+    const o = <usize>j << 2;
+    gemmBlocked(flags, a, ars, aks, b + o, brs, 4, c + o, ldc, M, K, N - j, aux != 0 ? aux + o : 0, scratch);
   }
 }
 
