@@ -72,8 +72,8 @@ export const ARG_WD: i32 = 6;        // weight decay
 export const ARG_WORDS: i32 = 7;     // f64 words of the command
 
 // The kernel a thread is in, by its index in the module's function exports (KERNEL_FUNCTIONS), so that a
-// trap inside the step is reported by the kernel's name.
-const K_GEMM = 0, K_SOFTMAX_XENT = 5, K_XENT_ROWS = 6, K_MSE = 7, K_SGD = 8, K_MOMENTUM = 9, K_ADAM = 10,
+// trap inside the step is reported by the kernel's name (K_NONE: in the step itself).
+const K_NONE = -1, K_GEMM = 0, K_SOFTMAX_XENT = 5, K_XENT_ROWS = 6, K_MSE = 7, K_SGD = 8, K_MOMENTUM = 9, K_ADAM = 10,
   K_SGD_WD = 11, K_MOMENTUM_WD = 12, K_ADAMW = 13, K_DROPOUT = 14, K_GATHER_ROWS = 15;
 
 // sync.ts's words
@@ -88,11 +88,11 @@ const WAIT_NS: i64 = 50_000_000;
 // of rows: its rows' forward pass, softmax and deltas; a barrier; its rows of each dW, summed over the
 // slice's rows in order. Then its rows of each W are updated. The same sequence as src/engine/step.ts.
 export function train_step(desc: usize, t: i32, T: i32): void {
-  const L = load<i32>(desc + (<usize>D_LAYERS << 2)), n = cmdWord(desc, CMD_ROWS);
-  const x = cmdWord(desc, CMD_X), slice = load<i32>(desc + (<usize>D_SLICE << 2));
+  const L = load<i32>(desc + (<usize>D_LAYERS << 2)), kin = desc + ((<usize>(D_HEADER + L * L_WORDS + 2 * t + 1)) << 2);
+  enter(kin, K_NONE);
+  const n = cmdWord(desc, CMD_ROWS), x = cmdWord(desc, CMD_X), slice = load<i32>(desc + (<usize>D_SLICE << 2));
   const gatherIt = cmdWord(desc, CMD_GATHER) == 1, stats = cmdWord(desc, CMD_STATS) == 1;
   const stepNo = cmdWord(desc, CMD_STEP_NO), inputs1 = load<i32>(desc + (<usize>D_INPUTS << 2)) + 1;
-  const kin = desc + ((<usize>(D_HEADER + L * L_WORDS + 2 * t + 1)) << 2);
   const scratch = <usize>load<i32>(kin - 4);
   for (let s0 = 0; s0 < n; s0 += slice) {
     const s1 = min(n, s0 + slice), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);

@@ -24,6 +24,13 @@ export const Kind = { Step: 1, Forward: 2, Detach: 3 } as const;
 /** 4-byte words of the control tensor: the sync words, the command, padding to 8 bytes, the f64 arguments. */
 export const CONTROL_WORDS = SYNC_WORDS + CMD_WORDS + 1 + 2 * ARG_WORDS;
 
+/** Byte addresses of the command block's parts. */
+export interface CommandBlock {
+  readonly sync: number;
+  readonly cmd: number;
+  readonly arg: number;
+}
+
 /** The command block, and the protocol the threads of one network follow around it. */
 export class Commands {
   /** The command every thread runs next (Cmd words). */
@@ -44,8 +51,8 @@ export class Commands {
     arena.stepCheck = (timedOut) => this.sync.checkWaiting(timedOut !== 0);
   }
 
-  /** Byte addresses of the sync words, the command's words and its f64 words (train_step's descriptor holds them). */
-  get block(): { sync: number; cmd: number; arg: number } {
+  /** Where the sync words, the command's words and its f64 words are (train_step's descriptor holds them). */
+  get block(): CommandBlock {
     return { sync: this.syncWords.byteOffset, cmd: this.cmd.byteOffset, arg: this.arg.byteOffset };
   }
 

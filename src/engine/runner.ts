@@ -9,7 +9,7 @@
 import { KERNEL_FUNCTIONS, StepAbi } from "./kernel-api.js";
 import type { Arena, Tensor } from "./arena.js";
 import type { KernelExports } from "./kernels.js";
-import { Kind, Cmd, type Commands } from "./commands.js";
+import { Kind, Cmd, type CommandBlock, type Commands } from "./commands.js";
 import { OPTIMIZER_TABLE, type OptimizerKind } from "./optimizers.js";
 import { ACTIVATION_TABLE } from "./activations.js";
 import { descriptorWords, type NetworkShape, type NetworkTensors } from "./plan.js";
@@ -17,14 +17,15 @@ import { forwardPass, trainStep, type StepContext } from "./step.js";
 
 /** Each thread's share of the commands of one network. */
 export class StepRunner {
-  private readonly twin: StepContext;
+  /** What the TypeScript step and the forward pass run on (the module's kernels unwrapped, or the wrapped ones). */
+  private readonly ctx: StepContext;
   /** train_step, or undefined when the kernels are wrapped (then the TypeScript step calls them one by one). */
   private readonly step: ((desc: number, t: number, T: number) => void) | undefined;
   private readonly desc: Tensor | undefined;
 
   /** `fresh`: this thread made the network (and writes its descriptor); `wrap`: kernels in place of the module's. */
   constructor(private readonly arena: Arena, private readonly t: NetworkTensors, shape: Required<NetworkShape>, private readonly commands: Commands, fresh: boolean, wrap?: (raw: KernelExports, memory: WebAssembly.Memory) => KernelExports) {
-    this.twin = {
+    this.ctx = {
       // unwrapped kernels (the trap-naming wrapper would box float arguments every call); Commands catches
       // traps and names the kernel instead
       k: wrap ? wrap(arena.raw, arena.memory) : arena.raw,
@@ -47,14 +48,15 @@ export class StepRunner {
   /** Thread `thread` of `threads` runs its share of the command in the block. */
   run(thread: number, threads: number): void {
     const c = this.commands.cmd, kind = c[Cmd.Kind];
-    if (kind === Kind.Forward) forwardPass(this.twin, c, thread, threads);
+    if (kind === Kind.Forward) forwardPass(this.ctx, c, thread, threads);
     else if (kind !== Kind.Step) return;
-    else if (this.step === undefined) trainStep(this.twin, c, this.commands.arg, thread, threads);
+    else if (this.step === undefined) trainStep(this.ctx, c, this.commands.arg, thread, threads);
     else {
       try {
         this.step(this.desc!.ptr, thread, threads);
       } catch (e) {
-        // the trap's stack names train_step (its kernels may be inlined): name the kernel it was in
+        // the trap's stack names train_step (its kernels may be inlined): name the kernel it was in (-1,
+        // none yet this step: train_step itself)
         throw this.arena.explainTrap(e, KERNEL_FUNCTIONS[this.arena.viewI32(this.desc!)[descriptorWords(this.t.layers.length, thread) + 1]]);
       }
     }
@@ -63,13 +65,6 @@ export class StepRunner {
 
 /** Loads of a barrier's word before a thread waiting inside train_step sleeps on it (wasm loads, 0.4-1 ns each here). */
 export const STEP_SPIN = 20000;
-
-/** Where the command block's words are (commands.ts owns them): byte addresses. */
-export interface CommandBlock {
-  readonly sync: number;
-  readonly cmd: number;
-  readonly arg: number;
-}
 
 /** Writes the descriptor of the network `t` (of this shape, its commands at `block`) into the tensor `at`. */
 function writeDescriptor(arena: Arena, at: Tensor, t: NetworkTensors, shape: Required<NetworkShape>, block: CommandBlock): void {

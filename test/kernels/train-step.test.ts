@@ -112,6 +112,12 @@ describe.each(KERNEL_BUILDS)("train_step, %s build", (build) => {
     }
     expect(err).toBeInstanceOf(KernelTrap);
     expect((err as Error).message).toMatch(/^kernel gemm trapped/);
+    // a trap in the step's own loads (the command block's address corrupted) names train_step, not the
+    // kernel the previous step ended in
+    desc[dW] = net.arena.layout.get("dWb2").ptr;
+    net.epoch(optimizer("sgd", 0), undefined);
+    desc[StepAbi.D_CMD] = far;
+    expect(() => net.epoch(optimizer("sgd", 0), undefined)).toThrow(/^kernel train_step trapped/);
     expect(() => net.arena.k.train_step(far, 0, 1)).toThrow(/^kernel train_step trapped/);
   });
 });
