@@ -7,6 +7,10 @@ import { KERNEL_BUILDS, type KernelBuild } from "../src/engine/kernels.js";
 import { CASES, SWEEP_CASES, type KernelCase } from "./cases.js";
 import { WORKLOADS, type Workload, type WorkloadId } from "./workloads.js";
 
+/** The workloads timed call by call ("where the time goes"), and those fitted 1000 epochs with MLP.fit. */
+const BREAKDOWN_WORKLOADS: WorkloadId[] = ["mlp", "wide"];
+const FIT_WORKLOADS: WorkloadId[] = ["slp", "mlp"];
+
 export type Impl = "ts" | KernelBuild;
 /** Table order: the baseline first, then the builds. */
 export const IMPLS: readonly Impl[] = ["ts", ...KERNEL_BUILDS];
@@ -62,7 +66,8 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
   --json           one JSON document on stdout (see the header of bench/run.ts)
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
                    ids: <kernel>/<MxKxN or size> (gemm_tn/65x256x32, softmax_xent/256x10, sgd/2080), peak,
-                   epoch/W, threads/W, fit/W, breakdown/W for W in ${WORKLOADS.map((w) => w.id).join(", ")};
+                   epoch/W, threads/W for W in ${WORKLOADS.map((w) => w.id).join(", ")}; fit/W for W in
+                   ${FIT_WORKLOADS.join(", ")}; breakdown/W for W in ${BREAKDOWN_WORKLOADS.join(", ")};
                    slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-mlp-1t, original-slp, wide-1t, wide-2t
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
@@ -160,8 +165,8 @@ export function select(s: Settings): Selection {
     cases, peak,
     epochs: ids("epoch", all),
     threads: s.threads.length > 1 ? ids("threads", all) : [],
-    breakdown: ids("breakdown", ["mlp", "wide"]),
-    fit: s.quick ? [] : ids("fit", ["slp", "mlp"]),
+    breakdown: ids("breakdown", BREAKDOWN_WORKLOADS),
+    fit: s.quick ? [] : ids("fit", FIT_WORKLOADS),
     slices: on("slices/mlp"),
     l2: on("l2/mlp"),
   };
