@@ -20,7 +20,7 @@
 // each strip is packed once into [kc][4] and read by every tile of the block. Narrow C (the output layer's
 // 10 classes) gets shapes of its own: 3x12 tiles (nine accumulators), or, for Aᵀ·B without fused
 // multiply-adds, (Bᵀ·A)ᵀ, so that the ten columns become rows of a 4x8-tiled product whose long dimension is
-// the batch. With fused multiply-adds, a weight gradient of up to 64 columns and 96 rows (a small hidden
+// the batch. With fused multiply-adds, a weight gradient of 24 to 64 columns and up to 96 rows (a small hidden
 // layer's) is cut into 12-column blocks of such 3x12 tiles as well. The README's performance section has
 // the measurements behind each choice.
 
@@ -72,7 +72,7 @@ export function gemm(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs
   else if (N > 8 && N <= 12 && bcs == 4 && (aks == 4 || (ASC_FEATURE_RELAXED_SIMD && ars == 4))) gemmNarrow(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux);
   // a weight gradient of few rows and columns (a small hidden layer's): nine accumulators hide the fused
   // multiply-add's latency better than eight, and with few strips of A packing B does not pay
-  else if (ASC_FEATURE_RELAXED_SIMD && N > 12 && N <= 64 && M <= 96 && bcs == 4 && ars == 4 && aks != 4) gemmWide(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux, scratch);
+  else if (ASC_FEATURE_RELAXED_SIMD && N >= 24 && N <= 64 && M <= 96 && bcs == 4 && ars == 4 && aks != 4) gemmWide(flags, a, ars, aks, b, brs, c, ldc, M, K, N, aux, scratch);
   else if (ars == 4 && bcs == 4 && N < 16 && (N & 7) != 0 && M >= 16) gemmSwapped(flags, a, aks, b, brs, c, ldc, M, K, N, aux, scratch);
   else gemmBlocked(flags, a, ars, aks, b, brs, bcs, c, ldc, M, K, N, aux, scratch);
 }
@@ -489,7 +489,8 @@ function gemmWide(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: u
   }
 }
 
-// C = A·B for 9 to 12 columns (the output layer) in 3x12 tiles, A and B read in place, K in slices of KC.
+// C = A·B for 8 to 12 columns (the output layer, or a block of gemmWide's) in 3x12 tiles, A and B read in
+// place, K in slices of KC.
 function gemmNarrow(flags: i32, a: usize, ars: usize, aks: usize, b: usize, brs: usize, c: usize, ldc: usize, M: i32, K: i32, N: i32, aux: usize): void {
   for (let pc = 0; pc < K || pc == 0; pc += KC) {
     const kc = min(KC, K - pc), init = pc > 0 || (flags & INIT_ACC) != 0, last = pc + kc >= K;

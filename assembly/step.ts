@@ -22,12 +22,12 @@ export const D_LAYERS: i32 = 0;      // dense layers
 export const D_INPUTS: i32 = 1;      // features per input row (its stride is inputs + 1: the column of ones)
 export const D_CLASSES: i32 = 2;     // outputs
 export const D_SLICE: i32 = 3;       // rows per slice of a step
-export const D_OPTIMIZER: i32 = 4;   // the optimiser table's row (optimizers.ts): 0 sgd, 1 momentum, 2 adam
+export const D_OPTIMIZER: i32 = 4;   // the optimiser: OPT_SGD, OPT_MOMENTUM or OPT_ADAM
 export const D_ACT: i32 = 5;         // gemm's flag for the hidden layers' activation
 export const D_GATE: i32 = 6;        // gemm's flag for its derivative's gate
 export const D_GATE_Z: i32 = 7;      // 1 when the gate reads Z (the value before the activation), 0 when it reads A
 export const D_SEED: i32 = 8;        // dropout's seed
-export const D_LOSS: i32 = 9;        // 0 softmax with cross-entropy, 1 mean squared error
+export const D_LOSS: i32 = 9;        // the loss: LOSS_XENT or LOSS_MSE
 export const D_P: i32 = 10;          // the probabilities P
 export const D_ROW_LOSS: i32 = 11;   // per-row losses (f64)
 export const D_ROW_CORRECT: i32 = 12; // per-row correctness (i32)
@@ -52,7 +52,20 @@ export const L_DW: i32 = 6;          // the weight gradient
 export const L_Z: i32 = 7;           // the value kept beside A (0: none)
 export const L_S0: i32 = 8;          // the optimiser's first state tensor (0: none)
 export const L_S1: i32 = 9;          // its second
-export const L_WORDS: i32 = 10;      // words per layer; after the layers, two per thread: its scratch and the kernel it is in
+export const L_WORDS: i32 = 10;      // words per layer; after the layers, from the next multiple of 16 words, T_WORDS per thread
+export const T_SCRATCH: i32 = 0;     // a thread's gemm scratch
+export const T_KERNEL: i32 = 1;      // the kernel it is in (its index in the module's functions; -1: none)
+export const T_WORDS: i32 = 16;      // words per thread: a cache line each, as every kernel call writes T_KERNEL
+export const OPT_SGD: i32 = 0;       // D_OPTIMIZER's values
+export const OPT_MOMENTUM: i32 = 1;  // heavy-ball momentum
+export const OPT_ADAM: i32 = 2;      // Adam (AdamW with weight decay)
+export const LOSS_XENT: i32 = 0;     // D_LOSS's values: softmax and cross-entropy
+export const LOSS_MSE: i32 = 1;      // linear outputs and mean squared error
+export const SYNC_COUNT: i32 = 0;    // the sync words (sync.ts): threads arrived at the barrier
+export const SYNC_GENERATION: i32 = 1; // barriers completed
+export const SYNC_COMMAND: i32 = 2;  // commands posted
+export const SYNC_FAILED: i32 = 3;   // 0, or which thread failed and how
+export const WAIT_MS: i32 = 50;      // longest sleep before a waiting thread asks whether another has died
 export const CMD_KIND: i32 = 0;      // what the command asks for (host: Kind)
 export const CMD_X: i32 = 1;         // the rows' inputs
 export const CMD_Y: i32 = 2;         // their targets
@@ -76,24 +89,24 @@ export const ARG_WORDS: i32 = 7;     // f64 words of the command
 const K_NONE = -1, K_GEMM = 0, K_SOFTMAX_XENT = 5, K_XENT_ROWS = 6, K_MSE = 7, K_SGD = 8, K_MOMENTUM = 9, K_ADAM = 10,
   K_SGD_WD = 11, K_MOMENTUM_WD = 12, K_ADAMW = 13, K_DROPOUT = 14, K_GATHER_ROWS = 15;
 
-// sync.ts's words
-const S_COUNT: usize = 0, S_GENERATION: usize = 4, S_FAILED: usize = 12;
-/** Longest sleep before asking the host whether a thread died (sync.ts's WAIT_MS). */
-const WAIT_NS: i64 = 50_000_000;
+const S_COUNT: usize = <usize>SYNC_COUNT << 2, S_GENERATION: usize = <usize>SYNC_GENERATION << 2, S_FAILED: usize = <usize>SYNC_FAILED << 2;
+const WAIT_NS: i64 = <i64>WAIT_MS * 1_000_000;
 
 // Throws, in the host, when a thread has failed or (timedOut 1) when one has died.
 @external("env", "step_check") declare function stepCheck(timedOut: i32): void;
 
-// Thread t of T's share of one optimiser step on the command's rows (desc: the descriptor above). Per slice
-// of rows: its rows' forward pass, softmax and deltas; a barrier; its rows of each dW, summed over the
-// slice's rows in order. Then its rows of each W are updated. The same sequence as src/engine/step.ts.
+// Thread t of T's share of one optimiser step on the command's rows (desc: the descriptor's address; its
+// words are this file's D_, L_ and T_ constants). Per slice of rows: its rows' forward pass, softmax and
+// deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W
+// are updated. The same sequence as src/engine/step.ts.
 export function train_step(desc: usize, t: i32, T: i32): void {
-  const L = load<i32>(desc + (<usize>D_LAYERS << 2)), kin = desc + ((<usize>(D_HEADER + L * L_WORDS + 2 * t + 1)) << 2);
+  const L = load<i32>(desc + (<usize>D_LAYERS << 2)), slot = desc + (<usize>(((D_HEADER + L * L_WORDS + 15) & ~15) + t * T_WORDS) << 2);
+  const kin = slot + (<usize>T_KERNEL << 2);
   enter(kin, K_NONE);
   const n = cmdWord(desc, CMD_ROWS), x = cmdWord(desc, CMD_X), slice = load<i32>(desc + (<usize>D_SLICE << 2));
   const gatherIt = cmdWord(desc, CMD_GATHER) == 1, stats = cmdWord(desc, CMD_STATS) == 1;
   const stepNo = cmdWord(desc, CMD_STEP_NO), inputs1 = load<i32>(desc + (<usize>D_INPUTS << 2)) + 1;
-  const scratch = <usize>load<i32>(kin - 4);
+  const scratch = <usize>load<i32>(slot + (<usize>T_SCRATCH << 2));
   for (let s0 = 0; s0 < n; s0 += slice) {
     const s1 = min(n, s0 + slice), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
     if (r1 > r0) {
@@ -141,6 +154,10 @@ export function train_step(desc: usize, t: i32, T: i32): void {
   store<i32>(kin, kernel);
 }
 
+@inline function leave(kin: usize): void {
+  store<i32>(kin, K_NONE);
+}
+
 // Where thread t's part of [a, b) starts when T threads split it (at multiples of 4 from a: whole tiles).
 @inline function share(a: i32, b: i32, t: i32, T: i32): i32 {
   if (t >= T) return b;
@@ -148,11 +165,13 @@ export function train_step(desc: usize, t: i32, T: i32): void {
 }
 
 // out[r0:r1, :fanOut] = X[r0:r1, :fanIn+1] · W[fanIn+1, fanOut], then the epilogue in flags.
-function layerForward(desc: usize, kin: usize, l: i32, x: i32, ld: i32, r0: i32, r1: i32, flags: i32, scratch: usize, out: i32, aux: i32): void {
+function layerForward(desc: usize, kin: usize, l: i32, x: i32, ld: i32, r0: i32, r1: i32, flags: i32, scratch: usize,
+                      out: i32, aux: i32): void {
   const ldA = layerWord(desc, l, L_LDA), fanOut = layerWord(desc, l, L_FAN_OUT), o = 4 * r0 * ldA;
   enter(kin, K_GEMM);
   gemm(flags, <usize>(x + 4 * r0 * ld), <usize>(4 * ld), 4, <usize>layerWord(desc, l, L_W), <usize>(4 * fanOut), 4,
     <usize>(out + o), <usize>(4 * ldA), r1 - r0, layerWord(desc, l, L_FAN_IN) + 1, fanOut, aux != 0 ? <usize>(aux + o) : 0, scratch);
+  leave(kin);
 }
 
 // Hidden layer i's rows in training: the activation (keeping Z where the gate reads it, or the undropped
@@ -168,6 +187,7 @@ function hiddenForward(desc: usize, kin: usize, i: i32, x: i32, ld: i32, r0: i32
     enter(kin, K_DROPOUT);
     dropout(<usize>(from + o), <usize>(4 * ldA), <usize>(A + o), <usize>(4 * ldA), r1 - r0, layerWord(desc, i, L_FAN_OUT), <f32>p,
       load<i32>(desc + (<usize>D_SEED << 2)), stepNo * (load<i32>(desc + (<usize>D_LAYERS << 2)) - 1) + i, r0);
+    leave(kin);
   }
 }
 
@@ -178,25 +198,27 @@ function hiddenDelta(desc: usize, kin: usize, i: i32, r0: i32, r1: i32, scratch:
   enter(kin, K_GEMM);
   gemm(load<i32>(desc + (<usize>D_GATE << 2)), <usize>(layerWord(desc, i, L_G) + 4 * r0 * ldA), <usize>(4 * ldA), 4,
     <usize>layerWord(desc, i, L_W), 4, <usize>(4 * fanOut), <usize>(Gb + 4 * r0 * ldB), <usize>(4 * ldB),
-    r1 - r0, fanOut, layerWord(desc, i, L_FAN_IN), <usize>(from + 4 * r0 * ldB), scratch);
+    r1 - r0, fanOut, layerWord(desc, i, L_FAN_IN), <usize>(from + 4 * r0 * ldB), scratch); leave(kin);
   const p = load<f64>(desc + (<usize>D_DROPOUT << 2));
   if (p > 0) {
     const o = 4 * r0 * ldB;
     enter(kin, K_DROPOUT);
     dropout(<usize>(Gb + o), <usize>(4 * ldB), <usize>(Gb + o), <usize>(4 * ldB), r1 - r0, layerWord(desc, b, L_FAN_OUT), <f32>p,
       load<i32>(desc + (<usize>D_SEED << 2)), stepNo * (load<i32>(desc + (<usize>D_LAYERS << 2)) - 1) + b, r0);
+    leave(kin);
   }
 }
 
 // The top delta of rows [r0, r1): softmax and the cross-entropy gradient, or the squared error's.
 function outputDelta(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32, n: i32): void {
   const C = layerWord(desc, top, L_FAN_OUT), o = 4 * r0 * C, A = layerWord(desc, top, L_A), G = layerWord(desc, top, L_G);
-  if (load<i32>(desc + (<usize>D_LOSS << 2)) == 1) {
+  if (load<i32>(desc + (<usize>D_LOSS << 2)) == LOSS_MSE) {
     enter(kin, K_MSE);
-    mse(<usize>(A + o), <usize>(y + o), <usize>(G + o), 0, r1 - r0, C, n);
+    mse(<usize>(A + o), <usize>(y + o), <usize>(G + o), 0, r1 - r0, C, n); leave(kin);
   } else {
     enter(kin, K_SOFTMAX_XENT);
     softmax_xent(<usize>(A + o), <usize>(y + o), word(desc, D_P) + <usize>o, <usize>(G + o), r1 - r0, C, n);
+    leave(kin);
   }
 }
 
@@ -204,12 +226,14 @@ function outputDelta(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32
 function rowStats(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32): void {
   const C = layerWord(desc, top, L_FAN_OUT), o = 4 * r0 * C, A = layerWord(desc, top, L_A);
   const rowLoss = word(desc, D_ROW_LOSS) + (<usize>r0 << 3);
-  if (load<i32>(desc + (<usize>D_LOSS << 2)) == 1) {
+  if (load<i32>(desc + (<usize>D_LOSS << 2)) == LOSS_MSE) {
     enter(kin, K_MSE);
-    mse(<usize>(A + o), <usize>(y + o), 0, rowLoss, r1 - r0, C, 0);
+    mse(<usize>(A + o), <usize>(y + o), 0, rowLoss, r1 - r0, C, 0); leave(kin);
   } else {
     enter(kin, K_XENT_ROWS);
-    xent_rows(<usize>(A + o), word(desc, D_P) + <usize>o, <usize>(y + o), rowLoss, word(desc, D_ROW_CORRECT) + (<usize>r0 << 2), r1 - r0, C);
+    xent_rows(<usize>(A + o), word(desc, D_P) + <usize>o, <usize>(y + o), rowLoss, word(desc, D_ROW_CORRECT) + (<usize>r0 << 2),
+      r1 - r0, C);
+    leave(kin);
   }
 }
 
@@ -220,6 +244,7 @@ function weightGradient(desc: usize, kin: usize, l: i32, x: i32, ld: i32, s0: i3
   enter(kin, K_GEMM);
   gemm(s0 > 0 ? INIT_ACC : 0, <usize>(x + 4 * (s0 * ld + i0)), 4, <usize>(4 * ld), <usize>(layerWord(desc, l, L_G) + 4 * s0 * ldA),
     <usize>(4 * ldA), 4, <usize>(layerWord(desc, l, L_DW) + 4 * i0 * fanOut), <usize>(4 * fanOut), i1 - i0, s1 - s0, fanOut, 0, scratch);
+  leave(kin);
 }
 
 // W[i0:i1, :] updated from dW[i0:i1, :] (and the optimiser's state rows) by the command's optimiser step.
@@ -228,15 +253,17 @@ function update(desc: usize, kin: usize, l: i32, i0: i32, i1: i32): void {
   if (n <= 0) return;
   const o = 4 * i0 * fanOut, w = <usize>(layerWord(desc, l, L_W) + o), g = <usize>(layerWord(desc, l, L_DW) + o);
   const s0 = <usize>(layerWord(desc, l, L_S0) + o), s1 = <usize>(layerWord(desc, l, L_S1) + o);
-  const opt = load<i32>(desc + (<usize>D_OPTIMIZER << 2)), lr = arg(desc, ARG_LR), wdf = load<f64>(word(desc, D_ARG) + (<usize>ARG_WD << 3));
+  const opt = load<i32>(desc + (<usize>D_OPTIMIZER << 2)), lr = arg(desc, ARG_LR), p1 = arg(desc, ARG_P1);
+  const wdf = load<f64>(word(desc, D_ARG) + (<usize>ARG_WD << 3)), wd = <f32>wdf;
+  const b2 = arg(desc, ARG_P2), eps = arg(desc, ARG_EPS), c1 = arg(desc, ARG_C1), c2 = arg(desc, ARG_C2);
   if (wdf > 0) {
-    const wd = <f32>wdf;
-    if (opt == 0) { enter(kin, K_SGD_WD); sgd_wd(w, g, n, lr, wd); }
-    else if (opt == 1) { enter(kin, K_MOMENTUM_WD); momentum_wd(w, g, s0, n, lr, arg(desc, ARG_P1), wd); }
-    else { enter(kin, K_ADAMW); adamw(w, g, s0, s1, n, lr, arg(desc, ARG_P1), arg(desc, ARG_P2), arg(desc, ARG_EPS), arg(desc, ARG_C1), arg(desc, ARG_C2), wd); }
-  } else if (opt == 0) { enter(kin, K_SGD); sgd(w, g, n, lr); }
-  else if (opt == 1) { enter(kin, K_MOMENTUM); momentum(w, g, s0, n, lr, arg(desc, ARG_P1)); }
-  else { enter(kin, K_ADAM); adam(w, g, s0, s1, n, lr, arg(desc, ARG_P1), arg(desc, ARG_P2), arg(desc, ARG_EPS), arg(desc, ARG_C1), arg(desc, ARG_C2)); }
+    if (opt == OPT_SGD) { enter(kin, K_SGD_WD); sgd_wd(w, g, n, lr, wd); }
+    else if (opt == OPT_MOMENTUM) { enter(kin, K_MOMENTUM_WD); momentum_wd(w, g, s0, n, lr, p1, wd); }
+    else { enter(kin, K_ADAMW); adamw(w, g, s0, s1, n, lr, p1, b2, eps, c1, c2, wd); }
+  } else if (opt == OPT_SGD) { enter(kin, K_SGD); sgd(w, g, n, lr); }
+  else if (opt == OPT_MOMENTUM) { enter(kin, K_MOMENTUM); momentum(w, g, s0, n, lr, p1); }
+  else { enter(kin, K_ADAM); adam(w, g, s0, s1, n, lr, p1, b2, eps, c1, c2); }
+  leave(kin);
 }
 
 // Rows [r0, r1) of the mini-batch, gathered from the training set in the epoch's shuffled order.
@@ -246,6 +273,7 @@ function gatherRows(desc: usize, kin: usize, at: i32, r0: i32, r1: i32): void {
   enter(kin, K_GATHER_ROWS);
   gather_rows(word(desc, D_XT), order, word(desc, D_XB) + <usize>(4 * r0 * ld), r1 - r0, ld);
   gather_rows(word(desc, D_YT), order, word(desc, D_YB) + <usize>(4 * r0 * C), r1 - r0, C);
+  leave(kin);
 }
 
 // Waits until all T threads have arrived (sync.ts's arrive, in wasm).

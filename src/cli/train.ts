@@ -205,7 +205,7 @@ export async function trainCommand(given: string[]): Promise<void> {
   for (const [path, flag] of [[cfg.save, "--save"], [cfg.plot, "--plot"], [cfg.checkpoint, "--checkpoint"]] as const) if (path) await checkWritable(path, flag);
 
   // the workers boot on the other core while the data loads (errors here are the model's to report later)
-  void compileKernels(cfg.kernels).then((k) => startWorkersEarly(k, cfg.threads), () => {});
+  compileKernels(cfg.kernels).then((k) => startWorkersEarly(k, cfg.threads)).catch(() => {});
   const p = await prepare(cfg);
   if (cfg.cv !== undefined) return crossValidation(cfg, p, (line) => process.stdout.write(line + "\n"));
   const kernels = cfg.kernels === "auto" && resumed ? {} : { kernels: cfg.kernels };

@@ -35,7 +35,7 @@ export interface KernelExports {
   dropout(x: number, ldx: number, y: number, ldy: number, M: number, N: number, p: number, seed: number, stream: number, row0: number): void;
   /** D[rows,cols] = S[idx[r], :] for r < rows (assembling a shuffled mini-batch; idx holds i32 row numbers) (assembly/gather.ts) */
   gather_rows(s: number, idx: number, d: number, rows: number, cols: number): void;
-  /** Thread t of T's share of one optimiser step on the command's rows (desc: the descriptor above). Per slice of rows: its rows' forward pass, softmax and deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W are updated. The same sequence as src/engine/step.ts. (assembly/step.ts) */
+  /** Thread t of T's share of one optimiser step on the command's rows (desc: the descriptor's address; its words are this file's D_, L_ and T_ constants). Per slice of rows: its rows' forward pass, softmax and deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W are updated. The same sequence as src/engine/step.ts. (assembly/step.ts) */
   train_step(desc: number, t: number, T: number): void;
   readonly GEMM_SCRATCH_BYTES: WebAssembly.Global;
   readonly HEAP_BASE: WebAssembly.Global;
@@ -90,7 +90,7 @@ export const StepAbi = {
   D_CLASSES: 2,
   /** rows per slice of a step */
   D_SLICE: 3,
-  /** the optimiser table's row (optimizers.ts): 0 sgd, 1 momentum, 2 adam */
+  /** the optimiser: OPT_SGD, OPT_MOMENTUM or OPT_ADAM */
   D_OPTIMIZER: 4,
   /** gemm's flag for the hidden layers' activation */
   D_ACT: 5,
@@ -100,7 +100,7 @@ export const StepAbi = {
   D_GATE_Z: 7,
   /** dropout's seed */
   D_SEED: 8,
-  /** 0 softmax with cross-entropy, 1 mean squared error */
+  /** the loss: LOSS_XENT or LOSS_MSE */
   D_LOSS: 9,
   /** the probabilities P */
   D_P: 10,
@@ -150,8 +150,34 @@ export const StepAbi = {
   L_S0: 8,
   /** its second */
   L_S1: 9,
-  /** words per layer; after the layers, two per thread: its scratch and the kernel it is in */
+  /** words per layer; after the layers, from the next multiple of 16 words, T_WORDS per thread */
   L_WORDS: 10,
+  /** a thread's gemm scratch */
+  T_SCRATCH: 0,
+  /** the kernel it is in (its index in the module's functions; -1: none) */
+  T_KERNEL: 1,
+  /** words per thread: a cache line each, as every kernel call writes T_KERNEL */
+  T_WORDS: 16,
+  /** D_OPTIMIZER's values */
+  OPT_SGD: 0,
+  /** heavy-ball momentum */
+  OPT_MOMENTUM: 1,
+  /** Adam (AdamW with weight decay) */
+  OPT_ADAM: 2,
+  /** D_LOSS's values: softmax and cross-entropy */
+  LOSS_XENT: 0,
+  /** linear outputs and mean squared error */
+  LOSS_MSE: 1,
+  /** the sync words (sync.ts): threads arrived at the barrier */
+  SYNC_COUNT: 0,
+  /** barriers completed */
+  SYNC_GENERATION: 1,
+  /** commands posted */
+  SYNC_COMMAND: 2,
+  /** 0, or which thread failed and how */
+  SYNC_FAILED: 3,
+  /** longest sleep before a waiting thread asks whether another has died */
+  WAIT_MS: 50,
   /** what the command asks for (host: Kind) */
   CMD_KIND: 0,
   /** the rows' inputs */

@@ -166,8 +166,8 @@ export interface Instance {
   raw: KernelExports;
   memory: WebAssembly.Memory;
   /**
-   * Turns a wasm RuntimeError into a KernelTrap naming the kernel that was called (`inStep`: the kernel
-   * train_step was in, when the trap came from it); passes others through.
+   * Turns a wasm RuntimeError into a KernelTrap naming the kernel that was called (`inStep`: the name to
+   * give instead, for a trap in train_step: the kernel it was in); passes others through.
    */
   explainTrap(e: unknown, inStep?: string): unknown;
 }
@@ -194,10 +194,10 @@ export function instantiate(module: WebAssembly.Module, memoryOrPages: WebAssemb
   }
   const explainTrap = (e: unknown, inStep?: string): unknown => {
     if (!(e instanceof WebAssembly.RuntimeError)) return e;
-    // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say); in train_step,
-    // the kernel the step says it was in (it may have been inlined into the step)
+    // the outermost exported frame is the kernel the host called (gemm_nt calls gemm_nn, say); for a trap in
+    // train_step, the caller passes the kernel the step says it was in (it may have been inlined into the step)
     const called = [...String(e.stack).matchAll(/wasm-function\[(\d+)\]/g)].map((m) => byIndex.get(m[1])).filter(Boolean);
-    const outer = called.at(-1) ?? "(unknown)", name = outer === "train_step" && inStep ? inStep : outer;
+    const name = inStep ?? called.at(-1) ?? "(unknown)";
     return new KernelTrap(`kernel ${name} trapped: ${e.message}`, name);
   };
   const wrapped: Record<string, unknown> = {};

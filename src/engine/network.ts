@@ -5,7 +5,7 @@
 // pointers, run in one call of the module's train_step (runner.ts; step.ts is its TypeScript twin), so an
 // epoch allocates nothing and copies nothing outside wasm memory.
 //
-// One description of a step serves any number of threads (commands.ts drives them). The network does not know
+// One step serves any number of threads (commands.ts drives them). The network does not know
 // what a worker is: the calling thread calls epoch() and friends, and a worker that has attached to the same
 // memory runs serve() (see pool.ts).
 

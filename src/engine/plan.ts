@@ -105,7 +105,7 @@ export interface NetworkTensors {
   readonly control: Tensor;
   /** Per thread: the scratch its gemm calls pack operands in. */
   readonly scratch: readonly Tensor[];
-  /** Training only: the descriptor train_step reads (descriptor.ts writes it). */
+  /** Training only: the descriptor train_step reads (runner.ts writes it). */
   readonly step: Tensor | undefined;
 }
 
@@ -129,9 +129,12 @@ export function activationRows(shape: Required<NetworkShape>): number {
   return Math.max(shape.batch, shape.eval, 1);
 }
 
-/** 4-byte words of train_step's descriptor for `layers` dense layers run by up to `threads` threads (assembly/step.ts). */
-export function descriptorWords(layers: number, threads: number): number {
-  return StepAbi.D_HEADER + layers * StepAbi.L_WORDS + 2 * threads;
+/**
+ * Where thread t's words start in train_step's descriptor of `layers` dense layers (assembly/step.ts): after
+ * the header and the layers' words, on a cache line of their own.
+ */
+export function threadSlot(layers: number, t: number): number {
+  return Math.ceil((StepAbi.D_HEADER + layers * StepAbi.L_WORDS) / 16) * 16 + t * StepAbi.T_WORDS;
 }
 
 /** Places every tensor of a network of this shape. */
@@ -170,7 +173,7 @@ export function planLayout(shape: NetworkShape): Layout {
   layout.add("rowLoss", 2 * rows);
   layout.add("rowCorrect", rows);
   for (let t = 0; t < threads; t++) layout.add(`scratch${t}`, GEMM_SCRATCH_BYTES / 4);
-  if (train > 0) layout.add("step", descriptorWords(layers.length - 1, threads));
+  if (train > 0) layout.add("step", threadSlot(layers.length - 1, threads));
   return layout;
 }
 

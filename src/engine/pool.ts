@@ -250,7 +250,8 @@ class JobWatch implements Watch {
   /** The first thread of the job that has died, or 0. */
   dead(): number {
     for (let t = 1; t < this.threads; t++) {
-      if (Atomics.load(this.words, HOW(t)) === 0 && this.ports?.[t - 1].stopped()) died(this.words, t, How.Stopped);
+      // (a worker that has not started yet looks stopped too; see Pool.lost)
+      if (Atomics.load(this.words, HOW(t)) === 0 && Atomics.load(this.words, HELD(t)) === 1 && this.ports?.[t - 1].stopped()) died(this.words, t, How.Stopped);
       if (Atomics.load(this.words, HOW(t)) !== 0) return t;
     }
     return 0;

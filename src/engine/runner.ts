@@ -10,9 +10,9 @@ import { KERNEL_FUNCTIONS, StepAbi } from "./kernel-api.js";
 import type { Arena, Tensor } from "./arena.js";
 import type { KernelExports } from "./kernels.js";
 import { Kind, Cmd, type CommandBlock, type Commands } from "./commands.js";
-import { OPTIMIZER_TABLE, type OptimizerKind } from "./optimizers.js";
+import type { OptimizerKind } from "./optimizers.js";
 import { ACTIVATION_TABLE } from "./activations.js";
-import { descriptorWords, type NetworkShape, type NetworkTensors } from "./plan.js";
+import { threadSlot, type NetworkShape, type NetworkTensors } from "./plan.js";
 import { forwardPass, trainStep, type StepContext } from "./step.js";
 
 /** Each thread's share of the commands of one network. */
@@ -27,7 +27,7 @@ export class StepRunner {
   constructor(private readonly arena: Arena, private readonly t: NetworkTensors, shape: Required<NetworkShape>, private readonly commands: Commands, fresh: boolean, wrap?: (raw: KernelExports, memory: WebAssembly.Memory) => KernelExports) {
     this.ctx = {
       // unwrapped kernels (the trap-naming wrapper would box float arguments every call); Commands catches
-      // traps and names the kernel instead
+      // traps and names the kernel instead (run() names train_step's)
       k: wrap ? wrap(arena.raw, arena.memory) : arena.raw,
       net: t,
       inputs: shape.layers[0],
@@ -56,8 +56,9 @@ export class StepRunner {
         this.step(this.desc!.ptr, thread, threads);
       } catch (e) {
         // the trap's stack names train_step (its kernels may be inlined): name the kernel it was in (-1,
-        // none yet this step: train_step itself)
-        throw this.arena.explainTrap(e, KERNEL_FUNCTIONS[this.arena.viewI32(this.desc!)[descriptorWords(this.t.layers.length, thread) + 1]]);
+        // none: train_step itself)
+        const kernel = this.arena.viewI32(this.desc!)[threadSlot(this.t.layers.length, thread) + StepAbi.T_KERNEL];
+        throw this.arena.explainTrap(e, KERNEL_FUNCTIONS[kernel] ?? "train_step");
       }
     }
   }
@@ -75,12 +76,12 @@ function writeDescriptor(arena: Arena, at: Tensor, t: NetworkTensors, shape: Req
   w[D.D_INPUTS] = shape.layers[0];
   w[D.D_CLASSES] = shape.layers[shape.layers.length - 1];
   w[D.D_SLICE] = shape.sliceRows;
-  w[D.D_OPTIMIZER] = optimizerCode(shape.optimizer);
+  w[D.D_OPTIMIZER] = OPTIMIZER_CODE[shape.optimizer];
   w[D.D_ACT] = act.forward;
   w[D.D_GATE] = act.gate;
   w[D.D_GATE_Z] = act.gateReads === "Z" ? 1 : 0;
   w[D.D_SEED] = shape.seed;
-  w[D.D_LOSS] = shape.loss === "mse" ? 1 : 0;
+  w[D.D_LOSS] = shape.loss === "mse" ? D.LOSS_MSE : D.LOSS_XENT;
   w[D.D_P] = t.P.ptr;
   w[D.D_ROW_LOSS] = t.rowLoss.ptr;
   w[D.D_ROW_CORRECT] = t.rowCorrect.ptr;
@@ -107,10 +108,8 @@ function writeDescriptor(arena: Arena, at: Tensor, t: NetworkTensors, shape: Req
     w[o + D.L_S0] = l.state[0]?.ptr ?? 0;
     w[o + D.L_S1] = l.state[1]?.ptr ?? 0;
   });
-  t.scratch.forEach((s, i) => (w[D.D_HEADER + L * D.L_WORDS + 2 * i] = s.ptr));
+  t.scratch.forEach((s, i) => (w[threadSlot(L, i) + D.T_SCRATCH] = s.ptr));
 }
 
-/** The optimiser's number in the descriptor: its row in the optimiser table. */
-function optimizerCode(kind: OptimizerKind): number {
-  return Object.keys(OPTIMIZER_TABLE).indexOf(kind);
-}
+/** The optimiser's number in the descriptor. */
+const OPTIMIZER_CODE: Readonly<Record<OptimizerKind, number>> = { sgd: StepAbi.OPT_SGD, momentum: StepAbi.OPT_MOMENTUM, adam: StepAbi.OPT_ADAM };

@@ -1,6 +1,9 @@
-// One training step and one forward pass, as every thread runs them: a fixed list of kernel calls on the
+// One training step and one forward pass, as every thread does them: a fixed list of kernel calls on the
 // network's tensors. Each layer's maths is a named function with its shapes in a comment; `trainStep` and
-// `forwardPass` are the whole step, in order.
+// `forwardPass` are the whole step, in order. The forward pass runs from here; the training step runs as the
+// module's train_step (assembly/step.ts), the same calls in the same order in one wasm call a thread, and
+// from here only on wrapped kernels (the twins, the bench's per-call timer), which is how the two are held
+// to the same bits (test/kernels/train-step.test.ts).
 //
 // Work is split by outputs, never by a sum, so any thread count gives the same bits: thread t of T owns rows
 // [r0, r1) of the batch for the forward pass, softmax and deltas, and rows [i0, i1) of each weight gradient
@@ -15,7 +18,7 @@ import type { OptimizerKind } from "./optimizers.js";
 import type { ACTIVATION_TABLE, ActivationKind } from "./activations.js";
 import type { Layer, LossKind, NetworkTensors, Training, TrainLayer } from "./plan.js";
 
-/** What a thread needs to run the step: the kernels, the tensors, and the barrier it meets the others at. */
+/** What a thread needs to run the step here: the kernels, the tensors, and the barrier it meets the others at. */
 export interface StepContext {
   readonly k: KernelExports;
   readonly net: NetworkTensors;

@@ -1,20 +1,23 @@
 // How the threads of one job meet, on a few words of the shared memory: a barrier (every thread waits until
 // all have arrived), a command counter the calling thread bumps to start the others on the next command, and
-// a failure word that wakes everyone. Threads spin on a word for a few microseconds before they sleep on it
-// (Atomics.wait): a phase of a training step is tens of microseconds, a sleep and wake-up several.
+// a failure word that wakes everyone. Threads spin on a word (tens of microseconds) before they sleep on it
+// (Atomics.wait): a sleep and its wake-up cost tens of microseconds too.
 // A sleep lasts at most WAIT_MS: a thread that died never arrives, so a sleeper asks the job's Watch (the
 // pool's record of its workers) whether one has, each time its sleep times out; the calling thread also asks
-// the record once per command (Commands.run). With one thread every call returns at once.
+// the record once per command (Commands.run). With one thread every call returns at once. train_step meets
+// the other threads inside a step on the same words, in wasm (assembly/step.ts: the word offsets and WAIT_MS
+// are its constants).
 
 import { WasmMlpError } from "../errors.js";
+import { StepAbi } from "./kernel-api.js";
 
 /** Int32 words a Sync needs. */
 export const SYNC_WORDS = 8;
 
-const COUNT = 0; // threads arrived at the barrier
-const GENERATION = 1; // barriers completed
-const COMMAND = 2; // commands posted
-const FAILED = 3; // 0, or 1 + the thread that failed + 65536 × (DETAIL_BIAS + what it reported), in one word
+const COUNT = StepAbi.SYNC_COUNT; // threads arrived at the barrier
+const GENERATION = StepAbi.SYNC_GENERATION; // barriers completed
+const COMMAND = StepAbi.SYNC_COMMAND; // commands posted
+const FAILED = StepAbi.SYNC_FAILED; // 0, or 1 + the thread that failed + 65536 × (DETAIL_BIAS + what it reported), in one word
 
 /** What a failing thread reports (its kernel's index in the module's exports, or one of Failure) is stored plus this. */
 const DETAIL_BIAS = 8;
@@ -29,7 +32,7 @@ export const Failure = { UnknownKernel: -1, Threw: -2, Died: -3 } as const;
  */
 const SPIN = 10000;
 /** Longest sleep before a waiting thread checks that the others are alive (a death is seen within this). */
-export const WAIT_MS = 50;
+export const WAIT_MS = StepAbi.WAIT_MS;
 
 /** Another thread failed (a kernel trapped, it threw, it died); the job is over on every thread. */
 export class ThreadFailure extends WasmMlpError {

@@ -19,13 +19,21 @@ let early: { kernels: CompiledKernels; pool: Pool } | undefined;
  * Starts, in Node, the workers that a model created next on `kernels` with `threads` would spawn at its
  * first fit, so that they boot (tens of milliseconds, on the other core) while the caller does something
  * else first: the CLI loads its data meanwhile. The next such model takes them; a model that asks for
- * another count, or other kernels, ends them and starts its own. Their threads never keep Node running.
+ * another count, or other kernels, ends them and starts its own, and one whose fit runs on one thread ends
+ * them. Their threads never keep Node running.
  */
 export async function startWorkersEarly(kernels: CompiledKernels, threads: number | "auto"): Promise<Pool | undefined> {
   const want = threads === "auto" ? await availableThreads() : threads;
   if (!isNode || want <= 1 || !canShareMemory() || !canBlock() || early) return undefined;
   early = { kernels, pool: Pool.start(kernels, want - 1) };
   return early.pool;
+}
+
+/** Ends the early workers meant for a model on `kernels` that trains on one thread after all. */
+function dropEarly(kernels: CompiledKernels): void {
+  if (early?.kernels !== kernels) return;
+  early.pool.terminate();
+  early = undefined;
 }
 
 /** The early workers, when they are what a model on `kernels` needs `workers` of; ended otherwise. */
@@ -99,6 +107,7 @@ export class Workers {
    */
   use(net: Network, want: number): void {
     this.aim = want;
+    if (want <= 1) dropEarly(this.kernels);
     if (net.threads > want) net.close();
     if (net.threads < want) this.join(net, want);
   }
