@@ -31,15 +31,19 @@ export function stepFlops(layers: readonly number[], rows: number): number {
  * section has the figures).
  */
 const FLOPS_PER_US: Record<KernelBuild, number> = { scalar: 6e3, simd: 35e3, relaxed: 45e3 };
-/** What each meeting of the threads costs a step, with the imbalance it exposes (measured by the bench). */
-const BARRIER_US = 8;
+/**
+ * What each meeting of the threads costs a step (the README's performance section has the measurement: with
+ * the step's barriers in wasm, 0.4-1 µs for the small networks whose thread count it decides).
+ */
+const BARRIER_US = 1;
 
 /**
  * The threads (up to `available`) that finish a training step soonest: a step takes about stepFlops / T at
  * the build's rate, and more than one thread makes every barrier a real one, one per slice of SLICE_ROWS
  * rows and two per command. So, with the relaxed build, the original's full batch (18.5 Mflop, 4 slices:
- * ~410 µs, of which a second thread saves ~205 and spends ~50) takes 2 threads, and its mini-batches of 64
- * (0.66 Mflop: ~15 µs, of which a second thread would save ~7 and spend 24) take one.
+ * ~410 µs, of which a second thread saves ~205 and spends ~6) takes 2 threads, as do its mini-batches of 64
+ * (0.66 Mflop: ~15 µs, of which a second thread saves ~7 and spends 3); the SLP's mini-batches of 32
+ * (0.08 Mflop: ~2 µs, a second thread would save ~1 and spend 3) take one.
  */
 export function threadsFor(layers: readonly number[], batch: number, available: number, build: KernelBuild): number {
   const work = stepFlops(layers, batch) / FLOPS_PER_US[build], barriers = (Math.ceil(batch / SLICE_ROWS) + 2) * BARRIER_US;
