@@ -204,9 +204,11 @@ export async function trainCommand(given: string[]): Promise<void> {
   }
   for (const [path, flag] of [[cfg.save, "--save"], [cfg.plot, "--plot"], [cfg.checkpoint, "--checkpoint"]] as const) if (path) await checkWritable(path, flag);
 
-  // the workers boot on the other core while the data loads (errors here are the model's to report later)
-  compileKernels(cfg.kernels).then((k) => startWorkersEarly(k, cfg.threads)).catch(() => {});
+  // the workers boot on the other core while the data loads (errors here are the model's to report later);
+  // awaited before the model exists, which would otherwise spawn its own
+  const early = compileKernels(cfg.kernels).then((k) => startWorkersEarly(k, cfg.threads)).catch(() => undefined);
   const p = await prepare(cfg);
+  await early;
   if (cfg.cv !== undefined) return crossValidation(cfg, p, (line) => process.stdout.write(line + "\n"));
   const kernels = cfg.kernels === "auto" && resumed ? {} : { kernels: cfg.kernels };
   const model = resumed
