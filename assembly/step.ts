@@ -89,7 +89,8 @@ export const ARG_WORDS: i32 = 7;     // f64 words of the command
 const K_NONE = -1, K_GEMM = 0, K_SOFTMAX_XENT = 5, K_XENT_ROWS = 6, K_MSE = 7, K_SGD = 8, K_MOMENTUM = 9, K_ADAM = 10,
   K_SGD_WD = 11, K_MOMENTUM_WD = 12, K_ADAMW = 13, K_DROPOUT = 14, K_GATHER_ROWS = 15;
 
-const S_COUNT: usize = <usize>SYNC_COUNT << 2, S_GENERATION: usize = <usize>SYNC_GENERATION << 2, S_FAILED: usize = <usize>SYNC_FAILED << 2;
+const S_COUNT: usize = <usize>SYNC_COUNT << 2, S_GENERATION: usize = <usize>SYNC_GENERATION << 2;
+const S_FAILED: usize = <usize>SYNC_FAILED << 2;
 const WAIT_NS: i64 = <i64>WAIT_MS * 1_000_000;
 
 // Throws, in the host, when a thread has failed or (timedOut 1) when one has died.
@@ -100,32 +101,28 @@ const WAIT_NS: i64 = <i64>WAIT_MS * 1_000_000;
 // deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W
 // are updated. The same sequence as src/engine/step.ts.
 export function train_step(desc: usize, t: i32, T: i32): void {
-  const L = load<i32>(desc + (<usize>D_LAYERS << 2)), slot = desc + (<usize>(((D_HEADER + L * L_WORDS + 15) & ~15) + t * T_WORDS) << 2);
+  const L = descWord(desc, D_LAYERS), slot = desc + (<usize>(((D_HEADER + L * L_WORDS + 15) & ~15) + t * T_WORDS) << 2);
   const kin = slot + (<usize>T_KERNEL << 2);
   enter(kin, K_NONE);
-  const n = cmdWord(desc, CMD_ROWS), x = cmdWord(desc, CMD_X), slice = load<i32>(desc + (<usize>D_SLICE << 2));
+  const n = cmdWord(desc, CMD_ROWS), x = cmdWord(desc, CMD_X), slice = descWord(desc, D_SLICE);
   const gatherIt = cmdWord(desc, CMD_GATHER) == 1, stats = cmdWord(desc, CMD_STATS) == 1;
-  const stepNo = cmdWord(desc, CMD_STEP_NO), inputs1 = load<i32>(desc + (<usize>D_INPUTS << 2)) + 1;
+  const stepNo = cmdWord(desc, CMD_STEP_NO), inputs1 = descWord(desc, D_INPUTS) + 1;
   const scratch = <usize>load<i32>(slot + (<usize>T_SCRATCH << 2));
   for (let s0 = 0; s0 < n; s0 += slice) {
     const s1 = min(n, s0 + slice), r0 = share(s0, s1, t, T), r1 = share(s0, s1, t + 1, T);
     if (r1 > r0) {
       if (gatherIt) gatherRows(desc, kin, cmdWord(desc, CMD_AT), r0, r1);
-      for (let i = 0; i < L - 1; i++) {
-        const input = i > 0 ? layerWord(desc, i - 1, L_A) : x, ld = i > 0 ? layerWord(desc, i - 1, L_LDA) : inputs1;
-        hiddenForward(desc, kin, i, input, ld, r0, r1, scratch, stepNo);
-      }
-      const top = L - 1, input = L > 1 ? layerWord(desc, top - 1, L_A) : x, ld = L > 1 ? layerWord(desc, top - 1, L_LDA) : inputs1;
-      layerForward(desc, kin, top, input, ld, r0, r1, 0, scratch, layerWord(desc, top, L_A), 0);
+      for (let i = 0; i < L - 1; i++) hiddenForward(desc, kin, i, inputOf(desc, i, x), ldOf(desc, i, inputs1), r0, r1, scratch, stepNo);
+      const top = L - 1;
+      layerForward(desc, kin, top, inputOf(desc, top, x), ldOf(desc, top, inputs1), r0, r1, 0, scratch, layerWord(desc, top, L_A), 0);
       outputDelta(desc, kin, top, cmdWord(desc, CMD_Y), r0, r1, n);
       if (stats) rowStats(desc, kin, top, cmdWord(desc, CMD_Y), r0, r1);
       for (let i = L - 1; i > 0; i--) hiddenDelta(desc, kin, i, r0, r1, scratch, stepNo);
     }
     arrive(desc, T);
     for (let i = 0; i < L; i++) {
-      const input = i > 0 ? layerWord(desc, i - 1, L_A) : x, ld = i > 0 ? layerWord(desc, i - 1, L_LDA) : inputs1;
       const fanIn1 = layerWord(desc, i, L_FAN_IN) + 1;
-      weightGradient(desc, kin, i, input, ld, s0, s1, share(0, fanIn1, t, T), share(0, fanIn1, t + 1, T), scratch);
+      weightGradient(desc, kin, i, inputOf(desc, i, x), ldOf(desc, i, inputs1), s0, s1, share(0, fanIn1, t, T), share(0, fanIn1, t + 1, T), scratch);
     }
   }
   for (let i = 0; i < L; i++) {
@@ -134,8 +131,22 @@ export function train_step(desc: usize, t: i32, T: i32): void {
   }
 }
 
+// Layer i's input: the rows at x (the step's inputs, inputs1 floats a row) for the first, the layer below's A after.
+@inline function inputOf(desc: usize, i: i32, x: i32): i32 {
+  return i > 0 ? layerWord(desc, i - 1, L_A) : x;
+}
+
+@inline function ldOf(desc: usize, i: i32, inputs1: i32): i32 {
+  return i > 0 ? layerWord(desc, i - 1, L_LDA) : inputs1;
+}
+
+// Header word i of the descriptor, as a number and as an address.
+@inline function descWord(desc: usize, i: i32): i32 {
+  return load<i32>(desc + (<usize>i << 2));
+}
+
 @inline function word(desc: usize, i: i32): usize {
-  return <usize>load<i32>(desc + (<usize>i << 2));
+  return <usize>descWord(desc, i);
 }
 
 @inline function cmdWord(desc: usize, i: i32): i32 {
@@ -177,7 +188,7 @@ function layerForward(desc: usize, kin: usize, l: i32, x: i32, ld: i32, r0: i32,
 // Hidden layer i's rows in training: the activation (keeping Z where the gate reads it, or the undropped
 // output where dropout must not touch it), then inverted dropout into A.
 function hiddenForward(desc: usize, kin: usize, i: i32, x: i32, ld: i32, r0: i32, r1: i32, scratch: usize, stepNo: i32): void {
-  const act = load<i32>(desc + (<usize>D_ACT << 2)), gateZ = load<i32>(desc + (<usize>D_GATE_Z << 2)) == 1;
+  const act = descWord(desc, D_ACT), gateZ = descWord(desc, D_GATE_Z) == 1;
   const A = layerWord(desc, i, L_A), Z = layerWord(desc, i, L_Z);
   if (gateZ) layerForward(desc, kin, i, x, ld, r0, r1, act | EPI_STORE_Z, scratch, A, Z);
   else layerForward(desc, kin, i, x, ld, r0, r1, act, scratch, Z != 0 ? Z : A, 0);
@@ -186,7 +197,7 @@ function hiddenForward(desc: usize, kin: usize, i: i32, x: i32, ld: i32, r0: i32
     const ldA = layerWord(desc, i, L_LDA), o = 4 * r0 * ldA, from = !gateZ && Z != 0 ? Z : A;
     enter(kin, K_DROPOUT);
     dropout(<usize>(from + o), <usize>(4 * ldA), <usize>(A + o), <usize>(4 * ldA), r1 - r0, layerWord(desc, i, L_FAN_OUT), <f32>p,
-      load<i32>(desc + (<usize>D_SEED << 2)), stepNo * (load<i32>(desc + (<usize>D_LAYERS << 2)) - 1) + i, r0);
+      descWord(desc, D_SEED), stepNo * (descWord(desc, D_LAYERS) - 1) + i, r0);
     leave(kin);
   }
 }
@@ -196,7 +207,7 @@ function hiddenDelta(desc: usize, kin: usize, i: i32, r0: i32, r1: i32, scratch:
   const b = i - 1, ldA = layerWord(desc, i, L_LDA), ldB = layerWord(desc, b, L_LDA), fanOut = layerWord(desc, i, L_FAN_OUT);
   const Zb = layerWord(desc, b, L_Z), from = Zb != 0 ? Zb : layerWord(desc, b, L_A), Gb = layerWord(desc, b, L_G);
   enter(kin, K_GEMM);
-  gemm(load<i32>(desc + (<usize>D_GATE << 2)), <usize>(layerWord(desc, i, L_G) + 4 * r0 * ldA), <usize>(4 * ldA), 4,
+  gemm(descWord(desc, D_GATE), <usize>(layerWord(desc, i, L_G) + 4 * r0 * ldA), <usize>(4 * ldA), 4,
     <usize>layerWord(desc, i, L_W), 4, <usize>(4 * fanOut), <usize>(Gb + 4 * r0 * ldB), <usize>(4 * ldB),
     r1 - r0, fanOut, layerWord(desc, i, L_FAN_IN), <usize>(from + 4 * r0 * ldB), scratch); leave(kin);
   const p = load<f64>(desc + (<usize>D_DROPOUT << 2));
@@ -204,7 +215,7 @@ function hiddenDelta(desc: usize, kin: usize, i: i32, r0: i32, r1: i32, scratch:
     const o = 4 * r0 * ldB;
     enter(kin, K_DROPOUT);
     dropout(<usize>(Gb + o), <usize>(4 * ldB), <usize>(Gb + o), <usize>(4 * ldB), r1 - r0, layerWord(desc, b, L_FAN_OUT), <f32>p,
-      load<i32>(desc + (<usize>D_SEED << 2)), stepNo * (load<i32>(desc + (<usize>D_LAYERS << 2)) - 1) + b, r0);
+      descWord(desc, D_SEED), stepNo * (descWord(desc, D_LAYERS) - 1) + b, r0);
     leave(kin);
   }
 }
@@ -212,7 +223,7 @@ function hiddenDelta(desc: usize, kin: usize, i: i32, r0: i32, r1: i32, scratch:
 // The top delta of rows [r0, r1): softmax and the cross-entropy gradient, or the squared error's.
 function outputDelta(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32, n: i32): void {
   const C = layerWord(desc, top, L_FAN_OUT), o = 4 * r0 * C, A = layerWord(desc, top, L_A), G = layerWord(desc, top, L_G);
-  if (load<i32>(desc + (<usize>D_LOSS << 2)) == LOSS_MSE) {
+  if (descWord(desc, D_LOSS) == LOSS_MSE) {
     enter(kin, K_MSE);
     mse(<usize>(A + o), <usize>(y + o), <usize>(G + o), 0, r1 - r0, C, n); leave(kin);
   } else {
@@ -226,7 +237,7 @@ function outputDelta(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32
 function rowStats(desc: usize, kin: usize, top: i32, y: i32, r0: i32, r1: i32): void {
   const C = layerWord(desc, top, L_FAN_OUT), o = 4 * r0 * C, A = layerWord(desc, top, L_A);
   const rowLoss = word(desc, D_ROW_LOSS) + (<usize>r0 << 3);
-  if (load<i32>(desc + (<usize>D_LOSS << 2)) == LOSS_MSE) {
+  if (descWord(desc, D_LOSS) == LOSS_MSE) {
     enter(kin, K_MSE);
     mse(<usize>(A + o), <usize>(y + o), 0, rowLoss, r1 - r0, C, 0); leave(kin);
   } else {
@@ -253,7 +264,7 @@ function update(desc: usize, kin: usize, l: i32, i0: i32, i1: i32): void {
   if (n <= 0) return;
   const o = 4 * i0 * fanOut, w = <usize>(layerWord(desc, l, L_W) + o), g = <usize>(layerWord(desc, l, L_DW) + o);
   const s0 = <usize>(layerWord(desc, l, L_S0) + o), s1 = <usize>(layerWord(desc, l, L_S1) + o);
-  const opt = load<i32>(desc + (<usize>D_OPTIMIZER << 2)), lr = arg(desc, ARG_LR), p1 = arg(desc, ARG_P1);
+  const opt = descWord(desc, D_OPTIMIZER), lr = arg(desc, ARG_LR), p1 = arg(desc, ARG_P1);
   const wdf = load<f64>(word(desc, D_ARG) + (<usize>ARG_WD << 3)), wd = <f32>wdf;
   const b2 = arg(desc, ARG_P2), eps = arg(desc, ARG_EPS), c1 = arg(desc, ARG_C1), c2 = arg(desc, ARG_C2);
   if (wdf > 0) {
@@ -268,8 +279,8 @@ function update(desc: usize, kin: usize, l: i32, i0: i32, i1: i32): void {
 
 // Rows [r0, r1) of the mini-batch, gathered from the training set in the epoch's shuffled order.
 function gatherRows(desc: usize, kin: usize, at: i32, r0: i32, r1: i32): void {
-  const order = word(desc, D_ORDER) + (<usize>(at + r0) << 2), C = load<i32>(desc + (<usize>D_CLASSES << 2));
-  const ld = load<i32>(desc + (<usize>D_INPUTS << 2)) + 1;
+  const order = word(desc, D_ORDER) + (<usize>(at + r0) << 2), C = descWord(desc, D_CLASSES);
+  const ld = descWord(desc, D_INPUTS) + 1;
   enter(kin, K_GATHER_ROWS);
   gather_rows(word(desc, D_XT), order, word(desc, D_XB) + <usize>(4 * r0 * ld), r1 - r0, ld);
   gather_rows(word(desc, D_YT), order, word(desc, D_YB) + <usize>(4 * r0 * C), r1 - r0, C);
@@ -285,7 +296,7 @@ function arrive(desc: usize, T: i32): void {
     atomic.add<i32>(sync + S_GENERATION, 1);
     atomic.notify(sync + S_GENERATION, i32.MAX_VALUE);
   } else {
-    const spin = load<i32>(desc + (<usize>D_SPIN << 2));
+    const spin = descWord(desc, D_SPIN);
     let s = 0;
     while (s < spin && atomic.load<i32>(sync + S_GENERATION) == gen) s++;
     if (s == spin) {
