@@ -52,10 +52,11 @@ export const L_DW: i32 = 6;          // the weight gradient
 export const L_Z: i32 = 7;           // the value kept beside A (0: none)
 export const L_S0: i32 = 8;          // the optimiser's first state tensor (0: none)
 export const L_S1: i32 = 9;          // its second
-export const L_WORDS: i32 = 10;      // words per layer; after the layers, from the next multiple of 16 words, T_WORDS per thread
+export const L_WORDS: i32 = 10;      // words per layer; after the layers, from the next multiple of T_ALIGN words, T_WORDS per thread
 export const T_SCRATCH: i32 = 0;     // a thread's gemm scratch
 export const T_KERNEL: i32 = 1;      // the kernel it is in (its index in the module's functions; -1: none)
 export const T_WORDS: i32 = 16;      // words per thread: a cache line each, as every kernel call writes T_KERNEL
+export const T_ALIGN: i32 = 16;      // the threads' words start at a multiple of this many words (a cache line)
 export const OPT_SGD: i32 = 0;       // D_OPTIMIZER's values
 export const OPT_MOMENTUM: i32 = 1;  // heavy-ball momentum
 export const OPT_ADAM: i32 = 2;      // Adam (AdamW with weight decay)
@@ -101,7 +102,7 @@ const WAIT_NS: i64 = <i64>WAIT_MS * 1_000_000;
 // deltas; a barrier; its rows of each dW, summed over the slice's rows in order. Then its rows of each W
 // are updated. The same sequence as src/engine/step.ts.
 export function train_step(desc: usize, t: i32, T: i32): void {
-  const L = descWord(desc, D_LAYERS), slot = desc + (<usize>(((D_HEADER + L * L_WORDS + 15) & ~15) + t * T_WORDS) << 2);
+  const L = descWord(desc, D_LAYERS), slot = desc + (<usize>(((D_HEADER + L * L_WORDS + T_ALIGN - 1) & ~(T_ALIGN - 1)) + t * T_WORDS) << 2);
   const kin = slot + (<usize>T_KERNEL << 2);
   enter(kin, K_NONE);
   const n = cmdWord(desc, CMD_ROWS), x = cmdWord(desc, CMD_X), slice = descWord(desc, D_SLICE);
@@ -197,9 +198,14 @@ function hiddenForward(desc: usize, kin: usize, i: i32, x: i32, ld: i32, r0: i32
     const ldA = layerWord(desc, i, L_LDA), o = 4 * r0 * ldA, from = !gateZ && Z != 0 ? Z : A;
     enter(kin, K_DROPOUT);
     dropout(<usize>(from + o), <usize>(4 * ldA), <usize>(A + o), <usize>(4 * ldA), r1 - r0, layerWord(desc, i, L_FAN_OUT), <f32>p,
-      descWord(desc, D_SEED), stepNo * (descWord(desc, D_LAYERS) - 1) + i, r0);
+      descWord(desc, D_SEED), dropoutStream(desc, stepNo, i), r0);
     leave(kin);
   }
+}
+
+// Which masks hidden layer i's dropout draws in a step: one stream per step and layer (step.ts's dropoutStream).
+@inline function dropoutStream(desc: usize, stepNo: i32, i: i32): i32 {
+  return stepNo * (descWord(desc, D_LAYERS) - 1) + i;
 }
 
 // The delta into hidden layer i - 1 through layer i and the activation below it, then through its dropout.
@@ -215,7 +221,7 @@ function hiddenDelta(desc: usize, kin: usize, i: i32, r0: i32, r1: i32, scratch:
     const o = 4 * r0 * ldB;
     enter(kin, K_DROPOUT);
     dropout(<usize>(Gb + o), <usize>(4 * ldB), <usize>(Gb + o), <usize>(4 * ldB), r1 - r0, layerWord(desc, b, L_FAN_OUT), <f32>p,
-      descWord(desc, D_SEED), stepNo * (descWord(desc, D_LAYERS) - 1) + b, r0);
+      descWord(desc, D_SEED), dropoutStream(desc, stepNo, b), r0);
     leave(kin);
   }
 }

@@ -150,7 +150,7 @@ export const StepAbi = {
   L_S0: 8,
   /** its second */
   L_S1: 9,
-  /** words per layer; after the layers, from the next multiple of 16 words, T_WORDS per thread */
+  /** words per layer; after the layers, from the next multiple of T_ALIGN words, T_WORDS per thread */
   L_WORDS: 10,
   /** a thread's gemm scratch */
   T_SCRATCH: 0,
@@ -158,6 +158,8 @@ export const StepAbi = {
   T_KERNEL: 1,
   /** words per thread: a cache line each, as every kernel call writes T_KERNEL */
   T_WORDS: 16,
+  /** the threads' words start at a multiple of this many words (a cache line) */
+  T_ALIGN: 16,
   /** D_OPTIMIZER's values */
   OPT_SGD: 0,
   /** heavy-ball momentum */

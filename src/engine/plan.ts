@@ -134,7 +134,7 @@ export function activationRows(shape: Required<NetworkShape>): number {
  * the header and the layers' words, on a cache line of their own.
  */
 export function threadSlot(layers: number, t: number): number {
-  return Math.ceil((StepAbi.D_HEADER + layers * StepAbi.L_WORDS) / 16) * 16 + t * StepAbi.T_WORDS;
+  return Math.ceil((StepAbi.D_HEADER + layers * StepAbi.L_WORDS) / StepAbi.T_ALIGN) * StepAbi.T_ALIGN + t * StepAbi.T_WORDS;
 }
 
 /** Places every tensor of a network of this shape. */

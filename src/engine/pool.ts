@@ -144,6 +144,15 @@ function stoppedProbe(w: object): () => boolean {
   };
 }
 
+/**
+ * Records worker `w` as stopped when its native handle says so (where the runtime shows it) and nothing has
+ * recorded its end yet; only once it has started: before its event loop runs, a booting worker's handle
+ * looks stopped too.
+ */
+function probeStopped(words: Int32Array, w: number, port: Port): void {
+  if (Atomics.load(words, HOW(w)) === 0 && Atomics.load(words, HELD(w)) === 1 && port.stopped()) died(words, w, How.Stopped);
+}
+
 /** Whether this thread may block on a shared word (a browser's main thread may not). */
 export function canBlock(): boolean {
   if (isNode) return true;
@@ -186,11 +195,8 @@ export class Pool {
 
   /** Which worker died and how ("worker thread 1 died (exited with code 7)"), once one has: the pool is then of no use. */
   get lost(): string | undefined {
-    // a worker that died between jobs has told no one: look (its native handle, where the runtime shows it)
-    // (only once it has started: before its event loop runs, a booting worker's handle looks stopped too)
-    for (let w = 1; w <= this.ports.length; w++) {
-      if (Atomics.load(this.words, HOW(w)) === 0 && Atomics.load(this.words, HELD(w)) === 1 && this.ports[w - 1].stopped()) died(this.words, w, How.Stopped);
-    }
+    // a worker that died between jobs has told no one: look
+    for (let w = 1; w <= this.ports.length; w++) probeStopped(this.words, w, this.ports[w - 1]);
     const t = Atomics.load(this.words, DEAD);
     return t === 0 ? undefined : `worker thread ${t} died (${story(this.words, t)})`;
   }
@@ -250,8 +256,7 @@ class JobWatch implements Watch {
   /** The first thread of the job that has died, or 0. */
   dead(): number {
     for (let t = 1; t < this.threads; t++) {
-      // (a worker that has not started yet looks stopped too; see Pool.lost)
-      if (Atomics.load(this.words, HOW(t)) === 0 && Atomics.load(this.words, HELD(t)) === 1 && this.ports?.[t - 1].stopped()) died(this.words, t, How.Stopped);
+      if (this.ports) probeStopped(this.words, t, this.ports[t - 1]);
       if (Atomics.load(this.words, HOW(t)) !== 0) return t;
     }
     return 0;
