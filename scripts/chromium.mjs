@@ -14,3 +14,20 @@ export async function launch(executablePath = process.env.CHROMIUM_PATH || "/usr
     throw new Error(`cannot start ${executablePath} (${String(e.message).split("\n")[0]}); install Debian's chromium or set CHROMIUM_PATH`);
   }
 }
+
+/**
+ * Serves the built page in `dir` (cross-origin isolated: scripts/serve.mjs) and starts Chromium, runs
+ * `use(browser, url)`, then closes both however it ended.
+ */
+export async function withServedPage(dir, use) {
+  const { serve } = await import("./serve.mjs");
+  const { server, url } = await serve(dir, 0);
+  let browser;
+  try {
+    browser = await launch();
+    return await use(browser, url);
+  } finally {
+    await browser?.close();
+    await new Promise((r) => server.close(() => r()));
+  }
+}

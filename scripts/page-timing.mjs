@@ -66,12 +66,8 @@ async function measure(page, url, file, epochs) {
 
 async function main(argv) {
   const { web, epochs, file } = args(argv);
-  const { launch } = await import("./chromium.mjs");
-  const { serve } = await import("./serve.mjs");
-  const { server, url } = await serve(web, 0);
-  let browser;
-  try {
-    browser = await launch();
+  const { withServedPage } = await import("./chromium.mjs");
+  await withServedPage(web, async (browser, url) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.addInitScript(watchLongTasks);
     const m = await measure(page, url, file, epochs);
@@ -79,10 +75,7 @@ async function main(argv) {
     const longest = m.tasks.reduce((a, t) => (t.duration > a.duration ? t : a), { duration: 0, start: 0 });
     console.log(`first epoch report: ${(m.first / 1000).toFixed(2)} s after choosing the file (${mb} MiB, ${Number(m.rows).toLocaleString("en")} rows; columns shown at ${(m.read / 1000).toFixed(2)} s, then Train; epoch shown "${m.reportEpoch}")`);
     console.log(`longest main-thread task: ${longest.duration.toFixed(0)} ms (${m.tasks.length} long tasks over 50 ms${m.tasks.length ? `; the longest began ${((longest.start - m.t0) / 1000).toFixed(2)} s after choosing the file` : ""})`);
-  } finally {
-    await browser?.close();
-    await new Promise((r) => server.close(() => r()));
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -103,26 +103,21 @@ async function shoot(page, file, topSel, bottomSel, pad) {
 }
 
 async function makeScreenshots() {
-  const { launch } = await import("./chromium.mjs");
-  const { serve } = await import("./serve.mjs");
+  const { withServedPage } = await import("./chromium.mjs");
   const web = mkdtempSync(join(tmpdir(), "wasm-mlp-pictures-web-"));
-  let server, browser;
   try {
     await buildPage(web);
-    const served = await serve(web, 0);
-    server = served.server;
-    browser = await launch();
-    // desktop: the header and the whole training card (settings, stats, chart, accuracy, confusion matrix)
-    const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    console.log(`desktop: ${await trainOnPage(desktop, served.url)}`);
-    await shoot(desktop, join(IMAGES, "page.png"), "nav.views", "#train", 8);
-    // phone: from the stats to the confusion matrix (the settings above it are a long column of fields)
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
-    console.log(`phone:   ${await trainOnPage(phone, served.url)}`);
-    await shoot(phone, join(IMAGES, "page-phone.png"), "#train .progress-panel", "#result", 12);
+    await withServedPage(web, async (browser, url) => {
+      // desktop: the header and the whole training card (settings, stats, chart, accuracy, confusion matrix)
+      const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+      console.log(`desktop: ${await trainOnPage(desktop, url)}`);
+      await shoot(desktop, join(IMAGES, "page.png"), "nav.views", "#train", 8);
+      // phone: from the stats to the confusion matrix (the settings above it are a long column of fields)
+      const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+      console.log(`phone:   ${await trainOnPage(phone, url)}`);
+      await shoot(phone, join(IMAGES, "page-phone.png"), "#train .progress-panel", "#result", 12);
+    });
   } finally {
-    await browser?.close();
-    await new Promise((r) => (server ? server.close(() => r()) : r()));
     rmSync(web, { recursive: true, force: true });
   }
 }

@@ -117,18 +117,11 @@ async function main(argv) {
     else throw new Error(`unknown argument ${argv[i]}; usage: node scripts/screenshots.mjs [--web DIR]`);
   }
   if (!existsSync(join(web, "index.html"))) throw new Error(`${web} holds no built page; run npm run build:web first (or pass --web DIR)`);
-  const { launch } = await import("./chromium.mjs");
-  const { serve } = await import("./serve.mjs");
+  const { withServedPage } = await import("./chromium.mjs");
   mkdirSync(OUT, { recursive: true });
-  const { server, url } = await serve(web, 0);
-  let browser;
-  try {
-    browser = await launch();
+  await withServedPage(web, async (browser, url) => {
     for (const kind of ["desktop", "phone"]) await steps(browser, url, kind);
-  } finally {
-    await browser?.close();
-    await new Promise((r) => server.close(() => r()));
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
