@@ -246,33 +246,11 @@ export function showPredictions(p: Predictions): void {
   if (truth) for (let r = 0; r < n; r++) if (truth[r] === predicted[r]) right++;
   const shown = Math.min(n, ROWS_SHOWN);
   const matched = truth ? `; ${right.toLocaleString("en")} of ${n.toLocaleString("en")} match the file's labels (${pct(right / n)})` : "";
-  const clippedRows = p.clipped ? p.clipped.reduce((a, b) => a + b, 0) : 0;
-  const clipped = clippedRows > 0 ? `; ${clippedRows.toLocaleString("en")} had values outside the training range, clipped (marked ⚠)` : "";
-  dui.predictStatus.textContent = `${p.file}: ${n.toLocaleString("en")} rows predicted${matched}${clipped}.`;
-
-  const t = dui.predictions;
-  t.replaceChildren();
-  t.createCaption().textContent = shown < n
-    ? `The first ${shown} of ${n.toLocaleString("en")} rows (the download has them all)`
-    : `Predictions for the ${n.toLocaleString("en")} rows of ${p.file}`;
-  const head = t.createTHead().insertRow();
-  for (const h of ["Row", "Prediction", "Probability", ...(truth ? ["In the file", ""] : [])]) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = h;
-    if (h === "") th.innerHTML = '<span class="sr-only">right or wrong</span>';
-    head.append(th);
-  }
-  const body = t.createTBody();
+  const body = predictionsTable(p, matched, `Predictions for the ${n.toLocaleString("en")} rows of ${p.file}`, ["Row", "Prediction", "Probability", ...(truth ? ["In the file", ""] : [])]);
   for (let r = 0; r < shown; r++) {
     const tr = body.insertRow();
     const k = predicted[r];
-    const row = tr.insertCell();
-    row.textContent = String(r + 1);
-    if (p.clipped?.[r]) {
-      row.append(" ⚠");
-      row.title = "a value of this row was outside the training data's range and was clipped to it";
-    }
+    rowNumber(tr, r, p.clipped);
     const cls = tr.insertCell();
     cls.textContent = names[k];
     cls.className = "predicted";
@@ -289,6 +267,40 @@ export function showPredictions(p: Predictions): void {
   ctx.hook.predictions = Array.from(predicted, (k) => names[k]);
 }
 
+/**
+ * Both kinds of predictions: the status line (rows predicted, `matched`: how they compare with the file's
+ * own, and how many were clipped), then the table emptied with its caption (`whole` when it shows every row)
+ * and column headings (an empty one is the right-or-wrong column, named for screen readers); its body.
+ */
+function predictionsTable(p: Predictions, matched: string, whole: string, headings: string[]): HTMLTableSectionElement {
+  const n = p.n, shown = Math.min(n, ROWS_SHOWN);
+  const clippedRows = p.clipped ? p.clipped.reduce((a, b) => a + b, 0) : 0;
+  const clipped = clippedRows > 0 ? `; ${clippedRows.toLocaleString("en")} had values outside the training range, clipped (marked ⚠)` : "";
+  dui.predictStatus.textContent = `${p.file}: ${n.toLocaleString("en")} rows predicted${matched}${clipped}.`;
+  const t = dui.predictions;
+  t.replaceChildren();
+  t.createCaption().textContent = shown < n ? `The first ${shown} of ${n.toLocaleString("en")} rows (the download has them all)` : whole;
+  const head = t.createTHead().insertRow();
+  for (const h of headings) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    if (h === "") th.innerHTML = '<span class="sr-only">right or wrong</span>';
+    head.append(th);
+  }
+  return t.createTBody();
+}
+
+/** A row's first cell: its number, marked when a value of the row was clipped to the training range. */
+function rowNumber(tr: HTMLTableRowElement, r: number, clipped: ArrayLike<number> | undefined): void {
+  const row = tr.insertCell();
+  row.textContent = String(r + 1);
+  if (clipped?.[r]) {
+    row.append(" ⚠");
+    row.title = "a value of this row was outside the training data's range and was clipped to it";
+  }
+}
+
 /** A number as the page shows it: six significant digits. */
 export const short = (x: number) => String(Number(x.toPrecision(6)));
 
@@ -301,30 +313,11 @@ function showValues(p: ValuePredictions): void {
     for (let r = 0; r < n; r++) { const d = values[r] - truth[r]; se += d * d; ae += Math.abs(d); }
     matched = `; against the file's ${JSON.stringify(p.target)}: RMSE ${short(Math.sqrt(se / n))}, MAE ${short(ae / n)}`;
   }
-  const clippedRows = p.clipped ? p.clipped.reduce((a, b) => a + b, 0) : 0;
-  const clipped = clippedRows > 0 ? `; ${clippedRows.toLocaleString("en")} had values outside the training range, clipped (marked ⚠)` : "";
-  dui.predictStatus.textContent = `${p.file}: ${n.toLocaleString("en")} rows predicted${matched}${clipped}.`;
-  const t = dui.predictions;
-  t.replaceChildren();
-  t.createCaption().textContent = shown < n
-    ? `The first ${shown} of ${n.toLocaleString("en")} rows (the download has them all)`
-    : `Predicted ${JSON.stringify(p.target)} for the ${n.toLocaleString("en")} rows of ${p.file}`;
-  const head = t.createTHead().insertRow();
-  for (const h of ["Row", `Predicted ${p.target}`, ...(truth ? ["In the file", "Difference"] : [])]) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = h;
-    head.append(th);
-  }
-  const body = t.createTBody();
+  const whole = `Predicted ${JSON.stringify(p.target)} for the ${n.toLocaleString("en")} rows of ${p.file}`;
+  const body = predictionsTable(p, matched, whole, ["Row", `Predicted ${p.target}`, ...(truth ? ["In the file", "Difference"] : [])]);
   for (let r = 0; r < shown; r++) {
     const tr = body.insertRow();
-    const row = tr.insertCell();
-    row.textContent = String(r + 1);
-    if (p.clipped?.[r]) {
-      row.append(" ⚠");
-      row.title = "a value of this row was outside the training data's range and was clipped to it";
-    }
+    rowNumber(tr, r, p.clipped);
     const v = tr.insertCell();
     v.textContent = short(values[r]);
     v.className = "predicted number";
