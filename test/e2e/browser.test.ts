@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../../scripts/serve.mjs";
 import { MLP, loadDigits, KERNEL_BUILDS, type FitSummary, type KernelBuild } from "../../src/index.js";
-import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
+import { browserForTests } from "./chromium.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const OUT = join(root, "dist", "web");
@@ -76,13 +76,11 @@ const requests: string[] = [];
 const hook = () => page.evaluate(() => (window as unknown as { __wasmMlp: TestHook }).__wasmMlp);
 
 // launched once, while the file is collected, so that a browser that cannot run skips the tests below
-const launched = await launchChromium(chromiumPath());
-const skip = launched.problem !== undefined && !inCi();
-if (skip) process.stderr.write(`browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+const chromium = await browserForTests();
+const skip = chromium.skip;
 
 beforeAll(async () => {
-  if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
-  browser = launched.browser;
+  browser = chromium.need();
   buildPage();
   const served = await serve(OUT, 0);
   server = served.server;

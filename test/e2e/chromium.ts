@@ -49,3 +49,19 @@ export async function launchChromium(path: string): Promise<{ browser: Browser; 
 export function explain(problem: string): string {
   return `${problem}. To run the browser tests, install Debian's chromium (apt-get install chromium) or set ${CHROMIUM_ENV} to a Chromium binary.`;
 }
+
+/**
+ * Chromium for one test file's browser tests, launched while the file is collected: `skip` is true where none
+ * can run here and CI is not set (one line on stderr says why, starting with `label`); `need()`, in the
+ * tests' beforeAll, gives the browser, or under CI=true fails with the reason none is usable.
+ */
+export async function browserForTests(label = "browser tests"): Promise<{ skip: boolean; need: () => Browser }> {
+  const launched = await launchChromium(chromiumPath());
+  const skip = launched.problem !== undefined && !inCi();
+  if (skip) process.stderr.write(`${label} skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+  const need = (): Browser => {
+    if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
+    return launched.browser;
+  };
+  return { skip, need };
+}

@@ -11,15 +11,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-web";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { serve } from "../../scripts/serve.mjs";
+import type { Browser, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
 import { MLP, loadRegressionTable, type RegressionSummary } from "../../src/index.js";
-import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
-import { buildPage, openView } from "./data-page.js";
+import { browserForTests } from "./chromium.js";
+import { startDataPage, stopDataPage, type DataPage } from "./data-page.js";
 
 ort.env.wasm.numThreads = 1;
 
@@ -53,18 +49,15 @@ interface DataHook {
 }
 
 
-let out: string | undefined;
-let server: Server | undefined;
-let base: string;
 let browser: Browser | undefined;
-let context: BrowserContext;
+let served: DataPage | undefined;
 let page: Page;
 const pageErrors: string[] = [];
 const hook = () => page.evaluate(() => (window as unknown as { __wasmMlpData: DataHook }).__wasmMlpData);
 
-const launched = await launchChromium(chromiumPath());
-const skip = launched.problem !== undefined && !inCi();
-if (skip) process.stderr.write(`browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+// launched once, while the file is collected, so that a browser that cannot run skips the tests below
+const chromium = await browserForTests();
+const skip = chromium.skip;
 
 
 /** Predicts the new houses on the page: the values its table shows, and the unrounded ones. */
@@ -86,26 +79,16 @@ function expectClose(a: number[], b: number[], rel: number): void {
 
 describe.skipIf(skip)("regression on the page's \"Your data\" view in Chromium", () => {
   beforeAll(async () => {
-    if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
-    browser = launched.browser;
-    out = mkdtempSync(join(tmpdir(), "wasm-mlp-data-regress-"));
-    buildPage(out);
-    const served = await serve(out, 0);
-    server = served.server;
-    base = served.url;
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`console: ${m.text()}`); });
-    await openView(page, base);
+    browser = chromium.need();
+    served = await startDataPage(browser, "data-regress", pageErrors);
+    page = served.page;
     await page.setInputFiles("#data-file", { name: "houses.csv", mimeType: "text/csv", buffer: Buffer.from(TRAIN_CSV) });
     await page.waitForSelector("#data-summary:not([hidden])");
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    if (out) rmSync(out, { recursive: true, force: true });
+    await stopDataPage(served);
   });
 
   it("suggests regress for a last column of prices; to classify, the word column is the label; a column of words is not offered to regress", async () => {

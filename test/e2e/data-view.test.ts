@@ -11,15 +11,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-web";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { serve } from "../../scripts/serve.mjs";
+import type { Browser, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
 import { MLP, UsageError, listModels, loadModelBytes, removeModel, saveModelBytes, type FitSummary } from "../../src/index.js";
-import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
-import { buildPage, openView } from "./data-page.js";
+import { browserForTests } from "./chromium.js";
+import { openView, startDataPage, stopDataPage, watchErrors, type DataPage } from "./data-page.js";
 
 ort.env.wasm.numThreads = 1;
 
@@ -52,25 +48,16 @@ interface DataHook {
 }
 
 
-let out: string | undefined;
-let server: Server | undefined;
-let base: string;
 let browser: Browser | undefined;
-let context: BrowserContext;
+let served: DataPage | undefined;
 let page: Page;
 const pageErrors: string[] = [];
 const hook = (p: Page = page) => p.evaluate(() => (window as unknown as { __wasmMlpData: DataHook }).__wasmMlpData);
 
 // launched once, while the file is collected, so that a browser that cannot run skips the tests below
-const launched = await launchChromium(chromiumPath());
-const skip = launched.problem !== undefined && !inCi();
-if (skip) process.stderr.write(`browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+const chromium = await browserForTests();
+const skip = chromium.skip;
 
-function watch(p: Page): Page {
-  p.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-  p.on("console", (m) => { if (m.type() === "error") pageErrors.push(`console: ${m.text()}`); });
-  return p;
-}
 
 
 /**
@@ -122,22 +109,14 @@ describe("model storage outside a browser", () => {
 
 describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
   beforeAll(async () => {
-    if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
-    browser = launched.browser;
-    out = mkdtempSync(join(tmpdir(), "wasm-mlp-data-view-"));
-    buildPage(out);
-    const served = await serve(out, 0);
-    server = served.server;
-    base = served.url;
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-    page = watch(await context.newPage());
-    await openView(page, base);
+    browser = chromium.need();
+    served = await startDataPage(browser, "data-view", pageErrors);
+    page = served.page;
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    if (out) rmSync(out, { recursive: true, force: true });
+    await stopDataPage(served);
   });
 
   it("reads a CSV with a header and word labels: its columns with their kinds, and the row count", async () => {
@@ -247,9 +226,9 @@ describe.skipIf(skip)("the page's \"Your data\" view in Chromium", () => {
   });
 
   it("a model removed in another tab is a one-line error when loaded, and the list catches up", async () => {
-    const other = watch(await context.newPage());
+    const other = watchErrors(await served!.context.newPage(), pageErrors);
     try {
-      await openView(other, base);
+      await openView(other, served!.base);
       await other.waitForSelector(`#saved-models li[data-name="${SAVED_NAME}"]`);
       await other.click(`#saved-models li[data-name="${SAVED_NAME}"] button[data-remove]`);
       await other.waitForSelector("#saved-models li.empty");

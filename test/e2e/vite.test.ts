@@ -23,7 +23,7 @@ import { createGzip } from "node:zlib";
 import { serve, MIME } from "../../scripts/serve.mjs";
 import { MLP, loadDigits } from "../../src/index.js";
 import { packedApp } from "../packed.js";
-import { chromiumPath, explain, inCi, launchChromium } from "./chromium.js";
+import { browserForTests } from "./chromium.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const VITE = join(root, "node_modules", "vite", "bin", "vite.js");
@@ -243,13 +243,11 @@ const runs: Record<string, Promise<ModeRun>> = {};
 const mode = (name: string, url: () => Promise<string>) => (runs[name] ??= url().then(runPage));
 
 // launched once, while the file is collected, so that a browser that cannot run skips the tests below
-const launched = await launchChromium(chromiumPath());
-const skip = launched.problem !== undefined && !inCi();
-if (skip) process.stderr.write(`Vite browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+const chromium = await browserForTests("Vite browser tests");
+const skip = chromium.skip;
 
 beforeAll(async () => {
-  if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
-  browser = launched.browser;
+  browser = chromium.need();
   ({ dir, app } = await packedApp("wasm-mlp-vite-"));
   // a fresh Vite app: vite in its node_modules (the repository's, linked: no download), no vite.config
   symlinkSync(join(root, "node_modules", "vite"), join(app, "node_modules", "vite"));

@@ -23,7 +23,7 @@ import { cp, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { serve } from "../../scripts/serve.mjs";
-import { chromiumPath, explain, inCi, launchChromium } from "../e2e/chromium.js";
+import { browserForTests } from "../e2e/chromium.js";
 import { ensureBuilt, removeTempDirs, ROOT, tempDir } from "./helpers.js";
 
 /** Runs the real pool worker (/src/engine/pool-worker.js) behind a fault injector on its train_step calls. */
@@ -140,9 +140,8 @@ interface Outcome {
 }
 
 // launched once, while the file is collected, so that a browser that cannot run skips the tests below
-const launched = await launchChromium(chromiumPath());
-const skip = launched.problem !== undefined && !inCi();
-if (skip) process.stderr.write(`browser tests skipped: ${explain(launched.problem!)} (With CI=true this fails.)\n`);
+const chromium = await browserForTests();
+const skip = chromium.skip;
 
 let browser: Browser | undefined;
 let server: Server | undefined;
@@ -150,8 +149,7 @@ let base: string;
 let cdp: CDPSession;
 
 beforeAll(async () => {
-  if (launched.problem !== undefined) throw new Error(`CI=true and no usable browser: ${explain(launched.problem)}`);
-  browser = launched.browser;
+  browser = chromium.need();
   await ensureBuilt();
   // a copy of the built library (a rebuild of dist/ by another test must not pull it from under the page)
   const dir = await tempDir("wmlp-death-browser-");
