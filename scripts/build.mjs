@@ -11,9 +11,10 @@
 import { readdirSync, statSync, existsSync, mkdirSync, copyFileSync, rmSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { KERNEL_API, kernelApi } from "./kernel-api.mjs";
+import { runIfMain } from "./main.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const asconfig = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
@@ -159,11 +160,4 @@ export async function build({ ifStale = false, say = () => {} } = {}) {
   if (wasmStale || hostStale) say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await build({ ifStale: process.argv.includes("--if-stale") });
-  } catch (e) {
-    console.error(e.message);
-    process.exit(1);
-  }
-}
+await runIfMain(import.meta.url, (argv) => build({ ifStale: argv.includes("--if-stale") }));

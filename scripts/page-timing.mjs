@@ -15,7 +15,8 @@
 
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { runIfMain } from "./main.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = "usage: node scripts/page-timing.mjs FILE.csv [--web DIR] [--epochs N]";
@@ -78,11 +79,4 @@ async function main(argv) {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await main(process.argv.slice(2));
-  } catch (e) {
-    console.error(e.message);
-    process.exit(1);
-  }
-}
+await runIfMain(import.meta.url, main);

@@ -19,7 +19,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { runIfMain } from "./main.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const IMAGES = join(ROOT, "docs", "images");
@@ -132,11 +133,4 @@ async function main(argv) {
   if (!argv.includes("--svg-only")) await makeScreenshots();
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await main(process.argv.slice(2));
-  } catch (e) {
-    console.error(e.message);
-    process.exit(1);
-  }
-}
+await runIfMain(import.meta.url, main);

@@ -16,7 +16,8 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { runIfMain } from "./main.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT = join(ROOT, "docs", "images", "data-view");
@@ -124,11 +125,4 @@ async function main(argv) {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await main(process.argv.slice(2));
-  } catch (e) {
-    console.error(e.message);
-    process.exit(1);
-  }
-}
+await runIfMain(import.meta.url, main);
