@@ -94,7 +94,8 @@ function writeDigitsModule() {
 
 /**
  * The host's typed view of the kernels (src/engine/kernel-api.ts), from the AssemblyScript and the built
- * module's scratch size; written only when it changes, so an unchanged interface does not make the host stale.
+ * module's scratch size; written only when it changes, so an unchanged interface does not make the host stale
+ * (and a changed one does: true).
  */
 async function writeKernelApi() {
   const scalar = targets.find((t) => t.name === "scalar") ?? targets[0];
@@ -103,7 +104,9 @@ async function writeKernelApi() {
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, step_check: () => {} } });
   const text = kernelApi(root, Number(exports.GEMM_SCRATCH_BYTES.value));
   const out = join(root, KERNEL_API);
-  if (!existsSync(out) || readFileSync(out, "utf8") !== text) writeFileSync(out, text);
+  if (existsSync(out) && readFileSync(out, "utf8") === text) return false;
+  writeFileSync(out, text);
+  return true;
 }
 
 /**
@@ -112,7 +115,7 @@ async function writeKernelApi() {
  */
 export async function build({ ifStale = false, say = () => {} } = {}) {
   const wasmStale = !ifStale || newest(["assembly", "asconfig.json", "package-lock.json"]) > oldest(wasmOut);
-  const hostStale = !ifStale || newest(["src", "bench", "test/reference", "tsconfig.json", "package-lock.json"]) > oldest(["dist/src/cli/train.js"]);
+  let hostStale = !ifStale || newest(["src", "bench", "test/reference", "tsconfig.json", "package-lock.json"]) > oldest(["dist/src/cli/train.js"]);
   const t0 = Date.now();
   if (wasmStale || hostStale) say(`building ${[wasmStale && "the kernels", hostStale && "the host"].filter(Boolean).join(" and ")} (only after a change)...`);
 
@@ -123,7 +126,9 @@ export async function build({ ifStale = false, say = () => {} } = {}) {
       if (error) throw new Error(`asc (${name}) failed: ${error.message}`);
     }
   }
-  if (wasmStale || !existsSync(join(root, KERNEL_API))) await writeKernelApi();
+  // the kernels' interface is one of the host's sources: a new one (a constant or a kernel changed in
+  // assembly/) makes the host stale although it was not when this build began
+  if ((wasmStale || !existsSync(join(root, KERNEL_API))) && (await writeKernelApi())) hostStale = true;
   writeKernelModules(ifStale);
   if (!ifStale || newest(["data/digits.csv.gz", "scripts/build.mjs"]) > oldest(digitsOut)) writeDigitsModule();
 
