@@ -4,34 +4,67 @@
 // epochs and switches to one thread when that is faster, and back when the machine is free again.
 //
 // It measures windows of epochs (at least WINDOW_MS of training each, so that short epochs are timed over
-// many), and keeps the fastest window on all the threads as the baseline. Only after SETTLE_MS of training
-// does it act (a short fit never changes count): when a window on all threads is SLOWER times the baseline
-// it tries one thread for a window, and stays there if that window was faster; on one thread it tries all
-// threads again every RETRY windows.
+// many). Two things send it to try one thread for a window, and stay there if that window was faster:
+// - where the process's CPU time can be read (Node), a window on all threads in which the process got less
+//   than STARVED of `max` cores: another program holds a core, and waiting threads sleep instead of working.
+//   Acted on from the first window, since it is seen directly.
+// - a window on all threads SLOWER times the fastest such window (the baseline), once SETTLE_MS of training
+//   has passed (a short fit never changes count on timings alone).
+// A try of one thread that loses holds both back for RETRY windows, twice as many after each further loss.
+// On one thread it tries all threads again after RETRY windows, and after twice as many each time all
+// threads lose again (up to MAX_HOLD windows).
+
+import { isNode } from "../bytes.js";
 
 export const WINDOW_MS = 50;
 export const SETTLE_MS = 1000;
 export const SLOWER = 1.3;
 export const RETRY = 8;
+export const STARVED = 0.65;
+export const MAX_HOLD = 64;
+
+/** The clocks a tuner reads at the ends of its windows: the process's CPU time and wall time, milliseconds. */
+export interface TunerClock {
+  cpu(): number;
+  wall(): number;
+}
+
+/** This process's clocks, where its CPU time can be read (Node); undefined elsewhere. */
+export function processClock(): TunerClock | undefined {
+  if (!isNode || typeof process.cpuUsage !== "function") return undefined;
+  return {
+    cpu: () => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1000;
+    },
+    wall: () => performance.now(),
+  };
+}
 
 type Mode = "all" | "probe-one" | "one" | "probe-all";
 
 export class ThreadTuner {
   private mode: Mode = "all";
-  /** The window being measured: its threads, epochs and milliseconds. */
+  /** The window being measured: its threads, epochs and milliseconds, and the clocks when it began. */
   private threads: number;
   private epochs = 0;
   private ms = 0;
   private total = 0;
+  private cpu0 = 0;
+  private wall0 = 0;
   /** The fastest window on all threads (ms an epoch), and the latest on each count. */
   private baseline = Infinity;
   private lastAll = Infinity;
   private lastOne = Infinity;
-  private sinceRetry = 0;
+  /** Windows left before the next try of the other count, and how many the next hold lasts. */
+  private hold = 0;
+  private probeHold = RETRY;
+  private oneHold = RETRY;
 
-  /** `max`: the threads the fit planned for (more than one). */
-  constructor(readonly max: number) {
+  /** `max`: the threads the fit planned for (more than one); `clock`: see processClock. */
+  constructor(readonly max: number, private readonly clock?: TunerClock) {
     this.threads = max;
+    this.restart();
   }
 
   /** The threads the next epoch should run on. */
@@ -45,35 +78,64 @@ export class ThreadTuner {
     if (threads !== this.threads) {
       // workers still joining, or a switch: a window times one count only
       this.threads = threads;
-      this.epochs = 0;
-      this.ms = 0;
+      this.restart();
     }
     this.epochs++;
     this.ms += ms;
     if (this.ms < WINDOW_MS) return;
-    const perEpoch = this.ms / this.epochs;
-    this.epochs = 0;
-    this.ms = 0;
+    const perEpoch = this.ms / this.epochs, cores = this.coresUsed();
+    this.restart();
     if (threads === this.max) this.lastAll = perEpoch;
     else this.lastOne = perEpoch;
-    this.decide(threads, perEpoch);
+    this.decide(threads, perEpoch, cores);
   }
 
-  private decide(threads: number, perEpoch: number): void {
-    const settled = this.total >= SETTLE_MS;
+  /** Starts a window: no epochs yet, the clocks as they read now. */
+  private restart(): void {
+    this.epochs = 0;
+    this.ms = 0;
+    if (this.clock) {
+      this.cpu0 = this.clock.cpu();
+      this.wall0 = this.clock.wall();
+    }
+  }
+
+  /** The cores the process kept busy over the window that just ended (CPU time over wall time), if known. */
+  private coresUsed(): number | undefined {
+    if (!this.clock) return undefined;
+    const wall = this.clock.wall() - this.wall0;
+    return wall > 0 ? (this.clock.cpu() - this.cpu0) / wall : undefined;
+  }
+
+  private decide(threads: number, perEpoch: number, cores: number | undefined): void {
     switch (this.mode) {
-      case "all":
+      case "all": {
         if (threads !== this.max) return;
         this.baseline = Math.min(this.baseline, perEpoch);
-        if (settled && perEpoch > SLOWER * this.baseline) this.mode = "probe-one";
+        if (this.hold > 0) {
+          this.hold--;
+          return;
+        }
+        const starved = cores !== undefined && cores < STARVED * this.max;
+        const slower = this.total >= SETTLE_MS && perEpoch > SLOWER * this.baseline;
+        if (starved || slower) this.mode = "probe-one";
         return;
+      }
       case "probe-one":
         if (threads !== 1) return;
-        this.mode = this.lastOne < this.lastAll ? "one" : "all";
-        this.sinceRetry = 0;
+        if (this.lastOne < this.lastAll) {
+          this.mode = "one";
+          this.hold = this.oneHold;
+          this.probeHold = RETRY;
+        } else {
+          // all threads were faster after all: do not try one again too soon
+          this.mode = "all";
+          this.hold = this.probeHold;
+          this.probeHold = Math.min(MAX_HOLD, 2 * this.probeHold);
+        }
         return;
       case "one":
-        if (++this.sinceRetry >= RETRY) this.mode = "probe-all";
+        if (--this.hold <= 0) this.mode = "probe-all";
         return;
       case "probe-all":
         if (threads !== this.max) return;
@@ -81,9 +143,12 @@ export class ThreadTuner {
           // the machine is free again: this is the new baseline
           this.mode = "all";
           this.baseline = this.lastAll;
+          this.oneHold = RETRY;
+          this.hold = 0;
         } else {
           this.mode = "one";
-          this.sinceRetry = 0;
+          this.oneHold = Math.min(MAX_HOLD, 2 * this.oneHold);
+          this.hold = this.oneHold;
         }
     }
   }

@@ -8,7 +8,7 @@ import type { FitSettings } from "./options.js";
 import type { LoopHooks } from "./fit.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { restore, takeCheckpoint, type Snapshot } from "./resume.js";
-import { ThreadTuner } from "./adapt.js";
+import { processClock, ThreadTuner } from "./adapt.js";
 
 /**
  * How a fit's epoch loop starts and what it calls between epochs: the seeded shuffle for mini-batches, the best
@@ -23,7 +23,7 @@ export function loopHooks(net: Network, s: FitSettings, seed: number, params: Pa
   return {
     rng, best, boundary, between,
     // threads the fit chose itself ("auto") follow the machine's load; a count asked for is kept
-    tuner: s.threads === undefined && T > 1 ? new ThreadTuner(T) : undefined,
+    tuner: s.threads === undefined && T > 1 ? new ThreadTuner(T, processClock()) : undefined,
     from: from && restore(from, net, rng, best),
     checkpoint: c && { every: c.every, take: (loop) => c.write(takeCheckpoint(net, rng, best, loop, snapshot()), loop.epoch) },
   };

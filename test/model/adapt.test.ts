@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadDigits, MLP } from "../../src/index.js";
-import { RETRY, SETTLE_MS, ThreadTuner, WINDOW_MS } from "../../src/model/adapt.js";
+import { MAX_HOLD, processClock, RETRY, SETTLE_MS, STARVED, ThreadTuner, WINDOW_MS, type TunerClock } from "../../src/model/adapt.js";
 import { createHash } from "node:crypto";
 
 /** Feeds the tuner windows of one epoch each (WINDOW_MS or more long), running each on the threads it wants. */
@@ -16,6 +16,33 @@ function feed(t: ThreadTuner, ms: (threads: number, i: number) => number, window
   }
   return seen;
 }
+
+/** A clock the test moves: each window of `ms` on which the process kept `cores` cores busy. */
+class FakeClock implements TunerClock {
+  private c = 0;
+  private w = 0;
+  cpu = () => this.c;
+  wall = () => this.w;
+  pass(ms: number, cores: number): void {
+    this.w += ms;
+    this.c += ms * cores;
+  }
+}
+
+/** feed() with the clock: each window's epoch takes ms(threads, i) and keeps cores(threads, i) cores busy. */
+function feedClocked(t: ThreadTuner, clock: FakeClock, ms: (threads: number, i: number) => number, cores: (threads: number, i: number) => number, windows: number): number[] {
+  const seen: number[] = [];
+  for (let i = 0; i < windows; i++) {
+    const threads = t.want, took = Math.max(WINDOW_MS, ms(threads, i));
+    seen.push(threads);
+    clock.pass(took, cores(threads, i));
+    t.ran(threads, took);
+  }
+  return seen;
+}
+
+/** The windows at which the count changed, as [window, threads]. */
+const switches = (seen: number[]) => seen.flatMap((n, i) => (i > 0 && n !== seen[i - 1] ? [[i, n]] : []));
 
 describe("ThreadTuner", () => {
   it("on a free machine stays on all threads", () => {
@@ -51,6 +78,61 @@ describe("ThreadTuner", () => {
     t.ran(2, 5); // one slow epoch inside a window of fast ones
     for (let i = 0; i < 100; i++) t.ran(2, 0.5);
     expect(t.want).toBe(2);
+  });
+});
+
+describe("ThreadTuner with the process's CPU time", () => {
+  it("on a free machine (both cores busy with the fit) never tries one thread", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    const seen = feedClocked(t, clock, () => 60 + Math.random() * 10, () => 1.7 + Math.random() * 0.3, 200);
+    expect(seen.every((n) => n === 2)).toBe(true);
+  });
+
+  it("tries one thread after the first window in which the fit got one core's worth on two threads, long before SETTLE_MS, and stays while one is faster", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    // another program holds a core: two threads take 150 ms an epoch and keep one core busy; one takes 100
+    const seen = feedClocked(t, clock, (n) => (n === 2 ? 150 : 100), () => 1.0, RETRY);
+    expect(150 < SETTLE_MS && 1.0 < STARVED * 2).toBe(true);
+    expect(seen[0]).toBe(2);
+    expect(seen.slice(1).every((n) => n === 1)).toBe(true);
+  });
+
+  it("does not act on a window just above STARVED of the cores", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    const seen = feedClocked(t, clock, (n) => (n === 2 ? 150 : 100), () => STARVED * 2 + 0.05, 3 * RETRY);
+    expect(seen.every((n) => n === 2)).toBe(true);
+  });
+
+  it("after a try of one thread that loses, holds the next try back for RETRY windows, then twice as long, up to MAX_HOLD", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    // the process looks starved (few cores busy) but two threads are still faster: every try loses
+    const seen = feedClocked(t, clock, (n) => (n === 2 ? 60 : 100), () => 1.0, 400);
+    const tries = seen.flatMap((n, i) => (n === 1 ? [i] : []));
+    const gaps = tries.slice(1).map((w, i) => w - tries[i] - 1);
+    expect(tries[0]).toBe(1);
+    // the windows on two threads between tries: the hold, and the window that decided to try
+    expect(gaps.slice(0, 5)).toEqual([RETRY + 1, 2 * RETRY + 1, 4 * RETRY + 1, MAX_HOLD + 1, MAX_HOLD + 1].map((g) => Math.min(g, MAX_HOLD + 1)));
+  });
+
+  it("on one thread tries all threads again after RETRY windows, then after twice as many while they lose, and stays on them once they win", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    const freeFrom = 200;
+    const seen = feedClocked(t, clock, (n, i) => (n === 2 ? (i < freeFrom ? 150 : 60) : 100), (n, i) => (n === 2 && i < freeFrom ? 1.0 : n), 300);
+    const tries = seen.flatMap((n, i) => (i > 1 && i < freeFrom && n === 2 ? [i] : []));
+    expect(tries.slice(1).map((w, i) => w - tries[i] - 1).slice(0, 3)).toEqual([2 * RETRY, 4 * RETRY, 8 * RETRY].map((h) => Math.min(h, MAX_HOLD)));
+    // free again: the next try of two threads wins and the fit stays there
+    const last = switches(seen).at(-1)!;
+    expect(last[1]).toBe(2);
+    expect(seen.slice(last[0]).every((n) => n === 2)).toBe(true);
+  });
+
+  it("reads this process's CPU time in Node: a busy loop advances it", () => {
+    const clock = processClock()!;
+    const c0 = clock.cpu(), w0 = clock.wall();
+    let x = 0;
+    while (clock.wall() - w0 < 30) x += Math.sqrt(x + 1);
+    expect(x).toBeGreaterThan(0);
+    expect(clock.cpu() - c0).toBeGreaterThan(10);
   });
 });
 
