@@ -37,7 +37,8 @@ export function processClock(): TunerClock | undefined {
       const c = process.cpuUsage();
       return (c.user + c.system) / 1000;
     },
-    wall: () => performance.now(),
+    // (hrtime, not performance.now(): Node loads perf_hooks on the first touch of `performance`)
+    wall: () => Number(process.hrtime.bigint()) / 1e6,
   };
 }
 
