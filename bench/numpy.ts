@@ -6,16 +6,15 @@
 // loading the data. NumPy runs as /usr/bin/python3 (Debian's, with numpy, scikit-learn and OpenBLAS).
 
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { machine, type Machine } from "./machine.js";
+import { fromBench, lastJson, TRAIN } from "./spawned.js";
 import type { Settings } from "./plan.js";
 import { median } from "./sample.js";
 import { num, renderTable, type Column } from "./table.js";
 
 const PYTHON = "/usr/bin/python3";
-const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 // dist/bench/numpy.js -> <repo>/bench/numpy/*.py and <repo>/dist/src/cli/train.js
-const ORIGINAL_PY = path("../../bench/numpy/original.py"), BIG_PY = path("../../bench/numpy/big.py"), TRAIN = path("../src/cli/train.js");
+const ORIGINAL_PY = fromBench("../../bench/numpy/original.py"), BIG_PY = fromBench("../../bench/numpy/big.py");
 
 interface Comparison {
   id: string;
@@ -35,13 +34,6 @@ const COMPARISONS: readonly Comparison[] = [
   { id: "wide-1t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "1", numpy: [BIG_PY, "200", "float32"], blasThreads: "1" },
   { id: "wide-2t", name: "MLP 64-256-256-10, 200 epochs", ours: ["--hidden", "256,256", "--epochs", "200"], oursThreads: "auto", numpy: [BIG_PY, "200", "float32"], blasThreads: "2" },
 ];
-
-/** The last line of a process's output as JSON, or an error naming the command. */
-function lastJson(what: string, r: ReturnType<typeof spawnSync>): Record<string, unknown> {
-  const out = String(r.stdout ?? "").trim(), err = String(r.stderr ?? "").trim();
-  if (r.status !== 0) throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}): ${err.split("\n").slice(-2).join(" | ")}`);
-  return JSON.parse(out.split("\n").pop() ?? "") as Record<string, unknown>;
-}
 
 function runOurs(c: Comparison): { ms: number; threads: number; kernels: string } {
   const r = spawnSync(process.execPath, [TRAIN, ...c.ours, "--json", "--threads", c.oursThreads], { encoding: "utf8" });

@@ -12,16 +12,15 @@
 
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { machine, type Machine } from "./machine.js";
+import { fromBench, lastJson, TRAIN } from "./spawned.js";
 import type { Settings } from "./plan.js";
 import { median } from "./sample.js";
 import { num, renderTable, type Column } from "./table.js";
 
 const PYTHON = "/usr/bin/python3";
-const path = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 // dist/bench/torch.js -> <repo>/bench/torch/fashion.py and <repo>/dist/src/cli/train.js
-const FASHION_PY = path("../../bench/torch/fashion.py"), TRAIN = path("../src/cli/train.js");
+const FASHION_PY = fromBench("../../bench/torch/fashion.py");
 /** Where bench/torch/fashion.py reads the data; our CLI is pointed at the same folder. */
 const DATA_DIR = "/usr/share/datasets/fashion-mnist";
 const DATA_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
@@ -53,13 +52,6 @@ interface Run {
 const SLOTS: readonly { side: Side; asked: Run["asked"] }[] = [
   { side: "ours", asked: "1" }, { side: "torch", asked: "1" }, { side: "ours", asked: "2" }, { side: "torch", asked: "2" },
 ];
-
-/** The last line of a process's output as JSON, or an error naming the command. */
-function lastJson(what: string, r: ReturnType<typeof spawnSync>): Record<string, unknown> {
-  const out = String(r.stdout ?? "").trim(), err = String(r.stderr ?? "").trim();
-  if (r.status !== 0) throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}): ${err.split("\n").slice(-2).join(" | ")}`);
-  return JSON.parse(out.split("\n").pop() ?? "") as Record<string, unknown>;
-}
 
 function run(side: Side, asked: Run["asked"], epochs: number): Run {
   let j: Record<string, unknown>;
