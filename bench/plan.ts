@@ -21,7 +21,7 @@ export const THREADED: Impl = "relaxed";
 /** Slice sizes the original MLP's epoch is timed with (the step's default is among them). */
 export const SLICES = [64, 128, 256, 512, 1797];
 
-export type Mode = "default" | "sweep" | "vs-numpy" | "vs-torch";
+export type Mode = "default" | "sweep" | "vs-numpy" | "vs-torch" | "busy";
 
 export interface Settings {
   mode: Mode;
@@ -35,7 +35,7 @@ export interface Settings {
   impls: Impl[];
   /** Thread counts the threaded build's epochs are timed on. */
   threads: number[];
-  /** --vs-numpy, --vs-torch: alternated pairs per comparison. */
+  /** --vs-numpy, --vs-torch: alternated pairs per comparison; --busy: rounds. */
   pairs: number;
   /** --vs-torch: epochs of each training run. */
   epochs: number;
@@ -55,6 +55,7 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
        node dist/bench/run.js --sweep [--impl simd,relaxed] [--quick] [--json] [--filter REGEX]
        node dist/bench/run.js --vs-numpy [--pairs N] [--json] [--filter REGEX]
        node dist/bench/run.js --vs-torch [--pairs N] [--epochs E] [--json]
+       node dist/bench/run.js --busy [--pairs N] [--json] [--filter REGEX]
 
   (default)        kernels at the training shapes, whole epochs of five workloads, threads, slices, L2, breakdown
   --sweep          GFLOP/s and % of peak of the three matmul forms over square sizes and every product of
@@ -62,18 +63,21 @@ export const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--filter
   --vs-numpy       whole training runs against NumPy (/usr/bin/python3), alternated in pairs (about a minute)
   --vs-torch       Fashion-MNIST epochs against PyTorch (/usr/bin/python3, bench/torch/fashion.py), one and
                    two threads each, alternated in pairs (about 40 s a pair at 3 epochs)
+  --busy           CLI runs with --threads auto, 1 and all, on the machine as it is and beside busy processes
+                   (one fewer than the cores): what auto does when another program holds a core (about 2 min)
   --quick          short run (100 ms per measurement after 50 ms of warm-up; no 1000-epoch fits)
   --json           one JSON document on stdout (see the header of bench/run.ts)
   --filter REGEX   only measurements whose id matches, e.g. 'gemm_nn', 'epoch|fit', '^sgd/', 'mlp$'
                    ids: <kernel>/<MxKxN or size> (gemm_tn/65x256x32, softmax_xent/256x10, sgd/2080), peak,
                    epoch/W, threads/W for W in ${WORKLOADS.map((w) => w.id).join(", ")}; fit/W for W in
                    ${FIT_WORKLOADS.join(", ")}; breakdown/W for W in ${BREAKDOWN_WORKLOADS.join(", ")};
-                   slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-mlp-1t, original-slp, wide-1t, wide-2t
+                   slices/mlp, l2/mlp; with --vs-numpy: original-mlp, original-mlp-1t, original-slp, wide-1t, wide-2t;
+                   with --busy: digits, mnist
   --repeat N       runs of each worker process (interleaved), median of their figures [${DEFAULT_REPEAT}]
   --impl LIST      comma-separated subset of ${IMPLS.join(",")} [all; --sweep: simd,relaxed]
   --threads LIST   thread counts for the ${THREADED} build's epochs, e.g. 1,2 (1 is always among them)
                    [1..the available cores]
-  --pairs N        --vs-numpy: pairs per comparison, at least 3; --vs-torch: at least 1 [${DEFAULT_PAIRS}]
+  --pairs N        --vs-numpy: pairs per comparison, at least 3; --vs-torch: at least 1; --busy: rounds [${DEFAULT_PAIRS}]
   --epochs E       --vs-torch: epochs of each training run [${DEFAULT_TORCH_EPOCHS}]
 `;
 
@@ -105,14 +109,14 @@ export function parseSettings(argv: string[]): Settings {
     options: {
       json: { type: "boolean", default: false }, quick: { type: "boolean", default: false },
       sweep: { type: "boolean", default: false }, "vs-numpy": { type: "boolean", default: false },
-      "vs-torch": { type: "boolean", default: false }, epochs: { type: "string" },
+      "vs-torch": { type: "boolean", default: false }, busy: { type: "boolean", default: false }, epochs: { type: "string" },
       filter: { type: "string" }, repeat: { type: "string" }, impl: { type: "string" }, threads: { type: "string" },
       pairs: { type: "string" }, worker: { type: "string" }, help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
-  if ([v.sweep, v["vs-numpy"], v["vs-torch"]].filter(Boolean).length > 1) throw new Error("--sweep, --vs-numpy and --vs-torch are separate runs: give one");
-  const mode: Mode = v.sweep ? "sweep" : v["vs-numpy"] ? "vs-numpy" : v["vs-torch"] ? "vs-torch" : "default";
+  if ([v.sweep, v["vs-numpy"], v["vs-torch"], v.busy].filter(Boolean).length > 1) throw new Error("--sweep, --vs-numpy, --vs-torch and --busy are separate runs: give one");
+  const mode: Mode = v.sweep ? "sweep" : v["vs-numpy"] ? "vs-numpy" : v["vs-torch"] ? "vs-torch" : v.busy ? "busy" : "default";
   if (v.epochs !== undefined && mode !== "vs-torch") throw new Error("--epochs is for --vs-torch");
   if (v.worker !== undefined && !IMPLS.includes(v.worker as Impl)) throw new Error(`--worker: unknown implementation ${v.worker}`);
   let filter: RegExp | undefined;
@@ -127,7 +131,7 @@ export function parseSettings(argv: string[]): Settings {
     repeat: positiveInt("--repeat", v.repeat, DEFAULT_REPEAT),
     impls: parseImpls(v.impl, mode),
     threads: parseThreads(v.threads),
-    pairs: positiveInt("--pairs", v.pairs, DEFAULT_PAIRS, mode === "vs-torch" ? 1 : 3),
+    pairs: positiveInt("--pairs", v.pairs, DEFAULT_PAIRS, mode === "vs-numpy" ? 3 : 1),
     epochs: positiveInt("--epochs", v.epochs, DEFAULT_TORCH_EPOCHS),
     time: quick ? 100 : mode === "sweep" ? 300 : 500,
     warmup: quick ? 50 : mode === "sweep" ? 100 : 200,

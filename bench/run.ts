@@ -6,6 +6,7 @@
 //   node dist/bench/run.js --sweep         the three matmul forms by shape, as GFLOP/s and % of peak (~2 min)
 //   node dist/bench/run.js --vs-numpy      whole training runs against NumPy, alternated in pairs (~1 min)
 //   node dist/bench/run.js --vs-torch      Fashion-MNIST epochs against PyTorch, alternated in pairs (~40 s a pair)
+//   node dist/bench/run.js --busy          --threads auto against 1 and all, quiet and beside busy processes (~2 min)
 //   flags: --quick, --json, --filter REGEX, --repeat N, --impl LIST, --threads LIST, --pairs N, --epochs E (see --help)
 //
 // Method. First the check (check.ts): every selected kernel case and workload runs once on each selected
@@ -36,6 +37,7 @@
 //       fit:       workload, threads (used), seconds (MLP.fit, 1000 epochs, train_ms; id fit/W/1 or fit/W/auto) ] }
 //   --vs-numpy --json prints { machine, pairs, comparisons: [...] } (see numpy.ts).
 //   --vs-torch --json prints { mode: "vs-torch", machine, pairs, epochs, runs: [...], comparisons: [...] } (see torch.ts).
+//   --busy --json prints { mode: "busy", machine, rounds, cores, rows: [...] } (see busy.ts).
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -50,6 +52,7 @@ import { runWorker, type Measurement, type WorkerOutput } from "./worker.js";
 import { loadAll } from "./workloads.js";
 import { runVsNumpy } from "./numpy.js";
 import { runVsTorch } from "./torch.js";
+import { runBusy } from "./busy.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -138,7 +141,7 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify(out) + "\n");
     return 0;
   }
-  return s.mode === "vs-numpy" ? runVsNumpy(s) : s.mode === "vs-torch" ? runVsTorch(s) : bench(s);
+  return s.mode === "vs-numpy" ? runVsNumpy(s) : s.mode === "vs-torch" ? runVsTorch(s) : s.mode === "busy" ? runBusy(s) : bench(s);
 }
 
 main().then(

@@ -3,9 +3,11 @@
 // that disagrees with its twin stops it before anything is timed. (Speed itself is measured by the bench,
 // not asserted here.)
 
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { autoOverBest, type Count, type Run } from "../bench/busy.js";
+import { parseSettings } from "../bench/plan.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const FILTER = "^sgd/2080$|^epoch/slp$";
@@ -39,4 +41,25 @@ it("a case that disagrees with its twin stops the bench before any timing, with 
   expect(out.checks.failures).toHaveLength(3);
   expect(out.checks.failures[0]).toMatch(/^scalar sgd\/2080 .*W\[0\]/);
   expect(out.measurements).toEqual([]);
+});
+
+describe("--busy (what --threads auto does beside busy processes; run by hand, as it loads the machine)", () => {
+  it("is a mode of its own, with rounds from --pairs (at least 1), and refuses to be combined with another", () => {
+    const s = parseSettings(["--busy", "--pairs", "1", "--filter", "digits"]);
+    expect([s.mode, s.pairs, s.filterText]).toEqual(["busy", 1, "digits"]);
+    expect(() => parseSettings(["--busy", "--vs-numpy"])).toThrow(/separate runs/);
+    expect(() => parseSettings(["--vs-numpy", "--pairs", "1"])).toThrow(/--pairs/);
+  });
+
+  it("rates each round by auto's time over the faster fixed count's in that round", () => {
+    const run = (round: number, threads: Count, train_ms: number): Run => ({ workload: "digits", busy: 1, round, threads, train_ms, busy_epochs: 0, ran_on: 2 });
+    const runs = [run(0, "auto", 450), run(0, "1", 400), run(0, "all", 560), run(1, "all", 250), run(1, "auto", 275), run(1, "1", 390)];
+    expect(autoOverBest(runs)).toEqual([450 / 400, 275 / 250]);
+  });
+
+  it("says which workloads there are when the filter matches none, and exits 2 without starting a busy process", () => {
+    const r = spawnSync(process.execPath, ["dist/bench/run.js", "--busy", "--filter", "nothing-like-this"], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("matches no workload (digits, mnist)");
+  });
 });

@@ -4,7 +4,9 @@
 // epochs and switches to one thread when that is faster, and back when the machine is free again.
 //
 // It measures windows of epochs (at least WINDOW_MS of training each, so that short epochs are timed over
-// many). Two things send it to try one thread for a window, and stay there if that window was faster:
+// many). Two things send it to try one thread for a window, and stay there if that window was clearly faster
+// (at most CLEARLY times the last window on all threads, an epoch: all threads are the default, and a try
+// that keeps a count no faster costs):
 // - where the process's CPU time can be read (Node), a window on all threads in which the process got less
 //   than STARVED of `max` cores: another program holds a core, and waiting threads sleep instead of working.
 //   Acted on from the first window, since it is seen directly.
@@ -22,6 +24,7 @@ export const SLOWER = 1.3;
 export const RETRY = 8;
 export const STARVED = 0.65;
 export const MAX_HOLD = 64;
+export const CLEARLY = 0.9;
 
 /** The clocks a tuner reads at the ends of its windows: the process's CPU time and wall time, milliseconds. */
 export interface TunerClock {
@@ -124,7 +127,7 @@ export class ThreadTuner {
       }
       case "probe-one":
         if (threads !== 1) return;
-        if (this.lastOne < this.lastAll) {
+        if (this.lastOne < CLEARLY * this.lastAll) {
           this.mode = "one";
           this.hold = this.oneHold;
           this.probeHold = RETRY;

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadDigits, MLP } from "../../src/index.js";
-import { MAX_HOLD, processClock, RETRY, SETTLE_MS, STARVED, ThreadTuner, WINDOW_MS, type TunerClock } from "../../src/model/adapt.js";
+import { CLEARLY, MAX_HOLD, processClock, RETRY, SETTLE_MS, STARVED, ThreadTuner, WINDOW_MS, type TunerClock } from "../../src/model/adapt.js";
 import { createHash } from "node:crypto";
 
 /** Feeds the tuner windows of one epoch each (WINDOW_MS or more long), running each on the threads it wants. */
@@ -95,6 +95,13 @@ describe("ThreadTuner with the process's CPU time", () => {
     expect(150 < SETTLE_MS && 1.0 < STARVED * 2).toBe(true);
     expect(seen[0]).toBe(2);
     expect(seen.slice(1).every((n) => n === 1)).toBe(true);
+  });
+
+  it("goes back to all threads when one was faster by less than CLEARLY (the default, and another try costs)", () => {
+    const clock = new FakeClock(), t = new ThreadTuner(2, clock);
+    const near = (CLEARLY + 1) / 2;
+    const seen = feedClocked(t, clock, (n) => (n === 2 ? 100 : 100 * near), () => 1.0, 3);
+    expect(seen).toEqual([2, 1, 2]);
   });
 
   it("does not act on a window just above STARVED of the cores", () => {
