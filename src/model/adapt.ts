@@ -66,7 +66,7 @@ export class ThreadTuner {
   private oneHold = RETRY;
 
   /** `max`: the threads the fit planned for (more than one); `clock`: see processClock. */
-  constructor(readonly max: number, private readonly clock?: TunerClock) {
+  constructor(readonly max: number, readonly clock?: TunerClock) {
     this.threads = max;
     this.restart();
   }

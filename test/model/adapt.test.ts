@@ -133,18 +133,36 @@ describe("ThreadTuner with the process's CPU time", () => {
     expect(seen.slice(last[0]).every((n) => n === 2)).toBe(true);
   });
 
-  it("reads this process's CPU time in Node: a busy loop advances it", () => {
+  it("reads this process's CPU time in Node, in milliseconds: a busy loop advances it about as fast as the wall clock", () => {
     const clock = processClock()!;
     const c0 = clock.cpu(), w0 = clock.wall();
     let x = 0;
-    while (clock.wall() - w0 < 30) x += Math.sqrt(x + 1);
+    // until 20 ms of CPU time (however loaded the machine), or 10 s
+    while (clock.cpu() - c0 < 20 && clock.wall() - w0 < 10_000) x += Math.sqrt(x + 1);
+    const cpu = clock.cpu() - c0, wall = clock.wall() - w0;
     expect(x).toBeGreaterThan(0);
-    expect(clock.cpu() - c0).toBeGreaterThan(10);
+    expect(cpu).toBeGreaterThanOrEqual(20);
+    // milliseconds on both clocks: one busy thread (and the runtime's own) cannot keep many cores busy
+    expect(cpu / wall).toBeLessThan(4);
+    expect(cpu / wall).toBeGreaterThan(0.01);
   });
 });
 
 describe("a fit whose tuner switches threads between epochs", () => {
   afterEach(() => vi.restoreAllMocks());
+
+  it("gives its tuner this process's clock in Node (a fit that chose its own count)", async () => {
+    const d = await loadDigits();
+    let clock: TunerClock | undefined;
+    vi.spyOn(ThreadTuner.prototype, "ran").mockImplementation(function (this: ThreadTuner) {
+      clock = this.clock;
+    });
+    const m = await MLP.create({ layers: [64, 64, 10], seed: 11, threads: 2, kernels: "simd" });
+    m.fit(d.X, d.y, { epochs: 2, batch: 128 });
+    m.dispose();
+    expect(clock).toBeDefined();
+    expect(clock!.cpu()).toBeGreaterThan(0);
+  });
 
   it("gives the bytes of a one-thread fit, counts the epochs on one thread, and reports the most threads it ran on", async () => {
     const d = await loadDigits();
