@@ -119,7 +119,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary | RegressionSumm
   if (s.interrupted) out.push(`Interrupted (Ctrl+C) after ${s.epochs} of ${cfg.epochs} epochs`);
   let line = `Final      | Acc: ${pct(cfg, s.accuracy, 1)} | Loss: ${s.loss.toFixed(4)}`;
   if (s.test_loss !== undefined) line += ` | Test acc: ${pct(cfg, s.test_accuracy!, 1)} | Test loss: ${s.test_loss.toFixed(4)}`;
-  line += ` | ${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${s.epochs_per_s < 10 ? s.epochs_per_s.toFixed(1) : Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
+  line += ` | ${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${s.epochs_per_s < 10 ? s.epochs_per_s.toFixed(1) : Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${threadsText(s)}`;
   out.push(line);
   if (s.best_epoch !== undefined) out.push(`Early stopping kept the weights of epoch ${s.best_epoch} (lowest held-out loss)`);
   if (s.confusion && testRows !== undefined) {
@@ -135,7 +135,7 @@ export function summaryLines(cfg: TrainCliConfig, s: FitSummary | RegressionSumm
 
 /** A regression fit's closing lines: the JSON summary, or the Final line and what follows it. */
 function regressionSummaryLines(cfg: TrainCliConfig, s: RegressionSummary, data: DataInfo): string[] {
-  const timing = `${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${s.threads}`;
+  const timing = `${trainedText(s)} in ${(s.train_ms / 1000).toFixed(2)} s (${Math.round(s.epochs_per_s)} epochs/s) | kernels: ${s.kernels} | threads: ${threadsText(s)}`;
   if (cfg.json) {
     const { history, ...rest } = s;
     return [JSON.stringify({
@@ -151,6 +151,12 @@ function regressionSummaryLines(cfg: TrainCliConfig, s: RegressionSummary, data:
   if (cfg.save) out.push(`Saved the model to ${cfg.save}`);
   if (cfg.checkpoint) out.push(`Checkpoint in ${cfg.checkpoint} (continue with --resume ${cfg.checkpoint})`);
   return out;
+}
+
+/** The most threads an epoch ran on, and how many epochs ran on one because the machine was busy ("auto"). */
+function threadsText(s: FitSummary | RegressionSummary): string {
+  const busy = s.busy_epochs ?? 0, trained = s.epochs - (s.resumed_from ?? 0);
+  return busy > 0 ? `${s.threads} (one for ${busy} of ${trained} epochs: the machine was busy)` : `${s.threads}`;
 }
 
 /** "1000 epochs", or continuing a checkpoint "552 epochs (1500 in all)". */
