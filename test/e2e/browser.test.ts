@@ -18,7 +18,7 @@ import { browserForTests } from "./chromium.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const OUT = join(root, "dist", "web");
 const SCREENSHOT = join(root, "test-results", "demo.png");
-const EPOCHS = 500;
+const EPOCHS = 1000;
 
 interface TestHook {
   build?: KernelBuild;
@@ -147,13 +147,14 @@ describe.skipIf(skip)("demo page in Chromium", () => {
     expect(h.summary!.threads).toBe(2);
     expect(await page.textContent("#threads-used")).toBe("2");
     expect(h.summary!.accuracy).toBe(accuracy);
-    // training on the page's thread would freeze it for the whole fit; in the worker, frames keep coming
-    // (half the fit's time allows for a busy machine, which slows the fit as much as the frames)
-    expect(gap, `longest frame gap while a ${h.summary!.train_ms.toFixed(0)} ms fit ran`).toBeLessThan(Math.max(100, h.summary!.train_ms / 2));
+    // training on the page's thread would freeze it for the whole fit; in the worker, frames keep coming. A
+    // busy machine (a CI run) delays frames too: a 266 ms gap was seen during a 366 ms fit of 500 epochs, so
+    // the fit is long enough (1000 epochs) that a freeze stands well clear of such gaps
+    expect(gap, `longest frame gap while a ${h.summary!.train_ms.toFixed(0)} ms fit ran`).toBeLessThan(Math.max(250, 0.9 * h.summary!.train_ms));
     // one progress message per report: epochs 0, 10, ..., 490
     expect(h.reports).toBe(EPOCHS / 10);
     // the chart has every report: epochs 0, 10, ..., 490, then the final model
-    expect(await page.getAttribute("#chart", "aria-label")).toMatch(/over epochs 0 to 500, the loss went from 2\.\d+ to 0\.\d+/);
+    expect(await page.getAttribute("#chart", "aria-label")).toMatch(new RegExp(`over epochs 0 to ${EPOCHS}, the loss went from 2\\.\\d+ to 0\\.\\d+`));
     expect(await page.textContent("#rate")).toMatch(/^[\d,]+ epochs\/s$/);
   });
 
