@@ -6,17 +6,6 @@ import { loadDigits, MLP } from "../../src/index.js";
 import { CLEARLY, MAX_HOLD, processClock, RETRY, SETTLE_MS, STARVED, ThreadTuner, WINDOW_MS, type TunerClock } from "../../src/model/adapt.js";
 import { createHash } from "node:crypto";
 
-/** Feeds the tuner windows of one epoch each (WINDOW_MS or more long), running each on the threads it wants. */
-function feed(t: ThreadTuner, ms: (threads: number, i: number) => number, windows: number): number[] {
-  const seen: number[] = [];
-  for (let i = 0; i < windows; i++) {
-    const threads = t.want;
-    seen.push(threads);
-    t.ran(threads, Math.max(WINDOW_MS, ms(threads, i)));
-  }
-  return seen;
-}
-
 /** A clock the test moves: each window of `ms` on which the process kept `cores` cores busy. */
 class FakeClock implements TunerClock {
   private c = 0;
@@ -29,17 +18,24 @@ class FakeClock implements TunerClock {
   }
 }
 
-/** feed() with the clock: each window's epoch takes ms(threads, i) and keeps cores(threads, i) cores busy. */
-function feedClocked(t: ThreadTuner, clock: FakeClock, ms: (threads: number, i: number) => number, cores: (threads: number, i: number) => number, windows: number): number[] {
+/**
+ * Feeds the tuner windows of one epoch each (WINDOW_MS or more long), running each on the threads it wants;
+ * with a clock, each window also keeps cores(threads, i) cores busy.
+ */
+function feed(t: ThreadTuner, ms: (threads: number, i: number) => number, windows: number, clock?: { fake: FakeClock; cores: (threads: number, i: number) => number }): number[] {
   const seen: number[] = [];
   for (let i = 0; i < windows; i++) {
     const threads = t.want, took = Math.max(WINDOW_MS, ms(threads, i));
     seen.push(threads);
-    clock.pass(took, cores(threads, i));
+    clock?.fake.pass(took, clock.cores(threads, i));
     t.ran(threads, took);
   }
   return seen;
 }
+
+/** feed() with the clock the tuner reads. */
+const feedClocked = (t: ThreadTuner, fake: FakeClock, ms: (threads: number, i: number) => number, cores: (threads: number, i: number) => number, windows: number) =>
+  feed(t, ms, windows, { fake, cores });
 
 /** The windows at which the count changed, as [window, threads]. */
 const switches = (seen: number[]) => seen.flatMap((n, i) => (i > 0 && n !== seen[i - 1] ? [[i, n]] : []));
