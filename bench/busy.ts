@@ -125,7 +125,10 @@ export function runBusy(s: Settings): number {
     process.stdout.write(text(groups, s.pairs, cores, start));
     return 0;
   }
-  const rowsJson = groups.map(({ w, busy, runs }) => ({ workload: w.id, name: w.name, flags: w.flags, busy, runs, auto_over_best: autoOverBest(runs), median: median(autoOverBest(runs)) }));
+  const rowsJson = groups.map(({ w, busy, runs }) => {
+    const ratios = autoOverBest(runs);
+    return { workload: w.id, name: w.name, flags: w.flags, busy, runs, auto_over_best: ratios, median: median(ratios) };
+  });
   process.stdout.write(JSON.stringify({ mode: "busy", machine: start, rounds: s.pairs, cores, rows: rowsJson }, null, 1) + "\n");
   return 0;
 }
