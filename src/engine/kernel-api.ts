@@ -78,8 +78,9 @@ export const GemmFlags = {
 } as const;
 
 /**
- * train_step's descriptor words (D_, then L_ per layer), and the command block's i32 (CMD_) and f64 (ARG_)
- * words (assembly/step.ts): where the host writes what the step reads.
+ * train_step's constants (assembly/step.ts): its descriptor's words (D_, then L_ per layer, then T_ per
+ * thread), the optimiser and loss codes (OPT_, LOSS_), the sync words and WAIT_MS it shares with sync.ts,
+ * and the command block's i32 (CMD_) and f64 (ARG_) words: where the host writes what the step reads.
  */
 export const StepAbi = {
   /** dense layers */
